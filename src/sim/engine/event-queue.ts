@@ -1,0 +1,138 @@
+/**
+ * A binary min-heap of events in parallel typed arrays: no allocation per event.
+ *
+ * Order: (time, class, sequence). `time` is in cycles; `class` is a small integer priority
+ * (lower runs first at equal time); `sequence` is the insertion counter, so events of the same
+ * time and class run in the order they were scheduled. The two tie-breakers are packed into one
+ * float64 key: class * 2^44 + sequence (exact while sequence < 2^44 and class < 2^8).
+ *
+ * Payload: `kind` (policy-defined event type) and two int32 arguments `a`, `b`.
+ */
+export const CLASS_SHIFT = 2 ** 44
+export const MAX_CLASS = 255
+
+export class EventQueue {
+  size = 0
+  private seq = 0
+  private time: Float64Array
+  private tie: Float64Array
+  private kind: Int32Array
+  private argA: Int32Array
+  private argB: Int32Array
+
+  /** Fields of the most recently popped event (valid until the next pop). */
+  poppedTime = 0
+  poppedKind = 0
+  poppedA = 0
+  poppedB = 0
+
+  constructor(capacity = 64) {
+    this.time = new Float64Array(capacity)
+    this.tie = new Float64Array(capacity)
+    this.kind = new Int32Array(capacity)
+    this.argA = new Int32Array(capacity)
+    this.argB = new Int32Array(capacity)
+  }
+
+  /** Time of the earliest event; only valid when size > 0. */
+  peekTime(): number {
+    return this.time[0]
+  }
+
+  /** Tie key (class * 2^44 + sequence) of the earliest event; only valid when size > 0. */
+  peekTie(): number {
+    return this.tie[0]
+  }
+
+  push(time: number, cls: number, kind: number, a: number, b: number): void {
+    if (this.size === this.time.length) this.grow()
+    const tie = cls * CLASS_SHIFT + this.seq++
+    const time_ = this.time
+    const tie_ = this.tie
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
+    // Sift up: move parents down until the slot for the new event is found.
+    let i = this.size++
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      const pt = time_[p]
+      if (pt < time || (pt === time && tie_[p] < tie)) break
+      time_[i] = pt
+      tie_[i] = tie_[p]
+      kind_[i] = kind_[p]
+      a_[i] = a_[p]
+      b_[i] = b_[p]
+      i = p
+    }
+    time_[i] = time
+    tie_[i] = tie
+    kind_[i] = kind
+    a_[i] = a
+    b_[i] = b
+  }
+
+  /** Remove the earliest event into the `popped*` fields. Caller ensures size > 0. */
+  pop(): void {
+    const time_ = this.time
+    const tie_ = this.tie
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
+    this.poppedTime = time_[0]
+    this.poppedKind = kind_[0]
+    this.poppedA = a_[0]
+    this.poppedB = b_[0]
+    const n = --this.size
+    if (n === 0) return
+    // Sift the last element down from the root.
+    const t = time_[n]
+    const k = tie_[n]
+    const kd = kind_[n]
+    const av = a_[n]
+    const bv = b_[n]
+    let i = 0
+    for (;;) {
+      let c = 2 * i + 1
+      if (c >= n) break
+      const r = c + 1
+      if (r < n && (time_[r] < time_[c] || (time_[r] === time_[c] && tie_[r] < tie_[c]))) c = r
+      const ct = time_[c]
+      if (t < ct || (t === ct && k < tie_[c])) break
+      time_[i] = ct
+      tie_[i] = tie_[c]
+      kind_[i] = kind_[c]
+      a_[i] = a_[c]
+      b_[i] = b_[c]
+      i = c
+    }
+    time_[i] = t
+    tie_[i] = k
+    kind_[i] = kd
+    a_[i] = av
+    b_[i] = bv
+  }
+
+  clear(): void {
+    this.size = 0
+  }
+
+  private grow(): void {
+    const cap = this.time.length * 2
+    const grow64 = (x: Float64Array) => {
+      const y = new Float64Array(cap)
+      y.set(x)
+      return y
+    }
+    const grow32 = (x: Int32Array) => {
+      const y = new Int32Array(cap)
+      y.set(x)
+      return y
+    }
+    this.time = grow64(this.time)
+    this.tie = grow64(this.tie)
+    this.kind = grow32(this.kind)
+    this.argA = grow32(this.argA)
+    this.argB = grow32(this.argB)
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Machine costs (MODEL.md §3). Every cost is an integer number of **cycles** of the core clock
+ * (`ghz`, default 2.4). Presets: `zero` (all 0: the theoretical machine) and `paper` (fitted so
+ * the simulation reproduces the ZygOS paper's headline results; the fit is documented in the
+ * README). Users override single costs with `--cost name=value` or give a whole machine file.
+ */
+import {ConfigError} from '../../errors.js'
+
+export interface CostDef {
+  name: string
+  description: string
+  /** Value in the `paper` preset, cycles. */
+  paper: number
+}
+
+/** All costs, in the order `--show-config` prints them. */
+export const COST_DEFS: readonly CostDef[] = [
+  // Dataplane (IX, ZygOS) networking.
+  {name: 'rx_packet', description: 'per-packet RX + TCP processing in the dataplane', paper: 1000},
+  {name: 'tx_reply', description: 'per-reply TCP TX in the dataplane', paper: 600},
+  {name: 'user_kernel', description: 'one user/kernel crossing (dataplane batched syscalls)', paper: 150},
+  // ZygOS shuffle layer and IPIs.
+  {name: 'steal_attempt', description: 'one steal attempt (pick victim, trylock, look at its shuffle queue)', paper: 300},
+  {name: 'steal_transfer', description: 'taking a connection and its pending events from a remote core', paper: 600},
+  {name: 'remote_syscall', description: 'enqueueing a remote syscall (a stolen request\'s reply) to its home core', paper: 200},
+  {name: 'ipi_send', description: 'sending an inter-processor interrupt', paper: 300},
+  {name: 'ipi_latency', description: 'IPI delivery latency, send to handler entry', paper: 2400},
+  {name: 'ipi_handler', description: 'IPI handler entry + exit (excluding the work it does)', paper: 1200},
+  {name: 'ipi_throttle', description: 'minimum time between two IPIs to the same target (4 us in ZygOS)', paper: 9600},
+  // Linux.
+  {name: 'linux_irq', description: 'NIC interrupt + softirq entry on the RSS core, per interrupt', paper: 2400},
+  {name: 'linux_softirq_packet', description: 'softirq TCP/IP receive processing, per packet', paper: 2400},
+  {name: 'linux_wakeup', description: 'waking a thread blocked in epoll_wait (scheduler + context switch)', paper: 4800},
+  {name: 'linux_epoll_wait', description: 'one epoll_wait call that returns events', paper: 1200},
+  {name: 'linux_read', description: 'one read() of a request', paper: 1200},
+  {name: 'linux_write', description: 'one write() of a reply, including kernel TCP TX', paper: 2400},
+]
+
+export type CostTable = Record<string, number>
+
+export const COST_NAMES: readonly string[] = COST_DEFS.map((d) => d.name)
+
+export const PRESETS: Record<string, CostTable> = {
+  zero: Object.fromEntries(COST_DEFS.map((d) => [d.name, 0])),
+  paper: Object.fromEntries(COST_DEFS.map((d) => [d.name, d.paper])),
+}
+
+/**
+ * The effective cost table: a preset, then overrides. Rejects unknown names and values that are
+ * not non-negative finite numbers (rounded to whole cycles).
+ */
+export function resolveCosts(preset: string, overrides: Record<string, number> = {}, flag = 'cost'): CostTable {
+  const base = PRESETS[preset]
+  if (base === undefined) {
+    throw new ConfigError(`Expected a cost preset, one of ${Object.keys(PRESETS).join(', ')}; got "${preset}"`, {
+      flag: 'preset',
+    })
+  }
+  const out: CostTable = {...base}
+  for (const [name, value] of Object.entries(overrides)) {
+    if (!(name in base)) {
+      throw new ConfigError(`Expected a cost name, one of ${COST_NAMES.join(', ')}; got "${name}"`, {flag})
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`Expected cost \`${name}\` to be a non-negative number of cycles, got ${String(value)}`, {
+        flag,
+      })
+    }
+    out[name] = Math.round(value)
+  }
+  return out
+}
+
+/** Parse `name=value` strings (from repeated `--cost` flags). */
+export function parseCostOverrides(items: readonly string[], flag = 'cost'): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const item of items) {
+    const eq = item.indexOf('=')
+    if (eq <= 0) throw new ConfigError(`Expected \`name=cycles\`, got "${item}"`, {flag})
+    const name = item.slice(0, eq).trim()
+    const raw = item.slice(eq + 1).trim()
+    const value = Number(raw)
+    if (raw === '' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`Expected cost \`${name}\` to be a non-negative number of cycles, got "${raw}"`, {flag})
+    }
+    out[name] = value
+  }
+  return out
+}

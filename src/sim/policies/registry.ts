@@ -1,0 +1,82 @@
+/**
+ * Policy registry: name → definition. A policy *spec* names a policy and its options:
+ * `name` or `name:opt=value:opt=value` (e.g. `ix:batch=1`, `n-mg1-fcfs:assignment=random`).
+ * To add a policy: write one file in this folder exporting a `PolicyDef`, and list it here.
+ */
+import {ConfigError} from '../../errors.js'
+import type {PolicyDef, PolicyOptionValue} from '../policy.js'
+import {mgnFcfs} from './mgn-fcfs.js'
+import {nMg1Fcfs} from './n-mg1-fcfs.js'
+
+const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs]
+
+export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
+
+/** Register an extra policy (for library users and tests). Throws if the name is taken. */
+export function registerPolicy(def: PolicyDef): void {
+  if (POLICIES.has(def.name)) throw new ConfigError(`A policy named "${def.name}" is already registered`)
+  ;(POLICIES as Map<string, PolicyDef>).set(def.name, def)
+}
+
+export interface PolicySpec {
+  /** Canonical spec string: name plus non-default options in definition order. */
+  spec: string
+  def: PolicyDef
+  options: Record<string, PolicyOptionValue>
+}
+
+/** Parse and validate `name[:k=v]*`, filling defaults. `flag` names the flag in errors. */
+export function parsePolicySpec(text: string, flag = 'policy'): PolicySpec {
+  const [name, ...parts] = text.trim().split(':')
+  const def = POLICIES.get(name)
+  if (def === undefined) {
+    throw new ConfigError(`Expected a policy, one of ${[...POLICIES.keys()].join(', ')}; got "${name}"`, {flag})
+  }
+  const options: Record<string, PolicyOptionValue> = {}
+  for (const o of def.options) options[o.name] = o.default
+  for (const part of parts) {
+    const eq = part.indexOf('=')
+    const key = eq < 0 ? part : part.slice(0, eq)
+    const od = def.options.find((o) => o.name === key)
+    if (od === undefined) {
+      const known = def.options.map((o) => o.name).join(', ') || 'none'
+      throw new ConfigError(`Expected an option of policy ${name} (${known}), got "${key}"`, {flag})
+    }
+    const raw = eq < 0 ? '' : part.slice(eq + 1)
+    options[key] = parseOptionValue(od, raw, name, flag)
+  }
+  return {spec: canonicalSpec(def, options), def, options}
+}
+
+export function parseOptionValue(
+  od: PolicyDef['options'][number],
+  raw: string,
+  policy: string,
+  flag: string,
+): PolicyOptionValue {
+  if (typeof od.default === 'number') {
+    const v = Number(raw)
+    const okInt = od.integer !== true || Number.isInteger(v)
+    const okMin = od.min === undefined || v >= od.min
+    const okMax = od.max === undefined || v <= od.max
+    if (raw === '' || !Number.isFinite(v) || !okInt || !okMin || !okMax) {
+      const range = `${od.integer ? 'an integer' : 'a number'}${od.min !== undefined ? ` >= ${od.min}` : ''}${
+        od.max !== undefined ? ` and <= ${od.max}` : ''
+      }`
+      throw new ConfigError(`Expected option \`${od.name}\` of ${policy} to be ${range}, got "${raw}"`, {flag})
+    }
+    return v
+  }
+  if (od.choices !== undefined && !od.choices.includes(raw)) {
+    throw new ConfigError(`Expected option \`${od.name}\` of ${policy} to be one of ${od.choices.join(', ')}, got "${raw}"`, {
+      flag,
+    })
+  }
+  return raw
+}
+
+export function canonicalSpec(def: PolicyDef, options: Record<string, PolicyOptionValue>): string {
+  const parts = [def.name]
+  for (const o of def.options) if (options[o.name] !== o.default) parts.push(`${o.name}=${options[o.name]}`)
+  return parts.join(':')
+}

@@ -1,0 +1,215 @@
+/**
+ * The recorder of one run: turns completions into latencies, histograms and counts.
+ *
+ * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (MODEL.md §2).
+ * Warm-up: requests arriving before `warmupUntil` are simulated and counted as completed but not
+ * recorded in any latency statistic. Batch means: the measured window
+ * [warmupUntil, lastArrival] is cut into `batches` equal time slices by arrival; the p99 of each
+ * slice gives a 95% t-interval on p99 (batch-means method).
+ */
+import type {RequestTable} from '../sim/machine/requests.js'
+import {type Histogram, meanCi, newHistogram} from './histogram.js'
+
+/** Per-request output rows, struct-of-arrays (times in cycles). */
+export interface RequestRecordBatch {
+  length: number
+  seq: Float64Array
+  arrival: Float64Array
+  conn: Uint32Array
+  queue: Int32Array
+  core: Int32Array
+  start: Float64Array
+  end: Float64Array
+  latency: Float64Array
+}
+
+/** Receives per-request records synchronously; the arrays are reused after `write` returns. */
+export interface RecordSink {
+  write(batch: RequestRecordBatch): void
+}
+
+export interface RecorderOptions {
+  /** Cycles; arrivals before this are not measured. */
+  warmupUntil: number
+  /** Cycles; arrival of the last request (for batch means). */
+  lastArrival: number
+  /** Cycles added to every latency. */
+  networkRtt: number
+  /** Number of batch-means slices (default 10; 0 disables). */
+  batches?: number
+  records?: RecordSink
+}
+
+export interface LatencySummary {
+  count: number
+  /** All in cycles. */
+  mean: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  p9999: number
+  max: number
+  /** 95% interval on p99 by batch means, cycles; NaN when not computable. */
+  p99CiLow: number
+  p99CiHigh: number
+}
+
+const RECORD_CHUNK = 65536
+
+export class Recorder {
+  completed = 0
+  measured = 0
+  dropped = 0
+  /** Cycle of the last completion. */
+  lastEnd = 0
+  private sum = 0
+  private readonly hist: Histogram
+  private readonly batchHists: Histogram[] = []
+  private readonly typeHists: (Histogram | undefined)[] = []
+  private readonly typeSums: number[] = []
+  private readonly batchScale: number
+  private readonly warmupUntil: number
+  private readonly networkRtt: number
+  private readonly sink: RecordSink | undefined
+  private readonly rec: RequestRecordBatch | undefined
+
+  constructor(
+    private readonly requests: RequestTable,
+    opts: RecorderOptions,
+  ) {
+    this.hist = newHistogram()
+    this.warmupUntil = opts.warmupUntil
+    this.networkRtt = opts.networkRtt
+    const k = opts.batches ?? 10
+    const span = opts.lastArrival - opts.warmupUntil
+    if (k >= 2 && span > 0) {
+      for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
+      this.batchScale = k / span
+    } else {
+      this.batchScale = 0
+    }
+    this.sink = opts.records
+    if (this.sink) {
+      this.rec = {
+        length: 0,
+        seq: new Float64Array(RECORD_CHUNK),
+        arrival: new Float64Array(RECORD_CHUNK),
+        conn: new Uint32Array(RECORD_CHUNK),
+        queue: new Int32Array(RECORD_CHUNK),
+        core: new Int32Array(RECORD_CHUNK),
+        start: new Float64Array(RECORD_CHUNK),
+        end: new Float64Array(RECORD_CHUNK),
+        latency: new Float64Array(RECORD_CHUNK),
+      }
+    }
+  }
+
+  /** The reply of request `slot` leaves the NIC at cycle `end`. Frees the slot. */
+  complete(slot: number, end: number): void {
+    const r = this.requests
+    const arrival = r.arrival[slot]
+    const latency = end - arrival + this.networkRtt
+    this.completed++
+    if (end > this.lastEnd) this.lastEnd = end
+    if (arrival >= this.warmupUntil) {
+      this.measured++
+      this.sum += latency
+      this.hist.recordValue(latency)
+      if (this.batchScale > 0) {
+        let b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
+        if (b >= this.batchHists.length) b = this.batchHists.length - 1
+        this.batchHists[b].recordValue(latency)
+      }
+      const t = r.type[slot]
+      if (t !== 0) this.recordType(t, latency)
+    }
+    if (this.rec !== undefined) this.record(slot, end, latency)
+    r.release(slot)
+  }
+
+  /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
+  drop(slot: number): void {
+    this.dropped++
+    this.requests.release(slot)
+  }
+
+  /** Flush buffered per-request records to the sink. */
+  flush(): void {
+    if (this.rec !== undefined && this.rec.length > 0) {
+      this.sink!.write(this.rec)
+      this.rec.length = 0
+    }
+  }
+
+  summary(): LatencySummary {
+    return summarize(this.hist, this.measured, this.sum, this.batchP99s())
+  }
+
+  /**
+   * Per request class (type index >= 1; index 0 means "no type"), keyed by index.
+   * Type indices come from the trace's type dictionary, offset by one.
+   */
+  typeSummaries(): Map<number, LatencySummary> {
+    const out = new Map<number, LatencySummary>()
+    this.typeHists.forEach((h, i) => {
+      if (h !== undefined) out.set(i, summarize(h, h.totalCount, this.typeSums[i], []))
+    })
+    return out
+  }
+
+  destroy(): void {
+    this.hist.destroy()
+    for (const h of this.batchHists) h.destroy()
+    for (const h of this.typeHists) h?.destroy()
+  }
+
+  private batchP99s(): number[] {
+    return this.batchHists.filter((h) => h.totalCount > 0).map((h) => h.getValueAtPercentile(99))
+  }
+
+  private recordType(t: number, latency: number): void {
+    let h = this.typeHists[t]
+    if (h === undefined) {
+      h = newHistogram()
+      this.typeHists[t] = h
+      this.typeSums[t] = 0
+    }
+    h.recordValue(latency)
+    this.typeSums[t] += latency
+  }
+
+  private record(slot: number, end: number, latency: number): void {
+    const r = this.requests
+    const rec = this.rec!
+    const i = rec.length++
+    rec.seq[i] = r.seq[slot]
+    rec.arrival[i] = r.arrival[slot]
+    rec.conn[i] = r.conn[slot]
+    rec.queue[i] = r.queue[slot]
+    rec.core[i] = r.core[slot]
+    rec.start[i] = r.start[slot]
+    rec.end[i] = end
+    rec.latency[i] = latency
+    if (rec.length === RECORD_CHUNK) this.flush()
+  }
+}
+
+function summarize(h: Histogram, count: number, sum: number, batchP99: number[]): LatencySummary {
+  if (count === 0) {
+    return {count, mean: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, p9999: NaN, max: NaN, p99CiLow: NaN, p99CiHigh: NaN}
+  }
+  const ci = meanCi(batchP99)
+  return {
+    count,
+    mean: sum / count,
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    p9999: h.getValueAtPercentile(99.99),
+    max: h.maxValue,
+    p99CiLow: ci.mean - ci.half,
+    p99CiHigh: ci.mean + ci.half,
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * An in-memory trace: columns already in cycles. Used by tests, by `compare` for small traces
+ * that are re-simulated many times, and by library users who build traces programmatically.
+ */
+import {createHash} from 'node:crypto'
+
+import type {TraceBatch, TraceSource, TraceStats} from './types.js'
+
+export interface TraceColumns {
+  /** Cycles, non-decreasing. */
+  arrival: Float64Array
+  /** Dense connection ids. */
+  conn: Uint32Array
+  /** Cycles, >= 1. */
+  service: Float64Array
+  /** Type index into `typeNames`. */
+  type?: Uint16Array
+  typeNames?: string[]
+}
+
+export function memoryTrace(name: string, cols: TraceColumns, batchSize = 65536): TraceSource {
+  const typeNames = cols.typeNames ?? []
+  return {
+    name,
+    typeNames,
+    async *batches(): AsyncIterable<TraceBatch> {
+      const n = cols.arrival.length
+      for (let i = 0; i < n; i += batchSize) {
+        const j = Math.min(n, i + batchSize)
+        yield {
+          length: j - i,
+          arrival: cols.arrival.subarray(i, j),
+          conn: cols.conn.subarray(i, j),
+          service: cols.service.subarray(i, j),
+          type: cols.type?.subarray(i, j),
+        }
+      }
+    },
+  }
+}
+
+/** One-pass statistics of in-memory columns (same definitions as scanTrace). */
+export function memoryStats(cols: TraceColumns): TraceStats {
+  const n = cols.arrival.length
+  let sum = 0
+  let sumSq = 0
+  let min = Infinity
+  let max = -Infinity
+  const perConn = new Map<number, number>()
+  for (let i = 0; i < n; i++) {
+    const s = cols.service[i]
+    sum += s
+    sumSq += s * s
+    if (s < min) min = s
+    if (s > max) max = s
+    perConn.set(cols.conn[i], (perConn.get(cols.conn[i]) ?? 0) + 1)
+  }
+  const mean = n > 0 ? sum / n : NaN
+  const variance = n > 1 ? (sumSq - n * mean * mean) / (n - 1) : 0
+  const typeCounts: Record<string, number> = {}
+  if (cols.type) {
+    for (let i = 0; i < n; i++) {
+      const k = cols.typeNames?.[cols.type[i]] ?? String(cols.type[i])
+      typeCounts[k] = (typeCounts[k] ?? 0) + 1
+    }
+  }
+  const first = n > 0 ? cols.arrival[0] : 0
+  const last = n > 0 ? cols.arrival[n - 1] : 0
+  const hash = createHash('sha256')
+  hash.update(new Uint8Array(cols.arrival.buffer, cols.arrival.byteOffset, cols.arrival.byteLength))
+  hash.update(new Uint8Array(cols.conn.buffer, cols.conn.byteOffset, cols.conn.byteLength))
+  hash.update(new Uint8Array(cols.service.buffer, cols.service.byteOffset, cols.service.byteLength))
+  return {
+    requests: n,
+    connections: perConn.size,
+    firstArrival: first,
+    lastArrival: last,
+    ratePerCycle: n > 1 && last > first ? (n - 1) / (last - first) : 0,
+    serviceMean: mean,
+    serviceMin: min,
+    serviceMax: max,
+    serviceCv: mean > 0 ? Math.sqrt(Math.max(0, variance)) / mean : 0,
+    busiestConnShare: n > 0 ? Math.max(...perConn.values()) / n : 0,
+    typeCounts,
+    sha256: hash.digest('hex'),
+  }
+}

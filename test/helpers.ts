@@ -1,0 +1,61 @@
+/** Test helpers: seeded in-memory traces built directly in cycles. */
+import {Rng} from '../src/rng.js'
+import {memoryStats, memoryTrace, type TraceColumns} from '../src/trace/memory.js'
+import {resolveCosts} from '../src/sim/machine/costs.js'
+import {DEFAULT_CONFIG, simulate, type SimConfig} from '../src/sim/simulate.js'
+import type {RecordSink, RequestRecordBatch} from '../src/stats/recorder.js'
+
+export type ServiceDraw = (rng: Rng) => number
+
+export const expService = (mean: number): ServiceDraw => (rng) => Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
+export const fixedService = (mean: number): ServiceDraw => () => mean
+
+/** Poisson arrivals at `load` for `cores` cores, uniform connections. Times in cycles. */
+export function poissonColumns(opts: {
+  n: number
+  load: number
+  cores: number
+  mean: number
+  service: ServiceDraw
+  connections?: number
+  seed?: number
+}): TraceColumns {
+  const rng = new Rng(opts.seed ?? 7)
+  const rate = (opts.load * opts.cores) / opts.mean // per cycle
+  const arrival = new Float64Array(opts.n)
+  const conn = new Uint32Array(opts.n)
+  const service = new Float64Array(opts.n)
+  let t = 0
+  const conns = opts.connections ?? 2720
+  for (let i = 0; i < opts.n; i++) {
+    t += -Math.log(1 - rng.float()) / rate
+    arrival[i] = Math.round(t)
+    conn[i] = rng.int(conns)
+    service[i] = opts.service(rng)
+  }
+  return {arrival, conn, service}
+}
+
+export async function run(cols: TraceColumns, config: Partial<SimConfig> & {policy: string; cores: number}, records?: RecordSink) {
+  const full: SimConfig = {...DEFAULT_CONFIG, costs: resolveCosts(config.costPreset ?? 'zero'), ...config}
+  return simulate(memoryTrace('test', cols), memoryStats(cols), full, {records})
+}
+
+/** A RecordSink that keeps every row (tests only). */
+export class CollectSink implements RecordSink {
+  rows: {seq: number; arrival: number; conn: number; queue: number; core: number; start: number; end: number; latency: number}[] = []
+  write(b: RequestRecordBatch): void {
+    for (let i = 0; i < b.length; i++) {
+      this.rows.push({
+        seq: b.seq[i],
+        arrival: b.arrival[i],
+        conn: b.conn[i],
+        queue: b.queue[i],
+        core: b.core[i],
+        start: b.start[i],
+        end: b.end[i],
+        latency: b.latency[i],
+      })
+    }
+  }
+}
