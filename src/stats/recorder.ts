@@ -64,7 +64,12 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
-  private readonly hist: Histogram
+  /**
+   * Measured latencies go into exactly one histogram: the batch slice of their arrival (or the
+   * single `whole` histogram when batch means are off). The overall distribution is the sum of
+   * the slices, merged once at the end: one record per request instead of two.
+   */
+  private readonly whole: Histogram | undefined
   private readonly batchHists: Histogram[] = []
   private readonly typeHists: (Histogram | undefined)[] = []
   private readonly typeSums: number[] = []
@@ -78,7 +83,6 @@ export class Recorder {
     private readonly requests: RequestTable,
     opts: RecorderOptions,
   ) {
-    this.hist = newHistogram()
     this.warmupUntil = opts.warmupUntil
     this.networkRtt = opts.networkRtt
     const k = opts.batches ?? 10
@@ -86,8 +90,10 @@ export class Recorder {
     if (k >= 2 && span > 0) {
       for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
       this.batchScale = k / span
+      this.whole = undefined
     } else {
       this.batchScale = 0
+      this.whole = newHistogram()
     }
     this.sink = opts.records
     if (this.sink) {
@@ -115,11 +121,12 @@ export class Recorder {
     if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
-      this.hist.recordValue(latency)
-      if (this.batchScale > 0) {
+      if (this.whole === undefined) {
         let b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
         if (b >= this.batchHists.length) b = this.batchHists.length - 1
         this.batchHists[b].recordValue(latency)
+      } else {
+        this.whole.recordValue(latency)
       }
       const t = r.type[slot]
       if (t !== 0) this.recordType(t, latency)
@@ -143,7 +150,14 @@ export class Recorder {
   }
 
   summary(): LatencySummary {
-    return summarize(this.hist, this.measured, this.sum, this.batchP99s())
+    if (this.whole !== undefined) return summarize(this.whole, this.measured, this.sum, [])
+    const all = newHistogram()
+    try {
+      for (const h of this.batchHists) all.add(h)
+      return summarize(all, this.measured, this.sum, this.batchP99s())
+    } finally {
+      all.destroy()
+    }
   }
 
   /**
@@ -159,7 +173,7 @@ export class Recorder {
   }
 
   destroy(): void {
-    this.hist.destroy()
+    this.whole?.destroy()
     for (const h of this.batchHists) h.destroy()
     for (const h of this.typeHists) h?.destroy()
   }
