@@ -7,8 +7,10 @@ import {ConfigError} from '../../errors.js'
 import type {PolicyDef, PolicyOptionValue} from '../policy.js'
 import {mgnFcfs} from './mgn-fcfs.js'
 import {nMg1Fcfs} from './n-mg1-fcfs.js'
+import {mgnPs} from './mgn-ps.js'
+import {nMg1Ps} from './n-mg1-ps.js'
 
-const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs]
+const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps]
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 
