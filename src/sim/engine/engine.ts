@@ -34,6 +34,11 @@ export class Engine {
   events = 0
   readonly queue = new EventQueue(256)
   private handler: EventHandler | undefined
+  /**
+   * True while the event being handled still sits at the top of the heap (read, not removed):
+   * the handler's first `schedule` overwrites it in place; otherwise it is removed afterwards.
+   */
+  private topPending = false
   private static readonly ARRIVAL_TIE = EventClass.ARRIVAL * CLASS_SHIFT
 
   bind(handler: EventHandler): void {
@@ -44,7 +49,12 @@ export class Engine {
   schedule(at: number, cls: number, kind: number, a: number, b: number): void {
     if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
     if (cls < 0 || cls > MAX_CLASS || cls === EventClass.ARRIVAL) throw new RangeError(`bad event class ${cls}`)
-    this.queue.push(at, cls, kind, a, b)
+    if (this.topPending) {
+      this.topPending = false
+      this.queue.replaceTop(at, cls, kind, a, b)
+    } else {
+      this.queue.push(at, cls, kind, a, b)
+    }
   }
 
   /**
@@ -57,10 +67,7 @@ export class Engine {
     while (q.size > 0) {
       const et = q.peekTime()
       if (et > t || (et === t && q.peekTie() > Engine.ARRIVAL_TIE)) break
-      q.pop()
-      this.now = q.poppedTime
-      this.events++
-      h.handle(q.poppedKind, q.poppedA, q.poppedB)
+      this.dispatchTop(q, h)
     }
     this.now = t
   }
@@ -69,11 +76,19 @@ export class Engine {
   drain(limit = Infinity): void {
     const q = this.queue
     const h = this.handler!
-    while (q.size > 0 && q.peekTime() <= limit) {
+    while (q.size > 0 && q.peekTime() <= limit) this.dispatchTop(q, h)
+  }
+
+  /** Run the earliest event; its heap entry is reused by the handler's first schedule(). */
+  private dispatchTop(q: EventQueue, h: EventHandler): void {
+    q.readTop()
+    this.now = q.poppedTime
+    this.events++
+    this.topPending = true
+    h.handle(q.poppedKind, q.poppedA, q.poppedB)
+    if (this.topPending) {
+      this.topPending = false
       q.pop()
-      this.now = q.poppedTime
-      this.events++
-      h.handle(q.poppedKind, q.poppedA, q.poppedB)
     }
   }
 }

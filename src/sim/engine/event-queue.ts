@@ -72,6 +72,25 @@ export class EventQueue {
     b_[i] = b
   }
 
+  /**
+   * Copy the earliest event into the `popped*` fields without removing it. The caller must then
+   * either `pop()` it or overwrite it with `replaceTop()` (one sift-down instead of a sift-down
+   * for the removal plus a sift-up for the next push: the common "finish one thing, schedule the
+   * next" pattern).
+   */
+  readTop(): void {
+    this.poppedTime = this.time[0]
+    this.poppedKind = this.kind[0]
+    this.poppedA = this.argA[0]
+    this.poppedB = this.argB[0]
+  }
+
+  /** Replace the earliest event (already read with readTop) by a new one. Caller ensures size > 0. */
+  replaceTop(time: number, cls: number, kind: number, a: number, b: number): void {
+    const n = this.size
+    this.siftDown(time, cls * CLASS_SHIFT + this.seq++, kind, a, b, n)
+  }
+
   /** Remove the earliest event into the `popped*` fields. Caller ensures size > 0. */
   pop(): void {
     const time_ = this.time
@@ -86,11 +105,16 @@ export class EventQueue {
     const n = --this.size
     if (n === 0) return
     // Sift the last element down from the root.
-    const t = time_[n]
-    const k = tie_[n]
-    const kd = kind_[n]
-    const av = a_[n]
-    const bv = b_[n]
+    this.siftDown(time_[n], tie_[n], kind_[n], a_[n], b_[n], n)
+  }
+
+  /** Place (t, k, kd, av, bv) at the root of a heap of n elements and sift it down. */
+  private siftDown(t: number, k: number, kd: number, av: number, bv: number, n: number): void {
+    const time_ = this.time
+    const tie_ = this.tie
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
     let i = 0
     for (;;) {
       let c = 2 * i + 1

@@ -1,8 +1,8 @@
 /**
  * `mgn-fcfs` — M/G/n: one central FIFO; the first free core takes the head (MODEL.md §4).
  * Zero overhead, no network: a request is served as soon as a core is free, and its reply leaves
- * at the end of service. Free cores are taken lowest-numbered first (deterministic; with zero
- * overhead the choice does not affect latency).
+ * at the end of service. Free cores are kept on a stack and the most recently freed core is taken
+ * first (deterministic, O(1); with zero overhead the choice of core does not affect latency).
  *
  * Invariant (work conservation): no core is idle while the queue is non-empty.
  */
@@ -16,19 +16,21 @@ class MgnFcfs implements Policy {
   private readonly waiting = new IntQueue(1024)
   /** Slot running on each core, -1 = idle. */
   private readonly running: Int32Array
+  /** Stack of idle cores; `idle` is its height. */
+  private readonly idleStack: Int32Array
   private idle: number
 
   constructor(private readonly ctx: SimContext) {
-    this.running = new Int32Array(ctx.machine.cores).fill(-1)
-    this.idle = ctx.machine.cores
+    const n = ctx.machine.cores
+    this.running = new Int32Array(n).fill(-1)
+    this.idleStack = new Int32Array(n)
+    for (let i = 0; i < n; i++) this.idleStack[i] = n - 1 - i // core 0 on top
+    this.idle = n
   }
 
   arrive(slot: number): void {
     if (this.idle > 0) {
-      const running = this.running
-      let c = 0
-      while (running[c] !== -1) c++
-      this.start(c, slot)
+      this.start(this.idleStack[--this.idle], slot)
     } else {
       this.waiting.push(slot)
     }
@@ -39,8 +41,8 @@ class MgnFcfs implements Policy {
     const ctx = this.ctx
     ctx.recorder.complete(this.running[core], ctx.engine.now)
     this.running[core] = -1
-    this.idle++
     if (this.waiting.size > 0) this.start(core, this.waiting.shift())
+    else this.idleStack[this.idle++] = core
   }
 
   private start(core: number, slot: number): void {
@@ -53,7 +55,6 @@ class MgnFcfs implements Policy {
     r.start[slot] = now
     ctx.usage.app[core] += s
     this.running[core] = slot
-    this.idle--
     ctx.engine.schedule(now + s, EventClass.FINISH, DONE, core, 0)
   }
 
