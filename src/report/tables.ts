@@ -1,0 +1,229 @@
+/**
+ * The comparison tables, from result rows (of one sweep, or merged parts):
+ *   1. latency vs offered load — one row per load, one column per policy (the chosen percentile,
+ *      µs; the mean over replications when a cell was replicated);
+ *   2. max load at SLO — per policy: the largest load meeting the SLO (bisection, ±tolerance), the
+ *      throughput there (req/s), the efficiency vs `mgn-fcfs` on the same trace, and the latency
+ *      percentile of the SLO at that load;
+ *   3. counters — per policy at one common load (the highest swept load that every policy ran):
+ *      utilisation (total, application, network/kernel), drops, every counter per 100 completed
+ *      requests (so `steals` reads as the % of requests stolen), and the policy's own metrics.
+ * One set of tables per trace, in cell order. Policies appear in the sweep's order.
+ *
+ * `buildTables` gives the numbers (the `json` format prints them); `renderTables` formats them as a
+ * terminal table, Markdown, CSV (sections separated by a blank line, each starting with a `# title`
+ * line), or JSON. Output depends only on the rows' deterministic columns (never `wall_ms`), so a
+ * resumed or sharded sweep renders byte-identical tables.
+ */
+import Table from 'cli-table3'
+
+import {ConfigError} from '../errors.js'
+import {PERCENTILE_COLUMNS, type ResultRow, withEfficiency} from '../results/schema.js'
+
+export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
+
+export interface TableOptions {
+  format: TableFormat
+  /** Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean (default p99). */
+  percentile?: string
+}
+
+export type Cell = number | string | null
+
+export interface TableModel {
+  title: string
+  columns: string[]
+  rows: Cell[][]
+}
+
+export interface TraceTables {
+  trace: string
+  trace_sha256: string
+  service_mean_us: number
+  cores: number
+  cost_preset: string
+  latency: TableModel
+  max_load: TableModel
+  counters: TableModel
+}
+
+export interface TablesModel {
+  percentile: string
+  traces: TraceTables[]
+}
+
+const pctLabel = (p: number): string => (p === 100 ? 'max' : `p${p}`)
+
+function mean(xs: number[]): number | null {
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+function ordered<T>(rows: readonly ResultRow[], key: (r: ResultRow) => T): T[] {
+  const out: T[] = []
+  for (const r of rows) {
+    const k = key(r)
+    if (!out.includes(k)) out.push(k)
+  }
+  return out
+}
+
+/** The numbers behind the tables. Rows need not be sorted; they are ordered by cell_index. */
+export function buildTables(input: readonly ResultRow[], percentile = 'p99'): TablesModel {
+  const column = PERCENTILE_COLUMNS[percentile]
+  if (column === undefined) {
+    throw new ConfigError(`Expected a percentile, one of ${Object.keys(PERCENTILE_COLUMNS).join(', ')}; got "${percentile}"`, {flag: 'percentile'})
+  }
+  const rows = withEfficiency([...input].sort((a, b) => a.cell_index - b.cell_index))
+  const traces: TraceTables[] = []
+  for (const sha of ordered(rows, (r) => r.trace_sha256)) {
+    const tr = rows.filter((r) => r.trace_sha256 === sha)
+    const first = tr[0]
+    const policies = ordered(tr, (r) => r.policy)
+    const lat = tr.filter((r) => r.kind === 'latency')
+    const loads = ordered(lat, (r) => r.load as number).sort((a, b) => a - b)
+
+    const latency: TableModel = {
+      title: `${percentile} latency (µs) vs offered load`,
+      columns: ['load', ...policies],
+      rows: loads.map((load) => [
+        load,
+        ...policies.map((p) => {
+          const vs = lat.filter((r) => r.policy === p && r.load === load).map((r) => r[column] as number | null)
+          return vs.some((v) => v === null) ? null : mean(vs as number[])
+        }),
+      ]),
+    }
+
+    const ml = tr.filter((r) => r.kind === 'max_load')
+    const slo = ml[0] ?? first
+    const sloName = pctLabel(slo.slo_percentile)
+    const sloCol = PERCENTILE_COLUMNS[sloName] ?? 'p99_us'
+    const tol = ml[0]?.search_tol ?? null
+    const maxLoad: TableModel = {
+      title: `max load at SLO (${sloName} <= ${fmtNum(slo.slo_us)} µs)${tol !== null ? `, ±${tol}` : ''}`,
+      columns: ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', `${sloName} at max load (µs)`],
+      rows: policies
+        .map((p) => ml.find((r) => r.policy === p))
+        .filter((r): r is ResultRow => r !== undefined)
+        .map((r) => [r.policy, r.max_load, r.search_status, r.throughput_rps, r.efficiency, r[sloCol] as number | null]),
+    }
+
+    // Counters at the highest load every policy ran.
+    const common = loads.filter((l) => policies.every((p) => lat.some((r) => r.policy === p && r.load === l)))
+    const at = common.length > 0 ? common[common.length - 1] : undefined
+    const atRows = at === undefined ? [] : lat.filter((r) => r.load === at)
+    const counterNames = new Set<string>()
+    const metricNames = new Set<string>()
+    for (const r of atRows) {
+      for (const k of Object.keys(JSON.parse(r.counters_json) as object)) counterNames.add(k)
+      for (const k of Object.keys(JSON.parse(r.metrics_json) as object)) metricNames.add(k)
+    }
+    const cNames = [...counterNames].sort()
+    const mNames = [...metricNames].sort()
+    const counters: TableModel = {
+      title: at === undefined ? 'counters (no load common to all policies)' : `counters at load ${fmtNum(at)} (counters per 100 completed requests)`,
+      columns: ['policy', 'util %', 'app %', 'net %', 'dropped', ...cNames.map((c) => `${c} /100 req`), ...mNames],
+      rows: policies
+        .filter((p) => atRows.some((r) => r.policy === p))
+        .map((p) => {
+          const rs = atRows.filter((r) => r.policy === p)
+          const cs = rs.map((r) => JSON.parse(r.counters_json) as Record<string, number>)
+          const ms = rs.map((r) => JSON.parse(r.metrics_json) as Record<string, number>)
+          const pct = (k: 'util' | 'util_app' | 'util_net') => mean(rs.map((r) => (r[k] ?? 0) * 100))
+          return [
+            p,
+            pct('util'),
+            pct('util_app'),
+            pct('util_net'),
+            mean(rs.map((r) => r.dropped ?? 0)),
+            ...cNames.map((c) => mean(cs.map((x, i) => ((x[c] ?? 0) * 100) / Math.max(1, rs[i].completed ?? 0)))),
+            ...mNames.map((m) => {
+              const vs = ms.map((x) => x[m]).filter((v): v is number => typeof v === 'number')
+              return vs.length === 0 ? null : mean(vs)
+            }),
+          ]
+        }),
+    }
+    traces.push({
+      trace: first.trace,
+      trace_sha256: sha,
+      service_mean_us: first.service_mean_us,
+      cores: first.cores,
+      cost_preset: first.cost_preset,
+      latency,
+      max_load: maxLoad,
+      counters,
+    })
+  }
+  return {percentile, traces}
+}
+
+/** Numbers for humans: 4 significant digits, no exponent for ordinary magnitudes. */
+export function fmtNum(v: number): string {
+  if (!Number.isFinite(v)) return String(v)
+  if (v === 0) return '0'
+  const a = Math.abs(v)
+  if (a >= 1e5) return Math.round(v).toString()
+  if (a >= 1e3) return v.toFixed(1)
+  return Number(v.toPrecision(4)).toString()
+}
+
+function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
+  if (v === null) return '—'
+  if (typeof v === 'string') return v
+  const name = model.columns[col]
+  if (name === 'max load') {
+    const status = row[model.columns.indexOf('status')]
+    const x = v.toFixed(3)
+    return status === 'at_upper_bound' ? `>= ${x}` : status === 'unmet' ? `< lowest` : x
+  }
+  if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
+  if (name === 'throughput (req/s)') return Math.round(v).toString()
+  if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
+  if (name.endsWith('%')) return v.toFixed(1)
+  return fmtNum(v)
+}
+
+function header(t: TraceTables): string {
+  return `Trace ${t.trace} (sha256 ${t.trace_sha256.slice(0, 12)}, mean service ${fmtNum(t.service_mean_us)} µs, ${t.cores} cores, ${t.cost_preset} costs)`
+}
+
+function csvField(s: string): string {
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): string {
+  if (format === 'csv') {
+    const lines = [`# ${model.title}`, model.columns.map(csvField).join(',')]
+    for (const r of model.rows) lines.push(r.map((v) => (v === null ? '' : csvField(String(v)))).join(','))
+    return lines.join('\n')
+  }
+  const cells = model.rows.map((r) => r.map((v, i) => fmtCell(model, i, v, r)))
+  if (format === 'markdown') {
+    const esc = (s: string) => s.replace(/\|/g, '\\|')
+    const lines = [`### ${model.title}`, '', `| ${model.columns.map(esc).join(' | ')} |`, `|${model.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`]
+    for (const r of cells) lines.push(`| ${r.map(esc).join(' | ')} |`)
+    return lines.join('\n')
+  }
+  const table = new Table({
+    head: model.columns,
+    style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1},
+    colAligns: model.columns.map((_, i) => (i === 0 ? 'left' : 'right')),
+  })
+  for (const r of cells) table.push(r)
+  return `${model.title}\n${table.toString()}`
+}
+
+/** Render the tables of `rows` as one string (ends with a newline). */
+export function renderTables(rows: readonly ResultRow[], opts: TableOptions): string {
+  const model = buildTables(rows, opts.percentile ?? 'p99')
+  if (opts.format === 'json') return JSON.stringify(model, null, 2) + '\n'
+  const parts: string[] = []
+  for (const t of model.traces) {
+    const sections = [t.latency, t.max_load, t.counters].filter((m) => m.rows.length > 0).map((m) => renderOne(m, opts.format as Exclude<TableFormat, 'json'>))
+    if (opts.format === 'markdown') parts.push(`## ${header(t)}\n\n${sections.join('\n\n')}`)
+    else if (opts.format === 'csv') parts.push(`# ${header(t)}\n${sections.join('\n\n')}`)
+    else parts.push(`${header(t)}\n\n${sections.join('\n\n')}`)
+  }
+  return parts.join('\n\n') + '\n'
+}

@@ -1,0 +1,351 @@
+/**
+ * The flat result row of tailsim sweeps: one row per finished cell, the same columns in every part
+ * file, so any set of parts concatenates (Parquet, Arrow IPC, JSON; DuckDB `read_parquet('dir/*.parquet')`).
+ *
+ * Row kinds:
+ * - `latency`: one simulation at one offered load (trace × policy × load × replication). The
+ *   latency/throughput/utilisation columns are that run's.
+ * - `max_load`: the max-load-at-SLO search of one trace × policy. `max_load` is the largest load
+ *   found to meet the SLO (bisection, the true value lies in [max_load, max_load + tolerance]);
+ *   the latency/throughput columns are those of the run *at* `max_load` (NaN-free: null when the
+ *   SLO was not met even at the lowest load searched). `efficiency` (max load / the `mgn-fcfs` max
+ *   load of the same trace and SLO) is left null in stored parts and filled at render time by
+ *   `withEfficiency`, because the reference cell may live in another part.
+ *
+ * Dynamic things (counters, policy metrics, per-type latencies, per-core utilisation, the config)
+ * are JSON strings, so every part has the same schema whatever the policy.
+ *
+ * Provenance: tool version, trace SHA-256, seed, the full config JSON, and `sweep_id` = SHA-256 of
+ * the sweep's canonical config (traces by content, policies, loads, replications, SLO, search
+ * bounds, simulation config; *not* shard, jobs or output paths). Parts with different `sweep_id`s
+ * are refused when merged.
+ *
+ * Units: times in microseconds (`_us`), rates in requests per second (`_rps`), loads and
+ * utilisations as fractions.
+ */
+import type {LatencyUs, RunResult} from '../sim/simulate.js'
+
+/** Bump when a column changes meaning or is removed; readers refuse newer versions. */
+export const SCHEMA_VERSION = 1
+
+export type RowKind = 'latency' | 'max_load'
+
+/**
+ * Outcome of a max-load search:
+ * - `ok`: the SLO holds at `max_load` and fails within `max_load + tolerance`;
+ * - `unmet`: the SLO fails even at the lowest load searched (`max_load` = 0);
+ * - `at_upper_bound`: the SLO holds at the highest load searched (`max_load` = that bound; the
+ *   true max load may be higher).
+ */
+export type SearchStatus = 'ok' | 'unmet' | 'at_upper_bound'
+
+export interface ResultRow {
+  schema_version: number
+  kind: RowKind
+  /** SHA-256 (hex) of the sweep's canonical config. */
+  sweep_id: string
+  /** Stable identity of the cell inside its sweep, e.g. `L|0|zygos|0.5|0` (see experiment/plan). */
+  cell_id: string
+  /** Position of the cell in the sweep's deterministic order. */
+  cell_index: number
+  /** The trace as the user named it (path or `synthetic:SPEC`). */
+  trace: string
+  trace_sha256: string
+  /** Canonical policy spec, `name[:opt=value]*`. */
+  policy: string
+  family: string
+  replication: number
+  seed: number
+  cores: number
+  ghz: number
+  cost_preset: string
+  /** Target offered load of a `latency` cell; the max load found for a `max_load` cell. */
+  load: number | null
+  offered_load: number | null
+  offered_rate_rps: number | null
+  service_mean_us: number
+  requests: number | null
+  connections: number | null
+  completed: number | null
+  measured: number | null
+  dropped: number | null
+  throughput_rps: number | null
+  mean_us: number | null
+  p50_us: number | null
+  p90_us: number | null
+  p99_us: number | null
+  p999_us: number | null
+  p9999_us: number | null
+  max_us: number | null
+  p99_ci_low_us: number | null
+  p99_ci_high_us: number | null
+  util: number | null
+  util_app: number | null
+  util_net: number | null
+  sim_time_us: number | null
+  events: number | null
+  /** Wall-clock time of the cell (all runs of a search), ms. Not reproducible; never in tables. */
+  wall_ms: number
+  /** SLO percentile, e.g. 99 or 99.9 (both kinds carry the sweep's SLO). */
+  slo_percentile: number
+  /** SLO bound, µs. */
+  slo_us: number
+  /** max_load rows: the largest load meeting the SLO (also in `load`); null for latency rows. */
+  max_load: number | null
+  search_status: SearchStatus | null
+  search_lo: number | null
+  search_hi: number | null
+  search_tol: number | null
+  /** Simulations the search ran. */
+  search_evals: number | null
+  /** max_load / the mgn-fcfs max_load on the same trace and SLO; null in stored parts. */
+  efficiency: number | null
+  /** JSON: Record<string, number>. */
+  counters_json: string
+  metrics_json: string
+  /** JSON: Record<type, LatencyUs>. */
+  per_type_json: string
+  /** JSON: number[] (busy fraction per core). */
+  util_per_core_json: string
+  /** JSON: the run's full SimConfig. */
+  config_json: string
+  tool_version: string
+}
+
+export type ColumnType = 'int32' | 'float64' | 'utf8'
+
+export interface ColumnDef {
+  name: keyof ResultRow
+  type: ColumnType
+  nullable: boolean
+}
+
+const f = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'float64', nullable})
+const s = (name: keyof ResultRow, nullable = false): ColumnDef => ({name, type: 'utf8', nullable})
+
+/**
+ * The columns, in file order. Every number except `schema_version` is float64 (counts may pass
+ * 2^31; readers then never see BigInt).
+ */
+export const COLUMNS: readonly ColumnDef[] = [
+  {name: 'schema_version', type: 'int32', nullable: false},
+  s('kind'),
+  s('sweep_id'),
+  s('cell_id'),
+  f('cell_index', false),
+  s('trace'),
+  s('trace_sha256'),
+  s('policy'),
+  s('family'),
+  f('replication', false),
+  f('seed', false),
+  f('cores', false),
+  f('ghz', false),
+  s('cost_preset'),
+  f('load'),
+  f('offered_load'),
+  f('offered_rate_rps'),
+  f('service_mean_us', false),
+  f('requests'),
+  f('connections'),
+  f('completed'),
+  f('measured'),
+  f('dropped'),
+  f('throughput_rps'),
+  f('mean_us'),
+  f('p50_us'),
+  f('p90_us'),
+  f('p99_us'),
+  f('p999_us'),
+  f('p9999_us'),
+  f('max_us'),
+  f('p99_ci_low_us'),
+  f('p99_ci_high_us'),
+  f('util'),
+  f('util_app'),
+  f('util_net'),
+  f('sim_time_us'),
+  f('events'),
+  f('wall_ms', false),
+  f('slo_percentile', false),
+  f('slo_us', false),
+  f('max_load'),
+  s('search_status', true),
+  f('search_lo'),
+  f('search_hi'),
+  f('search_tol'),
+  f('search_evals'),
+  f('efficiency'),
+  s('counters_json'),
+  s('metrics_json'),
+  s('per_type_json'),
+  s('util_per_core_json'),
+  s('config_json'),
+  s('tool_version'),
+]
+
+/** Percentiles a table or an SLO can name, and the row column holding each. */
+export const PERCENTILE_COLUMNS: Readonly<Record<string, keyof ResultRow>> = {
+  p50: 'p50_us',
+  p90: 'p90_us',
+  p99: 'p99_us',
+  'p99.9': 'p999_us',
+  'p99.99': 'p9999_us',
+  max: 'max_us',
+  mean: 'mean_us',
+}
+
+/** The column for a numeric percentile (99 → p99_us, 99.9 → p999_us); undefined if not recorded. */
+export function percentileColumn(p: number | string): keyof ResultRow | undefined {
+  const key = typeof p === 'number' ? `p${p}` : p.startsWith('p') || p === 'max' || p === 'mean' ? p : `p${p}`
+  return PERCENTILE_COLUMNS[key]
+}
+
+/** The latency statistic (µs) of a LatencyUs for a percentile column. */
+export function latencyAt(l: LatencyUs, column: keyof ResultRow): number {
+  switch (column) {
+    case 'p50_us':
+      return l.p50_us
+    case 'p90_us':
+      return l.p90_us
+    case 'p99_us':
+      return l.p99_us
+    case 'p999_us':
+      return l.p999_us
+    case 'p9999_us':
+      return l.p9999_us
+    case 'max_us':
+      return l.max_us
+    case 'mean_us':
+      return l.mean_us
+    default:
+      throw new Error(`internal: ${String(column)} is not a latency column`)
+  }
+}
+
+/** What a cell contributes to its row besides the RunResult. */
+export interface CellInfo {
+  kind: RowKind
+  sweep_id: string
+  cell_id: string
+  cell_index: number
+  /** The trace as named on the command line. */
+  trace: string
+  replication: number
+  /** Target load (latency cells). */
+  load?: number
+  slo: {percentile: number; us: number}
+  /** max_load cells: the search outcome. */
+  search?: {maxLoad: number; status: SearchStatus; lo: number; hi: number; tol: number; evals: number}
+  /** Wall time of the whole cell, ms (defaults to the run's). */
+  wall_ms?: number
+  /** Mean service time of the trace, µs (used when `result` is null). */
+  service_mean_us?: number
+  /** Trace fingerprint and tool version (used when `result` is null). */
+  trace_sha256?: string
+  policy?: string
+  family?: string
+  seed?: number
+  cores?: number
+  ghz?: number
+  cost_preset?: string
+  tool_version?: string
+  config?: unknown
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null)
+
+/**
+ * One result row from a run and its cell. `result` may be null only for a `max_load` cell whose
+ * SLO was not met at any load (then the run columns are null and the identity columns come from
+ * `cell`).
+ */
+export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
+  const r = result
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`internal: toRow without a result needs cell.${what}`)
+    return v
+  }
+  const lat = r?.latency
+  const search = cell.search
+  const load = cell.kind === 'max_load' ? need(search, 'search').maxLoad : need(cell.load, 'load')
+  return {
+    schema_version: SCHEMA_VERSION,
+    kind: cell.kind,
+    sweep_id: cell.sweep_id,
+    cell_id: cell.cell_id,
+    cell_index: cell.cell_index,
+    trace: cell.trace,
+    trace_sha256: r?.trace_sha256 ?? need(cell.trace_sha256, 'trace_sha256'),
+    policy: r?.policy ?? need(cell.policy, 'policy'),
+    family: r?.family ?? need(cell.family, 'family'),
+    replication: cell.replication,
+    seed: r?.seed ?? need(cell.seed, 'seed'),
+    cores: r?.cores ?? need(cell.cores, 'cores'),
+    ghz: r?.ghz ?? need(cell.ghz, 'ghz'),
+    cost_preset: r?.cost_preset ?? need(cell.cost_preset, 'cost_preset'),
+    load,
+    offered_load: r ? r.offered_load : null,
+    offered_rate_rps: r ? r.offered_rate_rps : null,
+    service_mean_us: r?.service_mean_us ?? need(cell.service_mean_us, 'service_mean_us'),
+    requests: r ? r.requests : null,
+    connections: r ? r.connections : null,
+    completed: r ? r.completed : null,
+    measured: r ? r.measured : null,
+    dropped: r ? r.dropped : null,
+    throughput_rps: r ? r.throughput_rps : null,
+    mean_us: lat ? finite(lat.mean_us) : null,
+    p50_us: lat ? finite(lat.p50_us) : null,
+    p90_us: lat ? finite(lat.p90_us) : null,
+    p99_us: lat ? finite(lat.p99_us) : null,
+    p999_us: lat ? finite(lat.p999_us) : null,
+    p9999_us: lat ? finite(lat.p9999_us) : null,
+    max_us: lat ? finite(lat.max_us) : null,
+    p99_ci_low_us: lat ? finite(lat.p99_ci_low_us) : null,
+    p99_ci_high_us: lat ? finite(lat.p99_ci_high_us) : null,
+    util: r ? r.util : null,
+    util_app: r ? r.util_app : null,
+    util_net: r ? r.util_net : null,
+    sim_time_us: r ? r.sim_time_us : null,
+    events: r ? r.events : null,
+    wall_ms: cell.wall_ms ?? r?.wall_ms ?? 0,
+    slo_percentile: cell.slo.percentile,
+    slo_us: cell.slo.us,
+    max_load: search ? search.maxLoad : null,
+    search_status: search ? search.status : null,
+    search_lo: search ? search.lo : null,
+    search_hi: search ? search.hi : null,
+    search_tol: search ? search.tol : null,
+    search_evals: search ? search.evals : null,
+    efficiency: null,
+    counters_json: JSON.stringify(r?.counters ?? {}),
+    metrics_json: JSON.stringify(r?.metrics ?? {}),
+    per_type_json: JSON.stringify(r?.per_type ?? {}),
+    util_per_core_json: JSON.stringify(r?.util_per_core ?? []),
+    config_json: JSON.stringify(r?.config ?? cell.config ?? {}, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v)),
+    tool_version: r?.tool_version ?? need(cell.tool_version, 'tool_version'),
+  }
+}
+
+/**
+ * Fill `efficiency` of `max_load` rows: max_load / the mgn-fcfs max_load of the same trace
+ * (by SHA-256), SLO and replication. Rows without a usable reference keep null. Returns new rows.
+ */
+export function withEfficiency(rows: readonly ResultRow[]): ResultRow[] {
+  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.cores}`
+  const ref = new Map<string, number>()
+  for (const r of rows) {
+    if (r.kind === 'max_load' && r.policy === 'mgn-fcfs' && r.max_load !== null && r.max_load > 0) ref.set(key(r), r.max_load)
+  }
+  return rows.map((r) => {
+    if (r.kind !== 'max_load' || r.max_load === null) return r
+    const m = ref.get(key(r))
+    return {...r, efficiency: m === undefined ? null : r.max_load / m}
+  })
+}
+
+/** Parse a JSON column of a row (counters_json etc.), tolerating an empty string. */
+export function jsonColumn<T>(row: ResultRow, column: 'counters_json' | 'metrics_json' | 'per_type_json' | 'util_per_core_json' | 'config_json'): T {
+  const text = row[column]
+  return (text === '' ? {} : JSON.parse(text)) as T
+}
