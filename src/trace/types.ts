@@ -36,7 +36,14 @@ export interface TraceOptions {
   /** Sort arrivals in memory (bounded by `maxSortRows`) instead of rejecting a decreasing arrival. */
   sort?: boolean
   maxSortRows?: number
+  /** Force a format instead of sniffing magic bytes and the file extension. */
+  format?: TraceFormat
+  /** CSV parser: `auto` (fast path for unquoted lines, csv-parse otherwise) or `csv-parse` only. */
+  csvParser?: 'auto' | 'csv-parse'
 }
+
+/** Trace file formats. `arrow` covers both the Arrow IPC file and stream formats. */
+export type TraceFormat = 'arrow' | 'parquet' | 'csv'
 
 export interface TraceSource {
   /** File path, '-' for stdin, or the synthetic spec; used in messages. */

@@ -1,0 +1,260 @@
+/**
+ * Arrow ingest: turns Arrow record batches (from Arrow IPC files/streams, or from Parquet via
+ * parquet-wasm) into validated TraceBatches. Columns are read as whole typed arrays per batch
+ * (`Data.values`), never value by value.
+ */
+import type {FileHandle} from 'node:fs/promises'
+
+import {
+  type Data,
+  type RecordBatch,
+  RecordBatchReader,
+  type Schema,
+  Type,
+  type Vector,
+} from 'apache-arrow'
+
+import {TailsimError, TraceError, show} from '../errors.js'
+import {BatchBuilder, ConnIndexer, type ResolvedColumns, TypeIndexer, resolveColumns} from './columns.js'
+import type {TraceBatch, TraceOptions} from './types.js'
+
+const NUMERIC = new Set([Type.Int, Type.Float])
+const STRINGS = new Set([Type.Utf8, Type.LargeUtf8])
+const decoder = new TextDecoder()
+
+function typeName(v: Vector | Data): string {
+  return String(v.type)
+}
+
+/** Converts Arrow record batches of one schema into TraceBatches. */
+export class ArrowIngest {
+  readonly cols: ResolvedColumns
+  readonly builder: BatchBuilder
+  private readonly conns = new ConnIndexer()
+  /** Rows consumed so far (the next row is rowsSeen + 1). */
+  rowsSeen = 0
+  private f64 = new Float64Array(0)
+  private f64b = new Float64Array(0)
+  private connScratch = new Uint32Array(0)
+  private typeScratch = new Uint16Array(0)
+  private dictCache = new WeakMap<object, Int32Array>()
+
+  constructor(
+    readonly file: string,
+    schema: Schema,
+    opts: TraceOptions,
+    private readonly types: TypeIndexer,
+  ) {
+    this.cols = resolveColumns(
+      schema.fields.map((f) => f.name),
+      opts,
+      file,
+    )
+    const check = (index: number, name: string, ok: (t: number) => boolean, expected: string) => {
+      const f = schema.fields[index]
+      const t = f.type.typeId === Type.Dictionary ? (f.type as {dictionary: {typeId: number}}).dictionary.typeId : f.type.typeId
+      if (!ok(t) || (f.type.typeId === Type.Dictionary && expected === 'numeric')) {
+        throw new TraceError(`Expected a ${expected} column, got ${String(f.type)}`, {file, column: name})
+      }
+    }
+    const c = this.cols
+    check(c.arrival.index, c.arrival.name, (t) => NUMERIC.has(t), 'numeric')
+    check(c.service.index, c.service.name, (t) => NUMERIC.has(t), 'numeric')
+    check(c.conn.index, c.conn.name, (t) => t === Type.Int || t === Type.Float || STRINGS.has(t), 'integer or string')
+    if (c.type) check(c.type.index, c.type.name, (t) => t === Type.Int || STRINGS.has(t), 'string or integer')
+    this.builder = new BatchBuilder(file, c, opts, c.type !== undefined)
+  }
+
+  get connections(): number {
+    return this.conns.count
+  }
+
+  private firstNull(v: Vector, column: string): void {
+    if (v.nullCount === 0) return
+    for (let i = 0; i < v.length; i++) {
+      if (!v.isValid(i)) {
+        throw new TraceError(`Expected a value, got null`, {file: this.file, row: this.rowsSeen + i + 1, column})
+      }
+    }
+  }
+
+  /**
+   * Numeric column → Float64Array (zero copy for a single float64 chunk, else converted into a
+   * scratch buffer). Note: Arrow JS slices value buffers, so `values[i]` is logical row i;
+   * `Data.offset` only applies to the validity bitmap.
+   */
+  private numbers(v: Vector, column: string, second: boolean): Float64Array {
+    this.firstNull(v, column)
+    const n = v.length
+    if (v.data.length === 1 && v.data[0].values instanceof Float64Array) return v.data[0].values.subarray(0, n)
+    if ((second ? this.f64b : this.f64).length < n) {
+      if (second) this.f64b = new Float64Array(n)
+      else this.f64 = new Float64Array(n)
+    }
+    const dst = second ? this.f64b : this.f64
+    let k = 0
+    for (const d of v.data) {
+      const vals = d.values as ArrayLike<number> | BigInt64Array | BigUint64Array
+      if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) {
+        for (let i = 0; i < d.length; i++) dst[k++] = Number(vals[i])
+      } else if (vals instanceof Uint16Array && d.type.typeId === Type.Float) {
+        throw new TraceError('Expected a float32, float64 or integer column, got float16', {file: this.file, column})
+      } else {
+        for (let i = 0; i < d.length; i++) dst[k++] = vals[i]
+      }
+    }
+    return dst.subarray(0, n)
+  }
+
+  /** A string-ish column (Utf8 or Dictionary) → value at i, decoded. */
+  private stringAt(d: Data, i: number): string {
+    const offs = d.valueOffsets as Int32Array | BigInt64Array
+    const s = Number(offs[i])
+    const e = Number(offs[i + 1])
+    return decoder.decode((d.values as Uint8Array).subarray(s, e))
+  }
+
+  /** Dense ids (connections or types) for one column of a batch. */
+  private dense(
+    v: Vector,
+    column: string,
+    out: Uint32Array | Uint16Array,
+    num: (x: number, row: number) => number,
+    str: (x: string, row: number) => number,
+  ): void {
+    this.firstNull(v, column)
+    let k = 0
+    for (const d of v.data) {
+      const t = d.type.typeId
+      if (t === Type.Dictionary) {
+        const dict = d.dictionary as Vector
+        let cache = this.dictCache.get(dict)
+        if (cache === undefined) {
+          cache = new Int32Array(dict.length).fill(-1)
+          this.dictCache.set(dict, cache)
+        }
+        const idx = d.values as ArrayLike<number>
+        for (let i = 0; i < d.length; i++, k++) {
+          const di = idx[i]
+          let dense = cache[di]
+          if (dense < 0) {
+            const dv = dict.get(di) as unknown
+            const row = this.rowsSeen + k + 1
+            if (dv === null) throw new TraceError('Expected a value, got null', {file: this.file, row, column})
+            dense = cache[di] = typeof dv === 'string' ? str(dv, row) : num(Number(dv), row)
+          }
+          out[k] = dense
+        }
+      } else if (STRINGS.has(t)) {
+        for (let i = 0; i < d.length; i++, k++) out[k] = str(this.stringAt(d, i), this.rowsSeen + k + 1)
+      } else {
+        const vals = d.values as ArrayLike<number | bigint>
+        const big = vals instanceof BigInt64Array || vals instanceof BigUint64Array
+        for (let i = 0; i < d.length; i++, k++) {
+          const x = big ? Number(vals[i]) : (vals[i] as number)
+          out[k] = num(x, this.rowsSeen + k + 1)
+        }
+      }
+    }
+  }
+
+  /** Consume one Arrow record batch; yields the output batch each time it fills up. */
+  *consume(rb: RecordBatch): Generator<TraceBatch> {
+    const n = rb.numRows
+    if (n === 0) return
+    const c = this.cols
+    const file = this.file
+    const arrival = this.numbers(rb.getChildAt(c.arrival.index)!, c.arrival.name, false)
+    const service = this.numbers(rb.getChildAt(c.service.index)!, c.service.name, true)
+    if (this.connScratch.length < n) this.connScratch = new Uint32Array(n)
+    const conns = this.conns
+    const connCol = c.conn.name
+    this.dense(
+      rb.getChildAt(c.conn.index)!,
+      connCol,
+      this.connScratch,
+      (x, row) => {
+        if (!Number.isInteger(x)) {
+          throw new TraceError(`Expected an integer or string connection id, got ${show(x)}`, {file, row, column: connCol})
+        }
+        return conns.num(x)
+      },
+      (s) => conns.str(s),
+    )
+    let types: Uint16Array | undefined
+    if (c.type) {
+      if (this.typeScratch.length < n) this.typeScratch = new Uint16Array(n)
+      types = this.typeScratch
+      const tcol = c.type.name
+      this.dense(
+        rb.getChildAt(c.type.index)!,
+        tcol,
+        types,
+        (x, row) => this.types.index(String(x), file, row, tcol),
+        (s, row) => this.types.index(s, file, row, tcol),
+      )
+    }
+    const b = this.builder
+    let pos = 0
+    while (pos < n) {
+      pos = b.addColumns(arrival, this.connScratch, service, types, pos, n, this.rowsSeen + 1)
+      if (b.full) {
+        yield b.batch
+        b.reset()
+      }
+    }
+    this.rowsSeen += n
+  }
+
+  /** Yield the last partial batch; a trace without rows is an error. */
+  *finish(): Generator<TraceBatch> {
+    if (this.rowsSeen === 0) throw new TraceError('Expected at least one row, got none', {file: this.file})
+    if (this.builder.batch.length > 0) {
+      yield this.builder.batch
+      this.builder.reset()
+    }
+  }
+}
+
+/** Wrap anything a third-party reader throws as a TraceError naming the file. */
+export function wrapReadError(error: unknown, file: string, what: string): Error {
+  if (error instanceof TailsimError) return error
+  const msg = error instanceof Error ? error.message : String(error)
+  return new TraceError(`Expected ${what}, got an unreadable or truncated file (${msg.split('\n')[0]})`, {file})
+}
+
+/**
+ * Stream an Arrow IPC file or stream. `input` is an open file handle (random access; the file
+ * format reads its footer first) or an async iterable of bytes (stdin).
+ */
+export async function* readArrow(
+  input: FileHandle | AsyncIterable<Uint8Array>,
+  file: string,
+  opts: TraceOptions,
+  types: TypeIndexer,
+): AsyncGenerator<TraceBatch> {
+  const what = 'a valid Arrow IPC file or stream'
+  let reader: RecordBatchReader
+  try {
+    reader = (await RecordBatchReader.from(input as AsyncIterable<Uint8Array>)) as RecordBatchReader
+    await reader.open()
+  } catch (error) {
+    throw wrapReadError(error, file, what)
+  }
+  if (reader.schema === undefined || reader.schema === null) {
+    throw new TraceError(`Expected ${what}, got one without a schema`, {file})
+  }
+  const ingest = new ArrowIngest(file, reader.schema, opts, types)
+  const it = reader[Symbol.asyncIterator]()
+  for (;;) {
+    let next: IteratorResult<RecordBatch>
+    try {
+      next = await it.next()
+    } catch (error) {
+      throw wrapReadError(error, file, what)
+    }
+    if (next.done) break
+    yield* ingest.consume(next.value)
+  }
+  yield* ingest.finish()
+}

@@ -1,0 +1,315 @@
+/**
+ * CSV ingest. A header row names the columns; rows are numbered from 1 = the header.
+ *
+ * Two parsers give identical values: a hand-written fast path over raw bytes for unquoted CSV
+ * (the plain numeric form written by `tailsim generate`), and csv-parse for everything else.
+ * The fast path hands over to csv-parse at the first line that contains a double quote, so a
+ * file is read once either way. Numbers are converted the same way in both: the fast path only
+ * converts decimals it can convert exactly (at most 15 significant digits, an exact integer
+ * divided by an exact power of ten is correctly rounded, like `Number()`), and defers the rest
+ * to `parseNumeric`, which the csv-parse path uses for every field.
+ */
+import {Readable} from 'node:stream'
+import {pipeline} from 'node:stream'
+
+import {parse} from 'csv-parse'
+
+import {TailsimError, TraceError, show} from '../errors.js'
+import {BatchBuilder, ConnIndexer, type ResolvedColumns, type TypeIndexer, isIntegerId, parseNumeric, resolveColumns} from './columns.js'
+import type {TraceBatch, TraceOptions} from './types.js'
+
+/** Longest accepted line (record), bytes. A longer line is a TraceError, not a memory blow-up. */
+export const MAX_LINE_BYTES = 1 << 20
+
+const POW10 = Array.from({length: 23}, (_, i) => Math.pow(10, i))
+const COMMA = 44
+const NL = 10
+const CR = 13
+const QUOTE = 34
+
+/** Which parser to use: `auto` (fast path, csv-parse from the first quoted line) or csv-parse only. */
+export type CsvParser = 'auto' | 'csv-parse'
+
+class CsvState {
+  cols!: ResolvedColumns
+  builder!: BatchBuilder
+  nFields = 0
+  /** Data rows seen. */
+  rows = 0
+  readonly conns = new ConnIndexer()
+  private fieldStarts = new Int32Array(64)
+
+  constructor(
+    readonly file: string,
+    readonly opts: TraceOptions,
+    readonly types: TypeIndexer,
+  ) {}
+
+  get hasHeader(): boolean {
+    return this.nFields > 0
+  }
+
+  header(names: string[], row: number): void {
+    const trimmed = names.map((n) => n.trim())
+    if (trimmed.length === 1 && trimmed[0] === '') {
+      throw new TraceError('Expected a header row naming the columns, got an empty line', {file: this.file, row})
+    }
+    this.cols = resolveColumns(trimmed, this.opts, this.file, row)
+    this.nFields = trimmed.length
+    this.builder = new BatchBuilder(this.file, this.cols, this.opts, this.cols.type !== undefined)
+    if (this.fieldStarts.length < this.nFields + 1) this.fieldStarts = new Int32Array(this.nFields + 1)
+  }
+
+  fieldCountError(got: number, row: number): TraceError {
+    return new TraceError(`Expected ${this.nFields} fields (as in the header), got ${got}`, {file: this.file, row})
+  }
+
+  number(text: string, column: string, row: number): number {
+    if (text.trim() === '') throw new TraceError('Expected a number, got an empty field', {file: this.file, row, column})
+    const v = parseNumeric(text)
+    if (v === undefined) throw new TraceError(`Expected a number, got ${show(text)}`, {file: this.file, row, column})
+    return v
+  }
+
+  conn(text: string, row: number): number {
+    const t = text.trim()
+    if (t === '') {
+      throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: this.cols.conn.name})
+    }
+    return isIntegerId(t) ? this.conns.num(Number(t)) : this.conns.str(t)
+  }
+
+  type(text: string, row: number): number {
+    const t = text.trim()
+    const column = this.cols.type!.name
+    if (t === '') throw new TraceError('Expected a request type, got an empty field', {file: this.file, row, column})
+    return this.types.index(t, this.file, row, column)
+  }
+
+  /** One record from csv-parse (strings). */
+  record(fields: string[], row: number): void {
+    if (fields.length !== this.nFields) throw this.fieldCountError(fields.length, row)
+    const c = this.cols
+    const a = this.number(fields[c.arrival.index], c.arrival.name, row)
+    const k = this.conn(fields[c.conn.index], row)
+    const s = this.number(fields[c.service.index], c.service.name, row)
+    const t = c.type ? this.type(fields[c.type.index], row) : 0
+    this.builder.addRow(a, k, s, t, row)
+    this.rows++
+  }
+
+  /** A number from bytes [s, e): exact fast conversion, else the shared string parser. */
+  private fastNumber(buf: Buffer, s: number, e: number, column: string, row: number): number {
+    let i = s
+    let neg = false
+    if (i < e && buf[i] === 45) {
+      neg = true
+      i++
+    }
+    let m = 0
+    let digits = 0
+    let dot = -1
+    for (; i < e; i++) {
+      const ch = buf[i]
+      if (ch >= 48 && ch <= 57) {
+        m = m * 10 + (ch - 48)
+        digits++
+      } else if (ch === 46 && dot < 0) {
+        dot = i
+      } else {
+        digits = 99 // anything else: exponent, spaces, text
+        break
+      }
+    }
+    if (digits === 0 || digits > 15) return this.number(buf.toString('utf8', s, e), column, row)
+    const frac = dot < 0 ? 0 : e - dot - 1
+    const v = frac === 0 ? m : m / POW10[frac]
+    return neg ? -v : v
+  }
+
+  private fastConn(buf: Buffer, s: number, e: number, row: number): number {
+    const len = e - s
+    if (len > 0 && len <= 15 && (buf[s] !== 48 || len === 1)) {
+      let m = 0
+      let i = s
+      for (; i < e; i++) {
+        const ch = buf[i]
+        if (ch < 48 || ch > 57) break
+        m = m * 10 + (ch - 48)
+      }
+      if (i === e) return this.conns.num(m)
+    }
+    return this.conn(buf.toString('utf8', s, e), row)
+  }
+
+  /** One unquoted line, bytes [s, e) without the newline. */
+  line(buf: Buffer, s: number, e: number, row: number): void {
+    const starts = this.fieldStarts
+    const nf = this.nFields
+    let f = 0
+    starts[0] = s
+    for (let i = s; i < e; i++) {
+      if (buf[i] === COMMA) {
+        if (++f >= nf) throw this.fieldCountError(countFields(buf, s, e), row)
+        starts[f] = i + 1
+      }
+    }
+    if (f + 1 !== nf) throw this.fieldCountError(f + 1, row)
+    starts[nf] = e + 1
+    const c = this.cols
+    const ai = c.arrival.index
+    const si = c.service.index
+    const ci = c.conn.index
+    const a = this.fastNumber(buf, starts[ai], starts[ai + 1] - 1, c.arrival.name, row)
+    const k = this.fastConn(buf, starts[ci], starts[ci + 1] - 1, row)
+    const sv = this.fastNumber(buf, starts[si], starts[si + 1] - 1, c.service.name, row)
+    let t = 0
+    if (c.type) t = this.type(buf.toString('utf8', starts[c.type.index], starts[c.type.index + 1] - 1), row)
+    this.builder.addRow(a, k, sv, t, row)
+    this.rows++
+  }
+}
+
+function countFields(buf: Buffer, s: number, e: number): number {
+  let n = 1
+  for (let i = s; i < e; i++) if (buf[i] === COMMA) n++
+  return n
+}
+
+function tooLong(file: string, row: number): TraceError {
+  return new TraceError(
+    `Expected lines of at most ${MAX_LINE_BYTES} bytes, got a longer line (no newline within ${MAX_LINE_BYTES} bytes)`,
+    {file, row},
+  )
+}
+
+/**
+ * Stream a CSV trace from byte chunks. `file` names it in messages.
+ */
+export async function* readCsv(
+  chunks: AsyncIterable<Uint8Array>,
+  file: string,
+  opts: TraceOptions,
+  types: TypeIndexer,
+  parser: CsvParser = opts.csvParser ?? 'auto',
+): AsyncGenerator<TraceBatch> {
+  const st = new CsvState(file, opts, types)
+  const it = chunks[Symbol.asyncIterator]()
+  let line = 0 // lines fully consumed
+  let carry: Buffer | undefined
+  let sawBytes = false
+  let first = true
+  let handOver: Buffer | undefined // bytes from the start of the first line csv-parse must read
+
+  if (parser === 'auto') {
+    outer: for (;;) {
+      const r = await it.next()
+      if (r.done) break
+      let chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength)
+      if (chunk.length === 0) continue
+      sawBytes = true
+      if (first) {
+        first = false
+        if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3)
+      }
+      const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk])
+      carry = undefined
+      let pos = 0
+      let quote = buf.indexOf(QUOTE)
+      for (;;) {
+        const nl = buf.indexOf(NL, pos)
+        if (nl < 0) break
+        if (quote >= 0 && quote < nl) {
+          handOver = buf.subarray(pos)
+          break outer
+        }
+        let e = nl
+        if (e > pos && buf[e - 1] === CR) e--
+        const row = line + 1
+        if (nl - pos > MAX_LINE_BYTES) throw tooLong(file, row)
+        if (!st.hasHeader) {
+          if (e > pos) st.header(buf.toString('utf8', pos, e).split(','), row)
+        } else if (e > pos) {
+          st.line(buf, pos, e, row)
+          if (st.builder.full) {
+            yield st.builder.batch
+            st.builder.reset()
+          }
+        }
+        line++
+        pos = nl + 1
+      }
+      if (pos < buf.length) {
+        carry = Buffer.from(buf.subarray(pos)) // copy: the chunk may be reused by the stream
+        if (carry.length > MAX_LINE_BYTES) throw tooLong(file, line + 1)
+      }
+    }
+    if (handOver === undefined && carry !== undefined) {
+      // Last line without a newline.
+      if (carry.indexOf(QUOTE) >= 0) handOver = carry
+      else {
+        let e = carry.length
+        if (e > 0 && carry[e - 1] === CR) e--
+        const row = line + 1
+        if (!st.hasHeader) {
+          if (e > 0) st.header(carry.toString('utf8', 0, e).split(','), row)
+        } else if (e > 0) st.line(carry, 0, e, row)
+        line++
+      }
+    }
+  }
+
+  if (parser === 'csv-parse' || handOver !== undefined) {
+    const base = line
+    const rest = async function* () {
+      if (handOver !== undefined) yield handOver
+      for (;;) {
+        const r = await it.next()
+        if (r.done) return
+        if (r.value.length > 0) sawBytes = true
+        yield r.value
+      }
+    }
+    const csv = parse({
+      bom: base === 0,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_LINE_BYTES,
+      info: true,
+    })
+    pipeline(Readable.from(rest()), csv, () => {})
+    try {
+      for await (const rec of csv as AsyncIterable<{record: string[]; info: {lines: number}}>) {
+        const row = base + rec.info.lines
+        if (!st.hasHeader) st.header(rec.record, row)
+        else {
+          st.record(rec.record, row)
+          if (st.builder.full) {
+            yield st.builder.batch
+            st.builder.reset()
+          }
+        }
+      }
+    } catch (error) {
+      if (error instanceof TailsimError) throw error
+      const e = error as Error & {code?: string; lines?: number}
+      const row = e.lines !== undefined ? base + e.lines : undefined
+      if (e.code === 'CSV_MAX_RECORD_SIZE') throw tooLong(file, row ?? base + 1)
+      if (e.code !== undefined && e.code.startsWith('CSV_')) {
+        throw new TraceError(`Expected valid CSV, got ${e.message.replace(/ at line \d+$/, '')}`, {file, ...(row ? {row} : {})})
+      }
+      throw error
+    } finally {
+      csv.destroy()
+    }
+  }
+
+  if (!sawBytes || !st.hasHeader) {
+    throw new TraceError('Expected a CSV header row (arrival_ns|arrival_us, conn, service_ns|service_us), got an empty file', {file})
+  }
+  if (st.rows === 0) throw new TraceError('Expected at least one data row after the header, got none', {file})
+  if (st.builder.batch.length > 0) {
+    yield st.builder.batch
+    st.builder.reset()
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * `openTrace`: one TraceSource over a trace file or stdin, whatever its format.
+ * The format comes from magic bytes first (`ARROW1` Arrow IPC file, 0xFFFFFFFF Arrow IPC stream,
+ * `PAR1` Parquet), then the extension; anything else that looks like text is CSV.
+ */
+import {createHash} from 'node:crypto'
+import {createReadStream, statSync} from 'node:fs'
+import {open} from 'node:fs/promises'
+import {extname} from 'node:path'
+
+import {ConfigError, TraceError, show} from '../errors.js'
+import {readArrow} from './arrow.js'
+import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, SortBuffer, TypeIndexer} from './columns.js'
+import {readCsv} from './csv.js'
+import {parquetRows, readParquet} from './parquet.js'
+import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
+import {DEFAULT_GHZ, checkGhz} from './units.js'
+
+const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
+const PARQUET_EXT = new Set(['.parquet', '.pq'])
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ')
+}
+
+/** Format from the first bytes of a file (or stdin), else undefined. */
+export function sniffFormat(head: Uint8Array): TraceFormat | 'arrow-stream' | undefined {
+  const s = Buffer.from(head.buffer, head.byteOffset, head.byteLength)
+  if (s.length >= 6 && s.toString('latin1', 0, 6) === 'ARROW1') return 'arrow'
+  if (s.length >= 4 && s.readUInt32LE(0) === 0xffffffff) return 'arrow-stream'
+  if (s.length >= 4 && s.toString('latin1', 0, 4) === 'PAR1') return 'parquet'
+  return undefined
+}
+
+function looksBinary(head: Uint8Array): boolean {
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i]
+    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) return true
+  }
+  return false
+}
+
+/** Format of a file: forced, by magic bytes, by extension, or CSV for text. Throws TraceError. */
+export async function detectFormat(path: string, forced?: TraceFormat): Promise<TraceFormat> {
+  const fh = await openFile(path)
+  let head: Uint8Array
+  try {
+    const buf = Buffer.alloc(4096)
+    const {bytesRead} = await fh.read(buf, 0, buf.length, 0)
+    head = buf.subarray(0, bytesRead)
+  } finally {
+    await fh.close()
+  }
+  if (head.length === 0) throw new TraceError('Expected a trace, got an empty file (0 bytes)', {file: path})
+  const magic = sniffFormat(head)
+  const ext = extname(path).toLowerCase()
+  const want = forced ?? (ARROW_EXT.has(ext) ? 'arrow' : PARQUET_EXT.has(ext) ? 'parquet' : undefined)
+  const first = hex(head.subarray(0, 8))
+  if (want === 'arrow' && magic !== 'arrow' && magic !== 'arrow-stream') {
+    throw new TraceError(`Expected an Arrow IPC file (magic ARROW1) or stream (0xFFFFFFFF), got bytes ${first}`, {file: path})
+  }
+  if (want === 'parquet' && magic !== 'parquet') {
+    throw new TraceError(`Expected a Parquet file (magic PAR1), got bytes ${first}`, {file: path})
+  }
+  if (want === 'csv' || (magic === undefined && want === undefined)) {
+    if (looksBinary(head)) {
+      throw new TraceError(`Expected an Arrow IPC, Parquet or CSV trace, got binary data (first bytes ${first})`, {file: path})
+    }
+    return 'csv'
+  }
+  return magic === 'arrow-stream' ? 'arrow' : (magic as TraceFormat)
+}
+
+async function openFile(path: string) {
+  try {
+    return await open(path, 'r')
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    throw new TraceError(`Expected a readable trace file, got ${e.code ?? 'an error'} (${e.message})`, {file: path})
+  }
+}
+
+/** SHA-256 (hex) of a file's bytes, streamed. */
+export async function fileSha256(path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(path, {highWaterMark: 1 << 20})) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+function checkOptions(opts: TraceOptions): Required<Pick<TraceOptions, 'ghz' | 'batchSize' | 'maxSortRows'>> & TraceOptions {
+  const ghz = checkGhz(opts.ghz ?? DEFAULT_GHZ)
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1 << 24) {
+    throw new ConfigError(`Expected \`batchSize\` to be an integer in [1, 16777216], got ${show(batchSize)}`)
+  }
+  const maxSortRows = opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS
+  if (!Number.isInteger(maxSortRows) || maxSortRows < 1) {
+    throw new ConfigError(`Expected \`max-sort-rows\` to be an integer >= 1, got ${show(maxSortRows)}`, {flag: 'max-sort-rows'})
+  }
+  return {...opts, ghz, batchSize, maxSortRows}
+}
+
+/** Re-yield a fully collected, sorted trace in batches of `size` rows (one reused batch). */
+function* sliceSorted(
+  cols: {arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array},
+  size: number,
+): Generator<TraceBatch> {
+  const n = cols.arrival.length
+  for (let s = 0; s < n; s += size) {
+    const e = Math.min(n, s + size)
+    yield {
+      length: e - s,
+      arrival: cols.arrival.subarray(s, e),
+      conn: cols.conn.subarray(s, e),
+      service: cols.service.subarray(s, e),
+      ...(cols.type ? {type: cols.type.subarray(s, e)} : {}),
+    }
+  }
+}
+
+/**
+ * Open a trace file (Arrow IPC file or stream, Parquet, CSV) or `-` for stdin (Arrow IPC stream
+ * or CSV). Nothing is read until `batches()` is iterated; every problem in the data surfaces
+ * then, as a TraceError naming the file, row and column.
+ */
+export function openTrace(path: string, options: TraceOptions): TraceSource {
+  const opts = checkOptions(options)
+  const stdin = path === '-'
+  const name = stdin ? '-' : path
+  if (!stdin) {
+    try {
+      if (statSync(path).isDirectory()) throw new TraceError('Expected a trace file, got a directory', {file: path})
+    } catch (error) {
+      if (error instanceof TraceError) throw error
+      const e = error as NodeJS.ErrnoException
+      throw new TraceError(`Expected a readable trace file, got ${e.code ?? 'an error'} (${e.message})`, {file: path})
+    }
+  }
+  const typeNames: string[] = []
+  const types = new TypeIndexer(typeNames)
+  let stdinUsed = false
+  let stdinHash: Promise<string> | undefined
+  let sorted: ReturnType<SortBuffer['finish']> | undefined
+  let rowsHint: number | undefined
+
+  async function* raw(): AsyncGenerator<TraceBatch> {
+    if (stdin) {
+      if (stdinUsed) throw new ConfigError('Expected stdin to be read once, got a second pass; save the trace to a file')
+      stdinUsed = true
+      yield* readStdin()
+      return
+    }
+    const format = await detectFormat(path, opts.format)
+    if (format === 'parquet') {
+      yield* readParquet(path, opts, types)
+    } else if (format === 'arrow') {
+      const fh = await openFile(path)
+      try {
+        yield* readArrow(fh, path, opts, types)
+      } finally {
+        await fh.close()
+      }
+    } else {
+      const stream = createReadStream(path, {highWaterMark: 1 << 20})
+      try {
+        yield* readCsv(stream, path, opts, types)
+      } finally {
+        stream.destroy()
+      }
+    }
+  }
+
+  async function* readStdin(): AsyncGenerator<TraceBatch> {
+    const hash = createHash('sha256')
+    let resolveHash!: (h: string) => void
+    stdinHash = new Promise((r) => (resolveHash = r))
+    const it = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+    let first = await it.next()
+    while (!first.done && first.value.length === 0) first = await it.next()
+    if (first.done) throw new TraceError('Expected a trace on stdin, got no bytes', {file: '-'})
+    const head = first.value
+    async function* all(): AsyncGenerator<Buffer> {
+      hash.update(head)
+      yield head
+      for (;;) {
+        const r = await it.next()
+        if (r.done) break
+        hash.update(r.value)
+        yield r.value
+      }
+      resolveHash(hash.digest('hex'))
+    }
+    const magic = sniffFormat(head)
+    if (magic === 'parquet') {
+      throw new TraceError('Expected an Arrow IPC stream or CSV on stdin, got Parquet (pass it as a file instead)', {file: '-'})
+    }
+    if (opts.format === 'parquet') throw new ConfigError('Expected a file path for a Parquet trace, got - (stdin)')
+    if (magic !== undefined || opts.format === 'arrow') yield* readArrow(all(), '-', opts, types)
+    else {
+      if (looksBinary(head.subarray(0, 4096))) {
+        throw new TraceError(`Expected an Arrow IPC stream or CSV on stdin, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: '-'})
+      }
+      yield* readCsv(all(), '-', opts, types)
+    }
+  }
+
+  return {
+    name,
+    typeNames,
+    get rowsHint() {
+      return rowsHint
+    },
+    async digest() {
+      if (stdin) {
+        if (stdinHash === undefined) throw new ConfigError('Expected stdin to be read before its digest is asked for')
+        return stdinHash
+      }
+      return fileSha256(path)
+    },
+    async *batches(): AsyncGenerator<TraceBatch> {
+      if (!opts.sort) {
+        yield* raw()
+        return
+      }
+      if (sorted === undefined) {
+        const buf = new SortBuffer(name, opts.maxSortRows)
+        for await (const b of raw()) buf.push(b)
+        sorted = buf.finish()
+        rowsHint = sorted.arrival.length
+      }
+      yield* sliceSorted(sorted, opts.batchSize)
+    },
+  } satisfies TraceSource
+}
+
+/** Row count from metadata when it is cheap (Parquet footer), else undefined. */
+export async function traceRowsHint(path: string): Promise<number | undefined> {
+  if (path === '-') return undefined
+  try {
+    return (await detectFormat(path)) === 'parquet' ? await parquetRows(path) : undefined
+  } catch {
+    return undefined
+  }
+}
