@@ -33,6 +33,8 @@ export class Machine {
   /** One NIC RX queue of request slots per core. */
   readonly rx: IntQueue[]
   private readonly salt: number
+  /** Memo of homeQueue by dense connection id; -1 = not computed yet. Grows on demand. */
+  private homeCache: Int32Array = new Int32Array(4096).fill(-1)
 
   constructor(readonly config: MachineConfig) {
     if (!Number.isInteger(config.cores) || config.cores < 1 || config.cores > 4096) {
@@ -53,7 +55,29 @@ export class Machine {
 
   /** The NIC queue (= home core) of a connection. */
   homeQueue(conn: number): number {
+    const cache = this.homeCache
+    if (conn < cache.length) {
+      const q = cache[conn]
+      if (q >= 0) return q
+      return (cache[conn] = this.hashQueue(conn))
+    }
+    if (conn < 1 << 24) {
+      this.growCache(conn)
+      return (this.homeCache[conn] = this.hashQueue(conn))
+    }
+    return this.hashQueue(conn)
+  }
+
+  private hashQueue(conn: number): number {
     return this.rssTable[mix32(conn ^ this.salt) % this.rssTable.length]
+  }
+
+  private growCache(conn: number): void {
+    let n = this.homeCache.length
+    while (n <= conn) n *= 2
+    const next = new Int32Array(n).fill(-1)
+    next.set(this.homeCache)
+    this.homeCache = next
   }
 
   /** Cycles for a duration in microseconds. */
