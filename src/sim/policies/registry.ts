@@ -9,8 +9,9 @@ import {mgnFcfs} from './mgn-fcfs.js'
 import {nMg1Fcfs} from './n-mg1-fcfs.js'
 import {mgnPs} from './mgn-ps.js'
 import {nMg1Ps} from './n-mg1-ps.js'
+import {ix} from './ix.js'
 
-const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps]
+const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix]
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 

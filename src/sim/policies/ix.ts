@@ -1,0 +1,201 @@
+/**
+ * `ix` — the IX dataplane with adaptive batching (MODEL.md §5; IX OSDI'14, code `ix-project/ix`).
+ *
+ * Every core runs its own run-to-completion loop over its own NIC RX queue (filled by RSS, so a
+ * connection is always served by its home core). One loop iteration:
+ *   1. kernel: transmit the replies of the previous batch (`tx_reply` each, in order; a reply
+ *      leaves the NIC when its TX processing ends, which is when `recorder.complete` is called);
+ *   2. kernel: poll the RX queue and TCP-process up to B = `batch` packets (`rx_packet` each);
+ *   3. cross to user space (`user_kernel`), run the batch's requests to completion in FIFO order,
+ *      cross back into the kernel with the batched syscalls (`user_kernel`); the replies are held
+ *      until the whole batch is done, then step 1 of the next iteration sends them.
+ * No sharing, no stealing: a core never looks at another core's queue.
+ *
+ * Choices (documented in docs/ix-linux-model.md):
+ *  - Two `user_kernel` crossings per non-empty batch (kernel→user with the event conditions,
+ *    user→kernel with the batched syscalls). An empty poll costs nothing.
+ *  - Idle polling is event-driven: a core whose poll finds its queue empty goes idle and is woken
+ *    at the instant a packet lands in its queue (a real IX core spins; its poll-loop period,
+ *    tens of ns, is neglected). The wake-up poll runs in the DISPATCH class, after every arrival
+ *    of the same cycle, so simultaneous packets can share a batch.
+ *  - A batch takes min(B, queue length) packets: batching is adaptive, so at low load B has no
+ *    effect and batches of one dominate.
+ * With `zero` costs and B = 1 each core is exactly an M/G/1 FCFS queue over its RSS connections:
+ * the same schedule as `n-mg1-fcfs` with `rss` assignment (test/sim/system/ix.test.ts).
+ *
+ * Hot path: no allocation; the current batch is an intrusive list through `requests.next`, and
+ * one batch costs two events (batch end, then the poll after the TX of its replies).
+ */
+import {EventClass} from '../engine/engine.js'
+import type {Policy, PolicyDef, SimContext} from '../policy.js'
+
+/** Event kinds (a = core). */
+const POLL = 0
+const BATCH_END = 1
+
+/** Core states. */
+const IDLE = 0
+const POLL_PENDING = 1
+const BUSY = 2
+
+/** Upper bounds of the batch-size histogram buckets; the last bucket is open-ended. */
+const BUCKET_HI = [1, 4, 8, 16, 32, 64] as const
+const BUCKET_NAMES = ['batch_1', 'batch_2_4', 'batch_5_8', 'batch_9_16', 'batch_17_32', 'batch_33_64', 'batch_65_plus'] as const
+
+class Ix implements Policy {
+  private readonly batch: number
+  private readonly state: Uint8Array
+  /** Intrusive list of the current batch's slots (through requests.next), per core; -1 = empty. */
+  private readonly head: Int32Array
+  private readonly tail: Int32Array
+  private readonly rxCost: number
+  private readonly txCost: number
+  private readonly ukCost: number
+  private readonly cBatches: number
+  private readonly cPackets: number
+  private readonly cDrops: number
+  private readonly buckets = new Float64Array(BUCKET_NAMES.length)
+  private maxBatch = 0
+
+  constructor(
+    private readonly ctx: SimContext,
+    batch: number,
+  ) {
+    const n = ctx.machine.cores
+    this.batch = batch
+    this.state = new Uint8Array(n)
+    this.head = new Int32Array(n).fill(-1)
+    this.tail = new Int32Array(n).fill(-1)
+    const costs = ctx.machine.costs
+    this.rxCost = costs.rx_packet
+    this.txCost = costs.tx_reply
+    this.ukCost = costs.user_kernel
+    this.cBatches = ctx.counters.define('ix_batches')
+    this.cPackets = ctx.counters.define('ix_packets')
+    this.cDrops = ctx.counters.define('nic_drops')
+  }
+
+  arrive(slot: number): void {
+    const ctx = this.ctx
+    const q = ctx.machine.homeQueue(ctx.requests.conn[slot])
+    ctx.requests.queue[slot] = q
+    if (!ctx.machine.rx[q].push(slot)) {
+      ctx.counters.values[this.cDrops]++
+      ctx.recorder.drop(slot)
+      return
+    }
+    if (this.state[q] === IDLE) {
+      this.state[q] = POLL_PENDING
+      ctx.engine.schedule(ctx.engine.now, EventClass.DISPATCH, POLL, q, 0)
+    }
+  }
+
+  handle(kind: number, core: number): void {
+    if (kind === POLL) this.poll(core)
+    else this.transmit(core)
+  }
+
+  /** Steps 2–3 at engine.now: the core holds no replies. Takes a batch or goes idle. */
+  private poll(core: number): void {
+    const ctx = this.ctx
+    const q = ctx.machine.rx[core]
+    const n = q.size < this.batch ? q.size : this.batch
+    if (n === 0) {
+      this.state[core] = IDLE
+      return
+    }
+    this.state[core] = BUSY
+    const r = ctx.requests
+    const now = ctx.engine.now
+    // TCP processing of the n packets, then the crossing to user space.
+    let t = now + n * this.rxCost + this.ukCost
+    let app = 0
+    let first = -1
+    let last = -1
+    for (let i = 0; i < n; i++) {
+      const slot = q.shift()
+      const s = r.service[slot]
+      r.core[slot] = core
+      r.start[slot] = t
+      r.next[slot] = -1
+      t += s
+      app += s
+      if (last < 0) first = slot
+      else r.next[last] = slot
+      last = slot
+    }
+    this.head[core] = first
+    this.tail[core] = last
+    ctx.usage.app[core] += app
+    ctx.usage.net[core] += n * this.rxCost + 2 * this.ukCost
+    const cv = ctx.counters.values
+    cv[this.cBatches]++
+    cv[this.cPackets] += n
+    if (n > this.maxBatch) this.maxBatch = n
+    let b = 0
+    while (b < BUCKET_HI.length && n > BUCKET_HI[b]) b++
+    this.buckets[b]++
+    // Back into the kernel with the batched syscalls.
+    ctx.engine.schedule(t + this.ukCost, EventClass.FINISH, BATCH_END, core, 0)
+  }
+
+  /** Step 1 at the end of a batch: send its replies in order, then poll. */
+  private transmit(core: number): void {
+    const ctx = this.ctx
+    const r = ctx.requests
+    const tx = this.txCost
+    let t = ctx.engine.now
+    let slot = this.head[core]
+    let m = 0
+    while (slot >= 0) {
+      const next = r.next[slot]
+      t += tx
+      ctx.recorder.complete(slot, t)
+      slot = next
+      m++
+    }
+    this.head[core] = -1
+    this.tail[core] = -1
+    ctx.usage.net[core] += m * tx
+    if (t === ctx.engine.now) this.poll(core)
+    else ctx.engine.schedule(t, EventClass.FINISH, POLL, core, 0)
+  }
+
+  metrics(): Record<string, number> {
+    const cv = this.ctx.counters.values
+    const batches = cv[this.cBatches]
+    const out: Record<string, number> = {
+      batch_mean: batches > 0 ? cv[this.cPackets] / batches : 0,
+      batch_max: this.maxBatch,
+    }
+    // Share of batches in each size bucket.
+    for (let i = 0; i < BUCKET_NAMES.length; i++) out[BUCKET_NAMES[i]] = batches > 0 ? this.buckets[i] / batches : 0
+    return out
+  }
+
+  finish(): void {
+    const rx = this.ctx.machine.rx
+    for (let c = 0; c < this.state.length; c++) {
+      if (this.state[c] !== IDLE || rx[c].size !== 0 || this.head[c] !== -1) {
+        throw new Error(`ix: core ${c} not idle after the drain (state ${this.state[c]}, ${rx[c].size} packets queued)`)
+      }
+    }
+  }
+}
+
+export const ix: PolicyDef = {
+  name: 'ix',
+  summary: 'IX dataplane: per-core run to completion over its own RSS queue, adaptive batches of up to B packets, no stealing',
+  family: 'system',
+  options: [
+    {
+      name: 'batch',
+      description: 'maximum packets per batch B (IX default 64; the paper\'s IX curves use 1)',
+      default: 64,
+      min: 1,
+      max: 4096,
+      integer: true,
+    },
+  ],
+  create: (ctx, o) => new Ix(ctx, Number(o.batch)),
+}
