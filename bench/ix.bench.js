@@ -1,0 +1,53 @@
+// IX hot path: `ix:batch=1` and `ix` (B = 64) with the `paper` costs on an in-memory 16-core,
+// 10 us exponential trace at load 0.7 (no file I/O; target >= 2 M simulated requests/s). Also the
+// two Linux models for reference (no target). Prints simulated requests/s (best of 3, wall and
+// CPU time), p99 and mean batch size, and the process's peak RSS.
+// Env: BENCH_N (requests, default 3 M), BENCH_POLICIES (comma-separated specs).
+import {memoryStats, memoryTrace} from '../dist/src/trace/memory.js'
+import {Rng} from '../dist/src/rng.js'
+import {resolveCosts} from '../dist/src/sim/machine/costs.js'
+import {DEFAULT_CONFIG, simulate} from '../dist/src/sim/simulate.js'
+
+const N = Number(process.env.BENCH_N ?? 3_000_000)
+const cores = 16
+const load = 0.7
+const mean = 24_000 // 10 us at 2.4 GHz
+const rng = new Rng(43)
+const arrival = new Float64Array(N)
+const conn = new Uint32Array(N)
+const service = new Float64Array(N)
+const rate = (load * cores) / mean
+let t = 0
+for (let i = 0; i < N; i++) {
+  t += -Math.log(1 - rng.float()) / rate
+  arrival[i] = Math.round(t)
+  conn[i] = rng.int(2720)
+  service[i] = Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
+}
+const cols = {arrival, conn, service}
+const stats = memoryStats(cols)
+const policies = (process.env.BENCH_POLICIES ?? 'ix:batch=1,ix,linux-partitioned,linux-floating').split(',')
+console.log(`requests ${N}, ${cores} cores, exp 10 us, load ${load}, paper costs, in-memory trace`)
+console.log('policy'.padEnd(24), 'Mreq/s wall'.padStart(12), 'Mreq/s CPU'.padStart(12), 'events/req'.padStart(11), 'p99 us'.padStart(10), 'batch'.padStart(7))
+for (const policy of policies) {
+  let best = 0
+  let bestCpu = 0
+  let last
+  for (let rep = 0; rep < 3; rep++) {
+    const c0 = process.cpuUsage()
+    const r = await simulate(memoryTrace('bench', cols), stats, {...DEFAULT_CONFIG, policy, cores, costPreset: 'paper', costs: resolveCosts('paper')})
+    const c = process.cpuUsage(c0)
+    best = Math.max(best, r.sim_rate_rps)
+    bestCpu = Math.max(bestCpu, N / ((c.user + c.system) / 1e6))
+    last = r
+  }
+  console.log(
+    policy.padEnd(24),
+    (best / 1e6).toFixed(2).padStart(12),
+    (bestCpu / 1e6).toFixed(2).padStart(12),
+    (last.events / N).toFixed(2).padStart(11),
+    last.latency.p99_us.toFixed(1).padStart(10),
+    (last.metrics.batch_mean ?? NaN).toFixed(2).padStart(7),
+  )
+}
+console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
