@@ -41,6 +41,12 @@ export interface MaxLoadBar {
   maxLoad: number
   /** maxLoad / the `mgn-fcfs` max load on the same trace, when known. */
   efficiency?: number
+  /**
+   * Outcome of the search [ok]: `unmet` (the SLO fails even at the lowest load searched; the bar
+   * is empty and labelled so), `at_upper_bound` (the SLO holds at the highest load searched; the
+   * label reads `≥ value`).
+   */
+  status?: 'ok' | 'unmet' | 'at_upper_bound'
 }
 
 /** Options common to both charts. Defaults in brackets. */
@@ -228,7 +234,7 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
     policy: b.policy,
     maxLoad: b.maxLoad,
     label:
-      b.maxLoad.toFixed(3) +
+      (b.status === 'unmet' ? 'SLO unmet at the lowest load' : (b.status === 'at_upper_bound' ? '≥ ' : '') + b.maxLoad.toFixed(3)) +
       (b.efficiency !== undefined && Number.isFinite(b.efficiency) ? `  (${Math.round(b.efficiency * 100)}% of mgn-fcfs)` : ''),
   }))
   const xTitle = 'Max load at SLO ρ (fraction of cores/E[S])' + (input.sloLabel !== undefined ? `, ${input.sloLabel}` : '')

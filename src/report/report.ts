@@ -1,0 +1,303 @@
+/**
+ * The report library entry: result rows → {tables, chart SVGs (and PNGs), one HTML page}, and the
+ * atomic, no-clobber writing of those files.
+ *
+ * The charts are drawn from the same numbers as the tables (`buildTables`): the latency chart
+ * plots the latency table (the chosen percentile per policy and load, the mean over replications),
+ * the bar chart plots the max-load table. One latency chart and one max-load chart per trace.
+ *
+ * The SLO rule is drawn on the latency chart when the plotted percentile is the SLO's percentile
+ * (a p99 bound says nothing about a p50 curve); the bar chart always names the SLO.
+ */
+import {existsSync, mkdirSync, statSync} from 'node:fs'
+import {basename, join, resolve} from 'node:path'
+
+import {ConfigError, OutputError} from '../errors.js'
+import {type ResultRow} from '../results/schema.js'
+import {writeAtomic} from '../results/write.js'
+import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel, type TraceTables} from './tables.js'
+import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
+import {type HtmlTable, renderHtml} from './html.js'
+
+export interface ReportOptions {
+  /** Format of the rendered tables (`tables` in the result) [table]. */
+  format?: TableFormat
+  /** Percentile of the latency table and chart: p50, p90, p99, p99.9, p99.99, max, mean [p99]. */
+  percentile?: string
+  /** Render chart SVGs [true]. */
+  charts?: boolean
+  /** Also rasterise each chart to PNG [false]. */
+  png?: boolean
+  /** PNG pixel density [2]. */
+  pngScale?: number
+  /** Extra font files for the PNGs (see `svgToPng`) [none]. */
+  fontFiles?: string[]
+  /** Build the HTML page [false]. */
+  html?: boolean
+  /** Page title [`tailsim report`]. */
+  title?: string
+  /** The result files or directories the rows came from, listed in the page's provenance. */
+  sources?: string[]
+}
+
+export interface ChartFile {
+  /** File name without extension, unique within the report: `latency`, `max-load` (one trace) or `latency-2-NAME`. */
+  name: string
+  kind: 'latency' | 'max_load'
+  trace: string
+  title: string
+  svg: string
+  png?: Uint8Array
+  /** PNG size, pixels. */
+  width?: number
+  height?: number
+}
+
+export interface Report {
+  /** The numbers of the tables (what `--format json` prints). */
+  model: TablesModel
+  /** The tables rendered in `format`. */
+  tables: string
+  charts: ChartFile[]
+  /** The self-contained page, when `html` was asked for. */
+  html?: string
+  /** Things the user should know (e.g. the PNGs have no text: no font found). */
+  warnings: string[]
+}
+
+/** What a trace's SLO is, from its rows. */
+interface Slo {
+  percentile: string
+  us: number
+}
+
+const pctLabel = (p: number): string => (p === 100 ? 'max' : `p${p}`)
+
+function sloOf(rows: readonly ResultRow[], sha: string): Slo | undefined {
+  const r = rows.find((x) => x.trace_sha256 === sha && x.kind === 'max_load') ?? rows.find((x) => x.trace_sha256 === sha)
+  if (r === undefined || !Number.isFinite(r.slo_us)) return undefined
+  return {percentile: pctLabel(r.slo_percentile), us: r.slo_us}
+}
+
+function colIndex(t: TableModel, name: string): number {
+  const i = t.columns.indexOf(name)
+  if (i < 0) throw new Error(`internal: the table "${t.title}" has no column "${name}" (columns: ${t.columns.join(', ')})`)
+  return i
+}
+
+/** The bars of a max-load table. */
+function barsOf(t: TableModel): MaxLoadBar[] {
+  if (t.rows.length === 0) return []
+  const iPolicy = colIndex(t, 'policy')
+  const iMax = colIndex(t, 'max load')
+  const iStatus = colIndex(t, 'status')
+  const iEff = colIndex(t, 'efficiency vs mgn-fcfs')
+  const bars: MaxLoadBar[] = []
+  for (const r of t.rows) {
+    const max = r[iMax]
+    const status = r[iStatus]
+    const eff = r[iEff]
+    bars.push({
+      policy: String(r[iPolicy]),
+      maxLoad: typeof max === 'number' ? max : 0,
+      ...(typeof eff === 'number' ? {efficiency: eff} : {}),
+      ...(status === 'ok' || status === 'unmet' || status === 'at_upper_bound' ? {status} : {}),
+    })
+  }
+  return bars
+}
+
+/** A file-name-safe short form of a trace name. */
+function slug(trace: string): string {
+  const base = basename(trace.replace(/^synthetic:/, 'synthetic-'))
+    .replace(/\.(csv|parquet|arrow|feather|ipc|gz)$/gi, '')
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+  return (base === '' ? 'trace' : base).slice(0, 40)
+}
+
+function traceTitle(t: TraceTables): string {
+  return `${t.trace} — mean service ${fmtNum(t.service_mean_us)} µs, ${t.cores} cores, ${t.cost_preset} costs`
+}
+
+async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo | undefined, percentile: string): Promise<ChartFile[]> {
+  const suffix = many ? `-${index + 1}-${slug(t.trace)}` : ''
+  const policies = t.latency.columns.slice(1)
+  const out: ChartFile[] = []
+  const sloText = slo !== undefined ? `${slo.percentile} ≤ ${fmtNum(slo.us)} µs` : undefined
+  if (t.latency.rows.length > 0) {
+    const points = []
+    for (const r of t.latency.rows) {
+      const load = r[0]
+      if (typeof load !== 'number') continue
+      for (let j = 0; j < policies.length; j++) {
+        const v = r[j + 1]
+        if (typeof v === 'number') points.push({policy: policies[j], load, latencyUs: v})
+      }
+    }
+    const title = `${percentile} latency vs offered load — ${traceTitle(t)}`
+    const drawSlo = slo !== undefined && slo.percentile === percentile
+    out.push({
+      name: `latency${suffix}`,
+      kind: 'latency',
+      trace: t.trace,
+      title,
+      svg: await latencyChartSvg({
+        points,
+        policies,
+        percentile,
+        ...(drawSlo ? {sloUs: slo.us, sloLabel: `SLO: ${sloText}`} : {}),
+        title: `${percentile} latency vs load: ${t.trace}`,
+      }),
+    })
+  }
+  const bars = barsOf(t.max_load)
+  if (bars.length > 0) {
+    out.push({
+      name: `max-load${suffix}`,
+      kind: 'max_load',
+      trace: t.trace,
+      title: `Max load at SLO${sloText !== undefined ? ` (${sloText})` : ''} — ${traceTitle(t)}`,
+      svg: await maxLoadChartSvg({bars, policies: [...policies, ...bars.map((b) => b.policy)], sloLabel: sloText, title: `Max load at SLO: ${t.trace}`}),
+    })
+  }
+  return out
+}
+
+/** A table cell for the page, formatted like the terminal table. */
+function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | number | null {
+  if (v === null || typeof v === 'string') return v
+  const name = t.columns[col]
+  if (name === 'max load') {
+    const status = row[t.columns.indexOf('status')]
+    return status === 'at_upper_bound' ? `≥ ${v.toFixed(3)}` : status === 'unmet' ? 'below the lowest load' : v.toFixed(3)
+  }
+  if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
+  if (name === 'throughput (req/s)') return Math.round(v).toLocaleString('en-US')
+  if (name === 'load') return Number(v.toFixed(3)).toString()
+  if (name.endsWith('%')) return v.toFixed(1)
+  return fmtNum(v)
+}
+
+function htmlTable(t: TableModel): HtmlTable {
+  const rows = t.rows.map((r) => r.map((v, i) => htmlCell(t, i, v, r)))
+  // Right-align every column whose raw cells are numbers (formatted ones are strings now).
+  const numeric = t.columns.map((_, i) => i).filter((i) => t.rows.length > 0 && t.rows.every((r) => r[i] === null || typeof r[i] === 'number'))
+  return {title: t.title, columns: t.columns, rows, numeric}
+}
+
+/** Build the report of merged result rows (from `readResults`). */
+export async function buildReport(rows: readonly ResultRow[], opts: ReportOptions = {}): Promise<Report> {
+  const percentile = opts.percentile ?? 'p99'
+  const format = opts.format ?? 'table'
+  const model = buildTables(rows, percentile)
+  const tables = renderTables(rows, {format, percentile})
+  const warnings: string[] = []
+  const wantCharts = (opts.charts ?? true) || opts.html === true || opts.png === true
+  const charts: ChartFile[] = []
+  const perTrace: ChartFile[][] = []
+  if (wantCharts) {
+    const many = model.traces.length > 1
+    for (let i = 0; i < model.traces.length; i++) {
+      const t = model.traces[i]
+      const cs = await chartsOf(t, i, many, sloOf(rows, t.trace_sha256), percentile)
+      perTrace.push(cs)
+      charts.push(...cs)
+    }
+  }
+  if (opts.png === true) {
+    for (const c of charts) {
+      const r = svgToPng(c.svg, {scale: opts.pngScale, fontFiles: opts.fontFiles})
+      c.png = r.png
+      c.width = r.width
+      c.height = r.height
+      if (r.warning !== undefined && !warnings.includes(r.warning)) warnings.push(r.warning)
+    }
+  }
+  let html: string | undefined
+  if (opts.html === true) {
+    const first = rows[0]
+    const provenance: [string, string][] = []
+    if (first !== undefined) {
+      provenance.push(['sweep_id', first.sweep_id], ['tool_version', [...new Set(rows.map((r) => r.tool_version))].join(', ')])
+      provenance.push(['cells', String(rows.length)])
+    }
+    for (const t of model.traces) provenance.push([`trace ${t.trace}`, `sha256 ${t.trace_sha256}`])
+    if (opts.sources !== undefined) provenance.push(['results', opts.sources.join(', ')])
+    html = renderHtml({
+      title: opts.title ?? 'tailsim report',
+      subtitle: [
+        `${model.traces.length} trace${model.traces.length === 1 ? '' : 's'}, ${rows.length} result rows; latency percentile ${percentile}.`,
+      ],
+      sections: model.traces.map((t, i) => {
+        const slo = sloOf(rows, t.trace_sha256)
+        return {
+          heading: traceTitle(t),
+          intro:
+            slo !== undefined
+              ? `SLO: ${slo.percentile} ≤ ${fmtNum(slo.us)} µs. Offered load ρ = λ·E[S]/cores; latencies in microseconds.`
+              : 'Offered load ρ = λ·E[S]/cores; latencies in microseconds.',
+          charts: (perTrace[i] ?? []).map((c) => ({title: c.title, svg: c.svg})),
+          tables: [t.latency, t.max_load, t.counters].filter((m) => m.rows.length > 0).map(htmlTable),
+        }
+      }),
+      provenance,
+    })
+  }
+  return {model, tables, charts, ...(html !== undefined ? {html} : {}), warnings}
+}
+
+export interface WriteReportOptions {
+  /** Directory for the charts (created if missing): NAME.svg, and NAME.png when PNGs were built. */
+  chartsDir?: string
+  /** Path of the HTML page. */
+  htmlPath?: string
+  /** Replace existing files [false: an existing file is an OutputError naming it]. */
+  force?: boolean
+}
+
+/**
+ * Write a report's files. All destinations are checked before anything is written, so a refused
+ * clobber writes nothing; each file is written atomically (temp name + rename). Returns the paths
+ * written, in order.
+ */
+export function writeReport(report: Report, opts: WriteReportOptions): string[] {
+  const planned: {path: string; bytes: Uint8Array}[] = []
+  const enc = new TextEncoder()
+  if (opts.chartsDir !== undefined) {
+    const dir = opts.chartsDir
+    if (existsSync(dir) && !statSync(dir).isDirectory()) {
+      throw new OutputError(`Expected --charts to name a directory, got ${dir}, which is a file`, {file: dir, flag: 'charts'})
+    }
+    for (const c of report.charts) {
+      planned.push({path: join(dir, `${c.name}.svg`), bytes: enc.encode(c.svg)})
+      if (c.png !== undefined) planned.push({path: join(dir, `${c.name}.png`), bytes: c.png})
+    }
+  }
+  if (opts.htmlPath !== undefined) {
+    if (report.html === undefined) throw new ConfigError('Expected a report built with `html: true` to write an HTML page, got none')
+    planned.push({path: opts.htmlPath, bytes: enc.encode(report.html)})
+  }
+  const seen = new Set<string>()
+  for (const p of planned) {
+    const abs = resolve(p.path)
+    if (seen.has(abs)) throw new OutputError(`Two outputs of the report would both be written to ${p.path}`, {file: p.path})
+    seen.add(abs)
+    if (!opts.force && existsSync(p.path)) {
+      throw new OutputError(`${p.path} already exists; pass --force to replace it`, {file: p.path})
+    }
+  }
+  if (opts.chartsDir !== undefined && planned.length > 0) {
+    try {
+      mkdirSync(opts.chartsDir, {recursive: true})
+    } catch (error) {
+      throw new OutputError(`Cannot create the charts directory ${opts.chartsDir}: ${(error as Error).message}`, {file: opts.chartsDir})
+    }
+  }
+  const written: string[] = []
+  for (const p of planned) {
+    writeAtomic(p.path, p.bytes)
+    written.push(p.path)
+  }
+  return written
+}
