@@ -12,10 +12,10 @@
 import {createHash} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
-import {xoroshiro128plus} from 'pure-rand/generator/xoroshiro128plus'
 import type {RandomGenerator} from 'pure-rand/types/RandomGenerator'
 
 import {ConfigError, show} from '../errors.js'
+import {Rng} from '../rng.js'
 import type {TraceBatch, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz, parseDuration} from './units.js'
 
@@ -32,13 +32,12 @@ export function uniformFrom(rng: RandomGenerator): Uniform {
 }
 
 /**
- * The one seeded generator of a synthetic trace: xoroshiro128+ seeded with a 32-bit integer,
- * with its first outputs discarded (they are weakly mixed for small seeds).
+ * The one seeded generator of a synthetic trace: the project's `Rng` (xoroshiro128+ from
+ * pure-rand, 53-bit uniform floats), seeded with a 32-bit integer.
  */
 export function seededUniform(seed: number): Uniform {
-  const rng = xoroshiro128plus(seed | 0)
-  for (let i = 0; i < 32; i++) rng.next()
-  return uniformFrom(rng)
+  const rng = new Rng(seed)
+  return () => rng.float()
 }
 
 /** A parsed service-time distribution. Times in nanoseconds. */
@@ -348,6 +347,7 @@ export interface SyntheticSource extends TraceSource {
   readonly meanServiceCycles: number
   /** Canonical description; its SHA-256 is the trace fingerprint. */
   readonly canonical: string
+  digest(): Promise<string>
 }
 
 function checkInt(v: number, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
