@@ -1,0 +1,112 @@
+/**
+ * The one place a sweep turns a trace name into a TraceSource (main thread and workers alike).
+ *
+ * Names: a file path (Arrow IPC, Parquet, CSV; read by `openTrace`), or `synthetic:SPEC` (e.g.
+ * `synthetic:exp:10us`, `synthetic:bimodal2:10us`; the generator of `tailsim generate` with
+ * `requests`, `connections` and `seed` from the sweep's options). stdin (`-`) is refused: a sweep
+ * reads its trace many times.
+ *
+ * Workers receive the TraceInput (how to open the trace), never the data. A worker may keep a
+ * trace of at most `cacheRows` requests in memory (per worker) after its first pass, since a sweep
+ * replays the same trace dozens of times; larger traces stream from the file on every run.
+ */
+import {ConfigError} from '../errors.js'
+import {memoryTrace, type TraceColumns} from '../trace/memory.js'
+import {openTrace} from '../trace/open.js'
+import {scanTrace} from '../trace/scan.js'
+import {syntheticTrace} from '../trace/synthetic.js'
+import type {TraceOptions, TraceSource, TraceStats} from '../trace/types.js'
+import type {TraceInput} from './plan.js'
+
+export const SYNTHETIC_PREFIX = 'synthetic:'
+
+export interface SyntheticDefaults {
+  requests: number
+  connections: number
+  seed: number
+}
+
+/** Turn a command-line trace name into a TraceInput. */
+export function traceInput(name: string, options: TraceOptions, synthetic: SyntheticDefaults): TraceInput {
+  if (name === '-') throw new ConfigError('Expected trace files, got - (stdin): a sweep reads its trace many times; save it to a file first')
+  if (name.startsWith(SYNTHETIC_PREFIX)) {
+    const service = name.slice(SYNTHETIC_PREFIX.length)
+    return {kind: 'synthetic', service, ...synthetic, ghz: options.ghz}
+  }
+  return {kind: 'file', path: name, options}
+}
+
+/**
+ * Open a trace for replication `replication`. Synthetic traces use seed + replication (independent
+ * samples); files are the same for every replication.
+ */
+export function openInput(input: TraceInput, replication = 0): TraceSource {
+  if (input.kind === 'file') return openTrace(input.path, input.options)
+  return syntheticTrace({
+    requests: input.requests,
+    service: input.service,
+    connections: input.connections,
+    seed: input.seed + replication,
+    ghz: input.ghz,
+    // Any rate: simulate() rescales the gaps to the target load.
+    load: 0.5,
+    cores: 1,
+  })
+}
+
+/** Whether replications of this input are different traces (needing their own stats). */
+export function variesByReplication(input: TraceInput): boolean {
+  return input.kind === 'synthetic'
+}
+
+export async function scanInput(input: TraceInput, replication = 0): Promise<TraceStats> {
+  return scanTrace(openInput(input, replication), {ghz: input.kind === 'file' ? input.options.ghz : input.ghz})
+}
+
+/** Read a whole trace into columns (only for traces known to be small). */
+async function readAll(source: TraceSource, rows: number): Promise<TraceColumns> {
+  const arrival = new Float64Array(rows)
+  const conn = new Uint32Array(rows)
+  const service = new Float64Array(rows)
+  let type: Uint16Array | undefined
+  let n = 0
+  for await (const b of source.batches()) {
+    if (n + b.length > rows) throw new Error(`internal: trace ${source.name} has more than the ${rows} rows its scan counted`)
+    arrival.set(b.arrival.subarray(0, b.length), n)
+    conn.set(b.conn.subarray(0, b.length), n)
+    service.set(b.service.subarray(0, b.length), n)
+    if (b.type) {
+      type ??= new Uint16Array(rows)
+      type.set(b.type.subarray(0, b.length), n)
+    }
+    n += b.length
+  }
+  return {arrival: arrival.subarray(0, n), conn: conn.subarray(0, n), service: service.subarray(0, n), type: type?.subarray(0, n), typeNames: source.typeNames}
+}
+
+/**
+ * Per-worker trace access: the source and stats for (trace, replication), cached in memory when
+ * the trace has at most `cacheRows` requests.
+ */
+export class TraceCache {
+  private readonly cache = new Map<string, {source: TraceSource; stats: TraceStats}>()
+
+  constructor(private readonly cacheRows = 1_000_000) {}
+
+  async get(input: TraceInput, replication: number, stats0: TraceStats): Promise<{source: TraceSource; stats: TraceStats}> {
+    const rep = variesByReplication(input) ? replication : 0
+    const key = `${JSON.stringify(input)}|${rep}`
+    const hit = this.cache.get(key)
+    if (hit) return hit
+    const stats = rep === 0 ? stats0 : await scanInput(input, rep)
+    const source = openInput(input, rep)
+    let entry: {source: TraceSource; stats: TraceStats}
+    if (stats.requests <= this.cacheRows) {
+      const cols = await readAll(source, stats.requests)
+      // Keep the file's own fingerprint and name: the in-memory copy is the same trace.
+      entry = {source: memoryTrace(source.name, cols), stats}
+    } else entry = {source, stats}
+    this.cache.set(key, entry)
+    return entry
+  }
+}
