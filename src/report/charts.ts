@@ -87,7 +87,7 @@ export interface MaxLoadChartInput extends ChartStyle {
  * Colours: Vega's `tableau10`, assigned by policy order. The same `policies` list gives the same
  * colour to a policy in both charts.
  */
-const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac']
+export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac']
 
 /** One generic font family for every text (never a web font: nothing is downloaded). */
 export const CHART_FONT = 'sans-serif'
@@ -173,11 +173,6 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
         y,
         color: {field: 'policy', type: 'nominal', title: 'Policy', scale: colourScale(policies), sort: policies},
         order: {field: 'load', type: 'quantitative'},
-        tooltip: [
-          {field: 'policy', type: 'nominal'},
-          {field: 'load', type: 'quantitative', format: '.3f'},
-          {field: 'latency', type: 'quantitative', title: `${pct} µs`, format: ',.1f'},
-        ],
       },
     },
   ]
@@ -235,7 +230,7 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
     maxLoad: b.maxLoad,
     label:
       (b.status === 'unmet' ? 'SLO unmet at the lowest load' : (b.status === 'at_upper_bound' ? '≥ ' : '') + b.maxLoad.toFixed(3)) +
-      (b.efficiency !== undefined && Number.isFinite(b.efficiency) ? `  (${Math.round(b.efficiency * 100)}% of mgn-fcfs)` : ''),
+      (b.efficiency !== undefined && Number.isFinite(b.efficiency) ? ` (${Math.round(b.efficiency * 100)}% of mgn-fcfs)` : ''),
   }))
   const xTitle = 'Max load at SLO ρ (fraction of cores/E[S])' + (input.sloLabel !== undefined ? `, ${input.sloLabel}` : '')
   const y = {field: 'policy', type: 'nominal' as const, title: null, sort: policies, axis: {labelLimit: 220}}
@@ -256,10 +251,6 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
         encoding: {
           x,
           color: {field: 'policy', type: 'nominal', scale: colourScale(policies), legend: null},
-          tooltip: [
-            {field: 'policy', type: 'nominal'},
-            {field: 'maxLoad', type: 'quantitative', format: '.3f', title: 'max load'},
-          ],
         },
       },
       {
@@ -275,10 +266,25 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const vgSpec = compile(spec).spec
   const view = new View(vegaParse(vgSpec), {renderer: 'none'})
   try {
-    return await view.toSVG()
+    return renumberIds(await view.toSVG())
   } finally {
     view.finalize()
   }
+}
+
+/**
+ * Vega numbers its clip paths from a process-wide counter (`clip1`, `clip2`, … across every chart
+ * rendered so far), so the same chart would differ between runs. Renumber the ids in order of
+ * appearance, and the `url(#…)` references to them, so the output depends on the chart alone.
+ */
+function renumberIds(svg: string): string {
+  const map = new Map<string, string>()
+  for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!map.has(m[1])) map.set(m[1], `clip${map.size + 1}`)
+  if (map.size === 0) return svg
+  return svg.replace(/(\sid="|url\(#)([^")]+)/g, (all, a: string, id: string) => {
+    const to = map.get(id)
+    return to === undefined ? all : a + to
+  })
 }
 
 /** Both renders in one call. */

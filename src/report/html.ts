@@ -84,7 +84,7 @@ const CSS = `
 body{font-family:sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
 .subtitle{color:#555;margin:.1em 0}
-figure{margin:1.2em 0}figcaption{font-weight:bold;margin-bottom:.4em}
+figure{margin:1.2em 0}figure.table{overflow-x:auto}figcaption{font-weight:bold;margin-bottom:.4em}
 table{border-collapse:collapse;font-size:.9em}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;white-space:nowrap}
 th{background:#f3f3f3}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
