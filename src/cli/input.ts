@@ -1,0 +1,166 @@
+/**
+ * Where a simulating command's requests come from: a TRACE argument (file or `-` for stdin), or
+ * `--synthetic SPEC --requests N [--connections C]` (the generator of `tailsim generate`).
+ * Turns either into a TraceSource and its one-pass statistics, and gives the input of each
+ * replication. Also re-exports the shared trace-mapping flags (column names, units, --sort) so
+ * every command that reads traces offers the same ones.
+ *
+ * Choices (documented here and in the command help):
+ *  - A synthetic trace is generated directly at the target `--load` for `--cores` (or at
+ *    `--rate`), with trace seed = `--seed` (+ r for replication r). Its statistics come from one
+ *    pass over the generated stream; the simulator then rescales the arrivals by the sample rate,
+ *    so the offered load is exactly the target on the sample (a factor within ~1/√N of 1). So
+ *    `replay --synthetic exp:10us --seed s` simulates exactly what `generate --service exp:10us
+ *    --seed s` followed by `replay FILE --seed s` simulates (same cycles; only the trace
+ *    fingerprint differs: spec hash vs file hash).
+ *  - stdin can be read once, but a replay needs two passes (statistics for the rescale, then the
+ *    run), so `-` is buffered in memory, bounded by `--max-sort-rows` (22 bytes a row).
+ *  - A file is replayed unchanged in every replication; only the simulator's seed varies.
+ */
+import {Flags} from '@oclif/core'
+
+import {ConfigError, LimitError} from '../errors.js'
+import type {ReplicaInput} from '../experiment/replications.js'
+import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
+import {traceFlags, traceOptions, type TraceFlagValues} from '../trace/flags.js'
+import {memoryTrace, type TraceColumns} from '../trace/memory.js'
+import {openTrace} from '../trace/open.js'
+import {scanTrace} from '../trace/scan.js'
+import {syntheticTrace} from '../trace/synthetic.js'
+import type {TraceOptions, TraceSource} from '../trace/types.js'
+
+export {traceFlags, traceOptions, type TraceFlagValues}
+
+/** Flags choosing the input of a simulating command: synthetic generation + the trace mapping. */
+export const inputFlags = {
+  synthetic: Flags.string({
+    description:
+      'Simulate a synthetic trace instead of reading TRACE: a service spec such as exp:10us, fixed:10us, bimodal1:10us, bimodal2:10us, lognormal:10us,1 (see `tailsim generate --help`). Poisson arrivals at --load (or --rate), trace seed = --seed.',
+    helpGroup: 'INPUT',
+  }),
+  requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace.', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  connections: Flags.integer({description: 'Connections of the --synthetic trace; requests are spread uniformly over them.', default: 2720, min: 1, helpGroup: 'INPUT'}),
+  ...traceFlags,
+}
+
+export interface InputRequest {
+  /** TRACE argument: a path, or `-` for stdin. Exclusive with `synthetic`. */
+  trace?: string
+  /** Service spec of a synthetic trace. */
+  synthetic?: string
+  /** Synthetic: requests and connections. */
+  requests: number
+  connections: number
+  /** Base seed (synthetic trace seed for replication 0). */
+  seed: number
+  /** Core clock, GHz (cycles per ns) — the same the simulation uses. */
+  ghz: number
+  /** Synthetic: generate at this load for `cores`, or at `rate` requests/s. */
+  cores: number
+  load?: number
+  rate?: number
+  /** Trace-reading options (columns, units, sort); `ghz` is overridden by the one above. */
+  trace_options?: Omit<TraceOptions, 'ghz'>
+}
+
+export interface ResolvedInput extends ReplicaInput {
+  kind: 'file' | 'stdin' | 'synthetic'
+  /** Whether each replication gets a different trace (synthetic input). */
+  traceVaries: boolean
+  /** Input of replication r (r = 0 is `source`/`stats`). */
+  replica(r: number): Promise<ReplicaInput>
+}
+
+/** Read a stream into memory (stdin), bounded by `maxRows`. */
+async function collect(source: TraceSource, maxRows: number): Promise<TraceColumns> {
+  let cap = 1 << 16
+  let arrival = new Float64Array(cap)
+  let conn = new Uint32Array(cap)
+  let service = new Float64Array(cap)
+  let type: Uint16Array | undefined
+  let n = 0
+  for await (const b of source.batches()) {
+    const m = b.length
+    if (n + m > maxRows) {
+      throw new LimitError(
+        `stdin holds more than ${maxRows} requests, the most replay buffers in memory (--max-sort-rows); save the trace to a file and pass its path`,
+        {flag: 'max-sort-rows'},
+      )
+    }
+    if (n + m > cap) {
+      while (n + m > cap) cap *= 2
+      const grow64 = (x: Float64Array) => {
+        const y = new Float64Array(cap)
+        y.set(x.subarray(0, n))
+        return y
+      }
+      arrival = grow64(arrival)
+      service = grow64(service)
+      const c = new Uint32Array(cap)
+      c.set(conn.subarray(0, n))
+      conn = c
+      if (type) {
+        const t = new Uint16Array(cap)
+        t.set(type.subarray(0, n))
+        type = t
+      }
+    }
+    arrival.set(b.arrival.subarray(0, m), n)
+    conn.set(b.conn.subarray(0, m), n)
+    service.set(b.service.subarray(0, m), n)
+    if (b.type) {
+      if (!type) type = new Uint16Array(cap)
+      type.set(b.type.subarray(0, m), n)
+    }
+    n += m
+  }
+  return {
+    arrival: arrival.subarray(0, n),
+    conn: conn.subarray(0, n),
+    service: service.subarray(0, n),
+    ...(type ? {type: type.subarray(0, n)} : {}),
+    typeNames: source.typeNames,
+  }
+}
+
+/** Resolve the input of a simulating command (validates the TRACE / --synthetic combination). */
+export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
+  const opts: TraceOptions = {...req.trace_options, ghz: req.ghz}
+  if (req.trace !== undefined && req.synthetic !== undefined) {
+    throw new ConfigError(`Expected either a TRACE argument or --synthetic, got both (${req.trace} and ${req.synthetic})`, {flag: 'synthetic'})
+  }
+  if (req.synthetic !== undefined) {
+    if (req.load === undefined && req.rate === undefined) {
+      throw new ConfigError('Expected --load or --rate with --synthetic (the arrival rate to generate at), got neither', {flag: 'load'})
+    }
+    const make = async (r: number): Promise<ReplicaInput> => {
+      const source = syntheticTrace({
+        requests: req.requests,
+        service: req.synthetic!,
+        connections: req.connections,
+        seed: req.seed + r,
+        ghz: req.ghz,
+        ...(req.rate !== undefined ? {ratePerCycle: req.rate / (req.ghz * 1e9)} : {load: req.load, cores: req.cores}),
+      })
+      return {source, stats: await scanTrace(source, {ghz: req.ghz})}
+    }
+    const first = await make(0)
+    return {kind: 'synthetic', traceVaries: true, ...first, replica: (r) => (r === 0 ? Promise.resolve(first) : make(r))}
+  }
+  if (req.trace === undefined) {
+    throw new ConfigError('Expected a TRACE argument (a file, or - for stdin) or --synthetic SPEC, got neither', {flag: 'synthetic'})
+  }
+  if (req.trace === '-') {
+    const stdin = openTrace('-', opts)
+    const cols = await collect(stdin, opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS)
+    const source = memoryTrace('-', cols)
+    const scanned = await scanTrace(source, {ghz: req.ghz})
+    // The fingerprint is that of the bytes read from stdin (available after the full pass).
+    const sha256 = stdin.digest ? await stdin.digest() : scanned.sha256
+    const first = {source, stats: {...scanned, sha256, name: '-'}}
+    return {kind: 'stdin', traceVaries: false, ...first, replica: async () => first}
+  }
+  const source = openTrace(req.trace, opts)
+  const first = {source, stats: await scanTrace(source, {ghz: req.ghz})}
+  return {kind: 'file', traceVaries: false, ...first, replica: async () => first}
+}

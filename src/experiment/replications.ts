@@ -1,0 +1,115 @@
+/**
+ * Independent replications of one simulation (MODEL.md §6: "a 95% interval on p99 from
+ * replications with independent seeds").
+ *
+ * Replication r (0-based) runs with simulation seed `config.seed + r` (the RSS salt and every
+ * random choice of the policy are derived from it) and, for synthetic input, on a trace the caller
+ * regenerates for r (by convention with trace seed + r, as `compare` does). For a trace file the
+ * requests are the same in every replication, so only the simulator's own randomness varies; the
+ * interval then says nothing about the sampling error of the trace itself, and says so in
+ * `traceVaries`.
+ *
+ * The interval: the k per-replication p99s are independent and identically distributed, so
+ * mean ± t₀.₉₇₅(k−1)·sd/√k is a 95% t-interval on the expected p99 of a run of this length (for
+ * long runs, on the p99). The single-run batch-means interval is in each RunResult
+ * (`latency.p99_ci_*_us`).
+ */
+import {ConfigError} from '../errors.js'
+import {meanCi} from '../stats/histogram.js'
+import type {RecordSink} from '../stats/recorder.js'
+import {simulate, type RunResult, type SimConfig} from '../sim/simulate.js'
+import type {TraceSource, TraceStats} from '../trace/types.js'
+
+/** The input of replication r: its trace stream and that trace's one-pass statistics. */
+export interface ReplicaInput {
+  source: TraceSource
+  stats: TraceStats
+}
+
+export interface ReplicationOptions {
+  /** Number of replications k >= 1. */
+  replications: number
+  /** Input for replication r (called once per replication, in order). */
+  input(r: number): Promise<ReplicaInput> | ReplicaInput
+  /** Whether `input(r)` gives a different trace per replication (synthetic input). */
+  traceVaries: boolean
+  /** Per-request records of replication 0 only. */
+  records?: RecordSink
+  /** Progress over all replications: requests fed so far and the total. */
+  onProgress?: (done: number, total: number) => void
+  signal?: AbortSignal
+}
+
+/** A 95% t-interval over replications. Units as in the field name. */
+export interface ReplicaInterval {
+  mean: number
+  low: number
+  high: number
+  /** Half-width; NaN for k = 1. */
+  half: number
+}
+
+export interface ReplicationSummary {
+  k: number
+  /** Simulation seeds used, one per replication. */
+  seeds: number[]
+  traceVaries: boolean
+  /** Per-replication values, µs. */
+  p99_us: number[]
+  mean_us: number[]
+  /** 95% t-intervals across replications, µs. */
+  p99: ReplicaInterval
+  mean: ReplicaInterval
+  throughput_rps: ReplicaInterval
+}
+
+export interface ReplicationsOutcome {
+  /** Every replication's full result, in order (replication 0 first). */
+  runs: RunResult[]
+  summary: ReplicationSummary
+}
+
+export function interval(xs: readonly number[]): ReplicaInterval {
+  const {mean, half} = meanCi(xs)
+  return {mean, low: mean - half, high: mean + half, half}
+}
+
+/** Run k independent replications of `config` and summarise them. */
+export async function runReplications(config: SimConfig, opts: ReplicationOptions): Promise<ReplicationsOutcome> {
+  const k = opts.replications
+  if (!(Number.isInteger(k) && k >= 1 && k <= 10_000)) {
+    throw new ConfigError(`Expected \`replications\` to be an integer from 1 to 10000, got ${String(k)}`, {flag: 'replications'})
+  }
+  const runs: RunResult[] = []
+  let before = 0
+  let grandTotal = 0
+  for (let r = 0; r < k; r++) {
+    const {source, stats} = await opts.input(r)
+    // Total for progress: replication 0's size times k (exact for files and fixed-size synthetic traces).
+    if (r === 0) grandTotal = stats.requests * k
+    const seed = config.seed + r
+    const offset = before
+    const result = await simulate(source, stats, {...config, seed}, {
+      records: r === 0 ? opts.records : undefined,
+      signal: opts.signal,
+      onProgress: opts.onProgress ? (done) => opts.onProgress!(offset + done, grandTotal) : undefined,
+    })
+    before += result.requests
+    runs.push(result)
+  }
+  const p99 = runs.map((x) => x.latency.p99_us)
+  const mean = runs.map((x) => x.latency.mean_us)
+  return {
+    runs,
+    summary: {
+      k,
+      seeds: runs.map((x) => x.seed),
+      traceVaries: opts.traceVaries,
+      p99_us: p99,
+      mean_us: mean,
+      p99: interval(p99),
+      mean: interval(mean),
+      throughput_rps: interval(runs.map((x) => x.throughput_rps)),
+    },
+  }
+}
