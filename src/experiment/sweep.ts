@@ -14,7 +14,7 @@
 import {existsSync, statSync} from 'node:fs'
 import {sep} from 'node:path'
 
-import {ConfigError, OutputError, ResultsError} from '../errors.js'
+import {ConfigError, OutputError, ResultsError, TailsimError} from '../errors.js'
 import {parsePolicySpec} from '../sim/policies/registry.js'
 import {readResultsFile} from '../results/read.js'
 import {PartStore} from '../results/parts.js'
@@ -29,6 +29,23 @@ import {DEFAULT_SLO, resolveSlo, type SloSpec} from './slo.js'
 import {scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
 
 export const REFERENCE_POLICY = 'mgn-fcfs'
+
+/** Some cells failed (each reported with its parameters); the finished ones were kept. Exit 1. */
+export class IncompleteSweepError extends TailsimError {
+  override readonly exitCode: number = 1
+  override readonly code = 'SWEEP_INCOMPLETE'
+}
+
+/** The sweep was stopped by a signal; finished cells were kept. Exit 130 (SIGINT) or 143 (SIGTERM). */
+export class SweepInterruptedError extends TailsimError {
+  override readonly code = 'INTERRUPTED'
+  constructor(
+    message: string,
+    override readonly exitCode: number,
+  ) {
+    super(message)
+  }
+}
 
 export interface SweepRequest {
   /** Trace names: file paths or `synthetic:SPEC`. */

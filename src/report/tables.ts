@@ -207,7 +207,7 @@ function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): str
   }
   const table = new Table({
     head: model.columns,
-    style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1},
+    style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true},
     colAligns: model.columns.map((_, i) => (i === 0 ? 'left' : 'right')),
   })
   for (const r of cells) table.push(r)

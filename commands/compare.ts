@@ -1,0 +1,207 @@
+/**
+ * `tailsim compare TRACE... --policies ... --loads ...`: the side-by-side verdict. Thin: flags →
+ * SweepRequest → prepareSweep/runSweep (src/experiment) → renderTables (src/report/tables).
+ */
+import os from 'node:os'
+
+import {Args, Flags} from '@oclif/core'
+import cliProgress from 'cli-progress'
+
+import {BaseCommand} from '../src/cli/base.js'
+import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
+import {ConfigError} from '../src/errors.js'
+import {parseLoads} from '../src/experiment/loads.js'
+import {parseShard} from '../src/experiment/plan.js'
+import type {CellFailure} from '../src/experiment/pool.js'
+import {describeSlo, parseSlo} from '../src/experiment/slo.js'
+import {IncompleteSweepError, SweepInterruptedError, prepareSweep, runSweep, type SweepOutcome} from '../src/experiment/sweep.js'
+import {buildTables, renderTables, type TableFormat, type TablesModel} from '../src/report/tables.js'
+import type {ResultRow} from '../src/results/schema.js'
+import {traceFlags, traceOptions} from '../src/trace/flags.js'
+
+export const DEFAULT_POLICIES = 'zygos,ix,linux-partitioned,linux-floating,mgn-fcfs,n-mg1-fcfs'
+export const DEFAULT_LOADS = '0.1:0.9:0.1'
+
+export interface CompareResult {
+  sweep_id: string
+  shard: string
+  cells: number
+  resumed: number
+  complete: boolean
+  out?: string
+  failures: {cell_id: string; message: string; code: string}[]
+  tables: TablesModel
+  rows: ResultRow[]
+}
+
+export function describeCell(f: CellFailure, traces: string[]): string {
+  const c = f.cell
+  const where = c.kind === 'max_load' ? 'max-load search' : `load ${c.load}, replication ${c.replication}`
+  return `cell ${c.index} (${traces[c.trace]}, ${c.policy}, ${where})`
+}
+
+export default class Compare extends BaseCommand {
+  static override summary = 'Compare scheduling policies on traces: latency vs load, max load at an SLO, counters.'
+
+  static override description = `Runs every policy × load (× replication) cell on a pool of worker threads, plus one max-load-at-SLO search per trace × policy (bisection to ±0.005 of load), and prints:
+  1. the latency-vs-load table (--percentile, p99 by default), one column per policy;
+  2. the max load at the SLO, with the throughput there and the efficiency relative to mgn-fcfs (always included as the reference);
+  3. the counters that explain the differences (utilisation, steals, IPIs, batch sizes, ...), per 100 requests at the highest common load.
+
+TRACE is a trace file (Arrow IPC, Parquet, CSV) or synthetic:SPEC (e.g. synthetic:exp:10us, synthetic:bimodal2:10us; --requests, --connections; replication r draws with seed + r).
+
+The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us.
+
+Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C / SIGTERM stop the workers, keep the finished parts, say what was kept and exit 130 / 143. A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).`
+
+  static override examples = [
+    {description: 'The sample trace, four systems and the models.', command: `<%= config.bin %> compare traces/sample.csv --policies ${DEFAULT_POLICIES} --cores 16`},
+    {description: 'A synthetic paper workload, Markdown tables.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix:batch=1,mgn-fcfs --loads 0.1:0.9:0.1 --format markdown'},
+    {description: 'A stricter SLO on p99.9.', command: '<%= config.bin %> compare traces/sample.csv --policies zygos,ix --slo p99.9:200us'},
+    {description: 'Shard 3 of 16 of a batch array, parts in a shared directory.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --shard 3/16 --out results/'},
+    {description: 'Continue an interrupted sweep.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --out results/ --resume'},
+  ]
+
+  static override strict = false
+
+  static override args = {
+    traces: Args.string({description: 'Trace files or synthetic:SPEC (one or more).', required: true}),
+  }
+
+  static override flags = {
+    policies: Flags.string({
+      char: 'p',
+      description: 'Comma-separated policy specs (options with `:`, e.g. ix:batch=1). mgn-fcfs is always added.',
+      default: DEFAULT_POLICIES,
+    }),
+    loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),
+    replications: Flags.integer({description: 'Independent replications of each latency cell (seed + r).', default: 1, min: 1}),
+    slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
+    percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
+    format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
+    'max-load': Flags.boolean({description: 'Search the max load at the SLO for each policy (--no-max-load skips it).', default: true, allowNo: true}),
+    'search-range': Flags.string({description: 'Load range LO:HI of the max-load search.', default: '0.01:0.99'}),
+    'search-tol': Flags.string({description: 'Bisection tolerance of the max-load search, in load.', default: '0.005'}),
+    out: Flags.string({char: 'o', description: 'Write results: DIR/ (one Parquet part per cell) or FILE.parquet|.arrow|.json.'}),
+    shard: Flags.string({description: 'Run shard i of n (cells k with k mod n = i-1), e.g. 3/16.'}),
+    resume: Flags.boolean({description: 'Skip cells whose parts already exist in --out (same sweep).', default: false}),
+    force: Flags.boolean({description: 'Overwrite --out (delete its earlier parts).', default: false}),
+    jobs: Flags.integer({char: 'j', description: 'Worker threads (0 = run in this thread). [default: available parallelism]', min: 0}),
+    'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
+    requests: Flags.integer({description: 'Requests of synthetic:SPEC traces.', default: 100_000, min: 1}),
+    connections: Flags.integer({description: 'Connections of synthetic:SPEC traces.', default: 2720, min: 1}),
+    ...simFlags,
+    ...traceFlags,
+  }
+
+  async run(): Promise<CompareResult> {
+    const {argv, flags} = await this.parse(Compare)
+    const traces = argv as string[]
+    const sim = buildSimConfig(flags as SimFlagValues)
+    const loads = parseLoads(flags.loads, sim.allowOverload)
+    const slo = parseSlo(flags.slo)
+    const [lo, hi, extra] = flags['search-range'].split(':')
+    if (extra !== undefined || hi === undefined) throw new ConfigError(`Expected LO:HI, got "${flags['search-range']}"`, {flag: 'search-range'})
+    const search = {
+      lo: numberFlag(lo, 'search-range', 'LO:HI with 0 < LO < HI', (v) => v > 0)!,
+      hi: numberFlag(hi, 'search-range', 'LO:HI with 0 < LO < HI', (v) => v > 0)!,
+      tol: numberFlag(flags['search-tol'], 'search-tol', 'a load tolerance > 0', (v) => v > 0)!,
+    }
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
+    const format = flags.format as TableFormat
+    buildTables([], flags.percentile) // validates --percentile before any work
+    if ((flags.resume || flags.force) && flags.out === undefined) {
+      throw new ConfigError('Expected --out with --resume/--force, got no --out', {flag: flags.resume ? 'resume' : 'force'})
+    }
+
+    const prepared = await prepareSweep({
+      traces,
+      policies: flags.policies.split(','),
+      loads,
+      replications: flags.replications,
+      slo,
+      search,
+      maxLoad: flags['max-load'],
+      sim,
+      traceOptions: traceOptions(flags, sim.ghz),
+      synthetic: {requests: flags.requests, connections: flags.connections},
+    })
+
+    const controller = new AbortController()
+    let signal: NodeJS.Signals | undefined
+    const onSignal = (s: NodeJS.Signals) => {
+      if (signal !== undefined) process.exit(s === 'SIGINT' ? 130 : 143) // second signal: stop now
+      signal = s
+      process.stderr.write(`\n${s}: stopping workers, keeping finished cells...\n`)
+      controller.abort()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+
+    const bar =
+      process.stderr.isTTY && !this.jsonEnabled()
+        ? new cliProgress.SingleBar({format: 'cells {bar} {value}/{total} | {percentage}% | ETA {eta_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true}, cliProgress.Presets.shades_classic)
+        : undefined
+    let outcome: SweepOutcome
+    try {
+      outcome = await runSweep(prepared, {
+        shard,
+        jobs: flags.jobs ?? os.availableParallelism(),
+        out: flags.out,
+        resume: flags.resume,
+        force: flags.force,
+        signal: controller.signal,
+        workerMemoryMb: flags['worker-memory'],
+        onProgress: (done, total) => {
+          if (!bar) return
+          if (done === 0 || bar.getTotal() !== total) bar.start(total, done)
+          else bar.update(done)
+        },
+        onFailure: (f) => {
+          bar?.stop()
+          process.stderr.write(`Failed: ${describeCell(f, traces)}: ${f.message}\n`)
+        },
+      })
+    } finally {
+      bar?.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+
+    const kept = outcome.partsDir ?? outcome.outFile
+    if (outcome.interrupted) {
+      const what = kept !== undefined ? `kept ${outcome.rows.length} finished cell(s) in ${kept}; continue with --resume` : 'nothing kept (no --out)'
+      throw new SweepInterruptedError(
+        `Interrupted by ${signal ?? 'abort'}: ${outcome.rows.length} of ${outcome.cells.length} cells finished, ${outcome.notRun.length} not run; ${what}`,
+        signal === 'SIGTERM' ? 143 : 130,
+      )
+    }
+    const names = prepared.spec.traces.map((t) => t.name)
+    const tables = buildTables(outcome.rows, flags.percentile)
+    if (!this.jsonEnabled() && outcome.rows.length > 0) {
+      process.stdout.write(renderTables(outcome.rows, {format, percentile: flags.percentile}))
+      if (format === 'table') {
+        const slos = [...new Set(prepared.spec.traces.map((t) => describeSlo(t.slo)))].join('; ')
+        process.stdout.write(`\nSLO ${slos}. ${outcome.cells.length} cells${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` +
+          `${outcome.resumed > 0 ? `, ${outcome.resumed} resumed` : ''}${outcome.outFile ? `; results in ${outcome.outFile}` : kept ? `; parts in ${kept}` : ''}.\n`)
+      }
+    }
+    if (!outcome.complete) {
+      const lines = outcome.failures.map((f) => `  ${describeCell(f, names)}: ${f.message}`)
+      throw new IncompleteSweepError(
+        `The sweep is incomplete: ${outcome.failures.length} of ${outcome.cells.length} cells failed${kept ? ` (finished cells kept in ${kept}; rerun with --resume to retry the failed ones)` : ''}:\n${lines.join('\n')}`,
+      )
+    }
+    return {
+      sweep_id: prepared.sweepId,
+      shard: shard ? `${shard.index}/${shard.count}` : '1/1',
+      cells: outcome.cells.length,
+      resumed: outcome.resumed,
+      complete: outcome.complete,
+      out: outcome.outFile ?? outcome.partsDir,
+      failures: outcome.failures.map((f) => ({cell_id: f.cell.id, message: f.message, code: f.code})),
+      tables,
+      rows: outcome.rows,
+    }
+  }
+}
