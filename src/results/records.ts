@@ -1,0 +1,385 @@
+/**
+ * Per-request records (`replay --records out.parquet|out.arrow`): one row per simulated request,
+ * written through the simulator's synchronous `RecordSink` interface with bounded memory.
+ *
+ * Columns (one row per request, including warm-up requests; see metadata `tailsim.warmup_until_ns`):
+ *   seq        uint32   index of the request in the trace (0-based)
+ *   arrival_ns float64  arrival at the NIC (after --load/--rate rescaling)
+ *   conn       uint32   dense connection index
+ *   queue      int32    NIC / run queue the request entered
+ *   core       int32    core that ran it (-1: no single core, e.g. mgn-ps shares all cores)
+ *   start_ns   float64  start of its service (= arrival for processor sharing)
+ *   end_ns     float64  the reply leaves the NIC
+ *   latency_ns float64  end − arrival + network_rtt
+ * Times are nanoseconds from the trace's time origin, rounded to `nsDecimals(ghz)` decimals (one
+ * decimal at 2.4 GHz), which converts back to the exact simulated cycle counts. Rows are in
+ * completion order (sort by `seq` for trace order).
+ *
+ * How: `write` (called synchronously from inside the simulation loop) appends the raw columns to a
+ * spool file next to the destination with blocking writes — no unbounded buffering, no async work
+ * in the hot loop. `finish` then streams the spool into the final format under a temporary name
+ * and renames it into place; `abort` (or any failure) removes both, so a failed or interrupted run
+ * never leaves a partial file under the destination name. An existing destination is refused
+ * unless `force`.
+ */
+import {randomBytes} from 'node:crypto'
+import {closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync} from 'node:fs'
+import {type FileHandle, open, rename, rm} from 'node:fs/promises'
+import {basename, dirname, extname, join} from 'node:path'
+
+import {
+  type Data,
+  Field,
+  Float64,
+  Int32,
+  RecordBatch,
+  RecordBatchFileWriter,
+  Schema,
+  Struct,
+  Table,
+  Uint32,
+  makeData,
+  tableToIPC,
+} from 'apache-arrow'
+
+import {ConfigError, OutputError, show} from '../errors.js'
+import type {RecordSink, RequestRecordBatch} from '../stats/recorder.js'
+import {parquetWasm} from '../trace/parquet.js'
+import {nsDecimals} from '../trace/units.js'
+
+export type RecordFormat = 'parquet' | 'arrow'
+
+/** Bytes per spooled row: seq f64, arrival f64, conn u32, queue i32, core i32, start/end/latency f64. */
+const ROW_BYTES = 8 + 8 + 4 + 4 + 4 + 8 + 8 + 8
+/** Column bytes per row in the Arrow output (a lower bound of what the writer emits for it). */
+const ARROW_ROW_BYTES = 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8
+/** Rows per batch in the final file. */
+const OUT_BATCH = 65536
+
+export function recordFormat(path: string): RecordFormat {
+  const ext = extname(path).toLowerCase()
+  if (ext === '.parquet' || ext === '.pq') return 'parquet'
+  if (ext === '.arrow' || ext === '.feather' || ext === '.ipc') return 'arrow'
+  throw new ConfigError(`Expected the records file to end in .parquet or .arrow, got ${show(path)}`, {flag: 'records'})
+}
+
+export interface RecordsFileOptions {
+  /** Clock of the simulated cycles, GHz (for the ns conversion). */
+  ghz: number
+  /** Replace an existing destination (default false: OutputError). */
+  force?: boolean
+}
+
+export interface RecordsWritten {
+  path: string
+  format: RecordFormat
+  rows: number
+  bytes: number
+}
+
+function bytesOf(a: Float64Array | Uint32Array | Int32Array, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT)
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0
+  while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+}
+
+function readFully(fd: number, into: Uint8Array, position: number): void {
+  let off = 0
+  while (off < into.length) {
+    const n = readSync(fd, into, off, into.length - off, position + off)
+    if (n === 0) throw new Error(`internal: records spool ended early at byte ${position + off}`)
+    off += n
+  }
+}
+
+const SCHEMA_FIELDS = [
+  new Field('seq', new Uint32(), false),
+  new Field('arrival_ns', new Float64(), false),
+  new Field('conn', new Uint32(), false),
+  new Field('queue', new Int32(), false),
+  new Field('core', new Int32(), false),
+  new Field('start_ns', new Float64(), false),
+  new Field('end_ns', new Float64(), false),
+  new Field('latency_ns', new Float64(), false),
+]
+
+/** A RecordSink that ends up as a Parquet or Arrow IPC file. */
+export class RecordsFile implements RecordSink {
+  readonly format: RecordFormat
+  rows = 0
+  private fd: number
+  private readonly spool: string
+  private readonly tmp: string
+  private closed = false
+
+  private constructor(
+    readonly path: string,
+    private readonly opts: RecordsFileOptions,
+  ) {
+    this.format = recordFormat(path)
+    const dir = dirname(path)
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      throw new OutputError(`Expected the folder of the records file to exist, got ${show(dir)}`, {file: path, flag: 'records'})
+    }
+    if (existsSync(path) && !opts.force) {
+      throw new OutputError(`Expected the records file not to exist, got an existing file ${show(path)} (pass --force to overwrite)`, {
+        file: path,
+        flag: 'records',
+      })
+    }
+    const tag = `${process.pid}.${randomBytes(4).toString('hex')}`
+    this.spool = join(dir, `.${basename(path)}.${tag}.spool`)
+    this.tmp = join(dir, `.${basename(path)}.${tag}.tmp`)
+    try {
+      this.fd = openSync(this.spool, 'wx')
+    } catch (error) {
+      throw new OutputError(`Expected to create ${show(this.spool)} for the records, got ${(error as Error).message}`, {file: path, flag: 'records'})
+    }
+  }
+
+  /** Check the destination (no clobbering without `force`) and start spooling. */
+  static open(path: string, opts: RecordsFileOptions): RecordsFile {
+    return new RecordsFile(path, opts)
+  }
+
+  write(b: RequestRecordBatch): void {
+    const n = b.length
+    if (n === 0) return
+    if (this.closed) throw new Error('internal: records written after finish/abort')
+    if (b.seq[n - 1] > 0xffffffff) throw new OutputError('Expected at most 2^32 requests in a records file', {flag: 'records'})
+    const header = new Uint32Array([n])
+    const fd = this.fd
+    writeAll(fd, bytesOf(header, 1))
+    writeAll(fd, bytesOf(b.seq, n))
+    writeAll(fd, bytesOf(b.arrival, n))
+    writeAll(fd, bytesOf(b.conn, n))
+    writeAll(fd, bytesOf(b.queue, n))
+    writeAll(fd, bytesOf(b.core, n))
+    writeAll(fd, bytesOf(b.start, n))
+    writeAll(fd, bytesOf(b.end, n))
+    writeAll(fd, bytesOf(b.latency, n))
+    this.rows += n
+  }
+
+  /**
+   * Convert the spool into the destination format and rename it into place.
+   * `metadata` is stored as Arrow schema metadata / Parquet key-value metadata.
+   */
+  async finish(metadata: Record<string, string> = {}): Promise<RecordsWritten> {
+    if (this.closed) throw new Error('internal: records finished twice')
+    this.closed = true
+    closeSync(this.fd)
+    const meta = new Map(
+      Object.entries({
+        'tailsim.records': 'v1',
+        'tailsim.time_unit': 'ns',
+        'tailsim.row_order': 'completion',
+        'tailsim.ghz': String(this.opts.ghz),
+        ...metadata,
+      }),
+    )
+    const schema = new Schema(SCHEMA_FIELDS, meta)
+    try {
+      if (!this.opts.force && existsSync(this.path)) {
+        throw new OutputError(`Expected the records file not to exist, got an existing file ${show(this.path)} (pass --force to overwrite)`, {
+          file: this.path,
+          flag: 'records',
+        })
+      }
+      const fh = await open(this.tmp, 'wx')
+      let bytes = 0
+      try {
+        bytes = this.format === 'parquet' ? await this.toParquet(fh, schema, meta) : await this.toArrow(fh, schema)
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+      await rename(this.tmp, this.path)
+      return {path: this.path, format: this.format, rows: this.rows, bytes}
+    } catch (error) {
+      await rm(this.tmp, {force: true})
+      throw error instanceof OutputError || error instanceof ConfigError
+        ? error
+        : new OutputError(`Expected to write the records file ${show(this.path)}, got ${(error as Error).message}`, {file: this.path, flag: 'records'})
+    } finally {
+      rmSync(this.spool, {force: true})
+    }
+  }
+
+  /** Discard everything written so far (no file appears under the destination name). */
+  async abort(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true
+      closeSync(this.fd)
+    }
+    rmSync(this.spool, {force: true})
+    await rm(this.tmp, {force: true})
+  }
+
+  /** Yield Arrow record batches (ns, rounded) from the spool, in order. */
+  private *batches(schema: Schema): Generator<RecordBatch> {
+    const fd = openSync(this.spool, 'r')
+    const dec = nsDecimals(this.opts.ghz)
+    const scale = Math.pow(10, dec)
+    const perCycle = 1 / this.opts.ghz
+    const ns = (c: number) => Math.round(c * perCycle * scale) / scale
+    try {
+      let pos = 0
+      const size = statSync(this.spool).size
+      // Pending output columns, filled from one or more spool chunks up to OUT_BATCH rows.
+      while (pos < size) {
+        const head = new Uint8Array(4)
+        readFully(fd, head, pos)
+        const n = new Uint32Array(head.buffer)[0]
+        pos += 4
+        const raw = new Uint8Array(n * ROW_BYTES)
+        readFully(fd, raw, pos)
+        pos += raw.length
+        let off = 0
+        const f64 = () => {
+          const a = new Float64Array(raw.buffer.slice(off, off + n * 8))
+          off += n * 8
+          return a
+        }
+        const u32 = () => {
+          const a = new Uint32Array(raw.buffer.slice(off, off + n * 4))
+          off += n * 4
+          return a
+        }
+        const i32 = () => {
+          const a = new Int32Array(raw.buffer.slice(off, off + n * 4))
+          off += n * 4
+          return a
+        }
+        const seqF = f64()
+        const arrival = f64()
+        const conn = u32()
+        const queue = i32()
+        const core = i32()
+        const start = f64()
+        const end = f64()
+        const latency = f64()
+        const seq = new Uint32Array(n)
+        for (let i = 0; i < n; i++) {
+          seq[i] = seqF[i]
+          arrival[i] = ns(arrival[i])
+          start[i] = ns(start[i])
+          end[i] = ns(end[i])
+          latency[i] = ns(latency[i])
+        }
+        for (let s = 0; s < n; s += OUT_BATCH) {
+          const e = Math.min(n, s + OUT_BATCH)
+          const len = e - s
+          const col = (type: Uint32 | Int32 | Float64, data: Float64Array | Uint32Array | Int32Array): Data =>
+            makeData({type, length: len, nullCount: 0, data: data.subarray(s, e)} as never)
+          const children = [
+            col(new Uint32(), seq),
+            col(new Float64(), arrival),
+            col(new Uint32(), conn),
+            col(new Int32(), queue),
+            col(new Int32(), core),
+            col(new Float64(), start),
+            col(new Float64(), end),
+            col(new Float64(), latency),
+          ]
+          yield new RecordBatch(schema, makeData({type: new Struct(schema.fields), length: len, nullCount: 0, children}))
+        }
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  private async toArrow(fh: FileHandle, schema: Schema): Promise<number> {
+    const writer = new RecordBatchFileWriter()
+    let produced = 0
+    let written = 0
+    let wake: (() => void) | undefined
+    let failure: unknown
+    const poke = () => {
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+    // Drain the writer's byte queue into the file concurrently with producing batches.
+    const drain = (async () => {
+      for await (const chunk of writer) {
+        let off = 0
+        while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
+        written += chunk.length
+        poke()
+      }
+    })()
+    drain.catch((error: unknown) => {
+      failure = error
+      poke()
+    })
+    try {
+      let any = false
+      for (const rb of this.batches(schema)) {
+        writer.write(rb)
+        any = true
+        produced += rb.numRows * ARROW_ROW_BYTES
+        // Bounded buffering: wait while more than 32 MB are queued but not yet on disk.
+        while (produced - written > 32 << 20 && failure === undefined) await new Promise<void>((r) => (wake = r))
+        if (failure !== undefined) throw failure
+      }
+      if (!any) writer.write(new Table(schema))
+      writer.finish()
+    } catch (error) {
+      writer.abort()
+      await drain.catch(() => {})
+      throw error
+    }
+    await drain
+    return written
+  }
+
+  private async toParquet(fh: FileHandle, schema: Schema, meta: Map<string, string>): Promise<number> {
+    const pq = await parquetWasm()
+    const it = this.batches(schema)
+    let empty = true
+    const stream = new ReadableStream({
+      pull(controller) {
+        try {
+          const r = it.next()
+          if (r.done) {
+            if (empty) {
+              // A records file with no rows still carries its schema.
+              const t = pq.Table.fromIPCStream(tableToIPC(new Table(schema), 'stream'))
+              for (const w of t.recordBatches()) controller.enqueue(w)
+              empty = false
+            }
+            controller.close()
+            return
+          }
+          empty = false
+          const t = pq.Table.fromIPCStream(tableToIPC(new Table(r.value), 'stream'))
+          for (const w of t.recordBatches()) controller.enqueue(w)
+        } catch (error) {
+          controller.error(error)
+        }
+      },
+    })
+    const props = new pq.WriterPropertiesBuilder()
+      .setCompression(pq.Compression.ZSTD)
+      .setMaxRowGroupSize(1 << 20)
+      .setKeyValueMetadata(meta)
+      .setCreatedBy('tailsim')
+      .build()
+    const out = (await pq.transformParquetStream(stream, props)).getReader()
+    let bytes = 0
+    for (;;) {
+      const r = await out.read()
+      if (r.done) break
+      const chunk = r.value as Uint8Array
+      let off = 0
+      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
+      bytes += chunk.length
+    }
+    return bytes
+  }
+}
