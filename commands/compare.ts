@@ -180,9 +180,10 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     const tables = buildTables(outcome.rows, flags.percentile)
     if (!this.jsonEnabled() && outcome.rows.length > 0) {
       process.stdout.write(renderTables(outcome.rows, {format, percentile: flags.percentile}))
-      if (format === 'table') {
+      {
+        // Status goes to stderr: stdout holds only the tables (identical for resumed, sharded runs).
         const slos = [...new Set(prepared.spec.traces.map((t) => describeSlo(t.slo)))].join('; ')
-        process.stdout.write(`\nSLO ${slos}. ${outcome.cells.length} cells${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` +
+        process.stderr.write(`SLO ${slos}. ${outcome.cells.length} cells${shard ? ` (shard ${shard.index}/${shard.count})` : ''}` +
           `${outcome.resumed > 0 ? `, ${outcome.resumed} resumed` : ''}${outcome.outFile ? `; results in ${outcome.outFile}` : kept ? `; parts in ${kept}` : ''}.\n`)
       }
     }
