@@ -29,11 +29,13 @@ export const COST_DEFS: readonly CostDef[] = [
   {name: 'ipi_throttle', description: 'minimum time between two IPIs to the same target (4 us in ZygOS)', paper: 9600},
   // Linux.
   {name: 'linux_irq', description: 'NIC interrupt + softirq entry on the RSS core, per interrupt', paper: 2400},
-  {name: 'linux_softirq_packet', description: 'softirq TCP/IP receive processing, per packet', paper: 2400},
-  {name: 'linux_wakeup', description: 'waking a thread blocked in epoll_wait (scheduler + context switch)', paper: 4800},
-  {name: 'linux_epoll_wait', description: 'one epoll_wait call that returns events', paper: 1200},
-  {name: 'linux_read', description: 'one read() of a request', paper: 1200},
-  {name: 'linux_write', description: 'one write() of a reply, including kernel TCP TX', paper: 2400},
+  {name: 'linux_irq_interval', description: 'NIC interrupt moderation: minimum time between two interrupts of one RX queue (ITR)', paper: 0},
+  {name: 'linux_softirq_packet', description: 'softirq TCP/IP receive processing, per packet', paper: 4800},
+  {name: 'linux_wakeup', description: 'waking a thread blocked in epoll_wait (scheduler + context switch)', paper: 9600},
+  {name: 'linux_wakeup_send', description: 'waking one thread from the softirq (try_to_wake_up, IPI send when remote), charged to the RSS core', paper: 1200},
+  {name: 'linux_epoll_wait', description: 'one epoll_wait call that returns events', paper: 2400},
+  {name: 'linux_read', description: 'one read() of a request', paper: 2400},
+  {name: 'linux_write', description: 'one write() of a reply, including kernel TCP TX', paper: 9600},
 ]
 
 export type CostTable = Record<string, number>

@@ -10,8 +10,10 @@ import {nMg1Fcfs} from './n-mg1-fcfs.js'
 import {mgnPs} from './mgn-ps.js'
 import {nMg1Ps} from './n-mg1-ps.js'
 import {ix} from './ix.js'
+import {linuxPartitioned} from './linux-partitioned.js'
+import {linuxFloating} from './linux-floating.js'
 
-const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix]
+const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix, linuxPartitioned, linuxFloating]
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 
