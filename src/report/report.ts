@@ -164,7 +164,10 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
   return out
 }
 
-/** A table cell for the page, formatted like the terminal table. */
+/**
+ * A table cell for the page, formatted like the terminal table (mirrors `fmtCell` of tables.ts,
+ * which is not exported; thousands get separators here, as a page has room for them).
+ */
 function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | number | null {
   if (v === null || typeof v === 'string') return v
   const name = t.columns[col]
@@ -175,7 +178,8 @@ function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | nu
   if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
   if (name === 'throughput (req/s)') return Math.round(v).toLocaleString('en-US')
   if (name === 'load') return Number(v.toFixed(3)).toString()
-  if (name.endsWith('%')) return v.toFixed(1)
+  // Percent columns, or percent rows of the transposed counters table (`quantity` first).
+  if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
   return fmtNum(v)
 }
 
