@@ -68,6 +68,22 @@ describe('tailsim report', () => {
     expect(r.stdout).toBe(compareOut.csv)
   })
 
+  it('merges the parts of --shard 1/3, 2/3, 3/3 into exactly the unsharded tables', async () => {
+    const shards = join(dir, 'shards')
+    for (const i of [1, 2, 3]) {
+      const r = await tailsim(['compare', ...COMPARE, '--shard', `${i}/3`, '--out', shards + '/', '--format', 'csv'])
+      expect(r.exit).toBe(0)
+    }
+    const r = await tailsim(['report', shards, '--format', 'csv'])
+    expect(r.stdout).toBe(compareOut.csv)
+    // Two shards of three are not the whole sweep: the tables differ.
+    const partial = join(dir, 'partial')
+    mkdirSync(partial)
+    const names = readdirSync(shards).filter((n) => n.endsWith('.parquet'))
+    for (const n of names.slice(0, Math.ceil((names.length * 2) / 3))) copyFileSync(join(shards, n), join(partial, n))
+    expect((await tailsim(['report', partial, '--format', 'csv'])).stdout).not.toBe(compareOut.csv)
+  })
+
   it('refuses parts of different sweeps, naming both files', async () => {
     const other = join(dir, 'other')
     const o = await tailsim(['compare', ...BASE, '--loads', '0.3,0.5', '--no-max-load', '--out', other + '/'])
