@@ -1,0 +1,231 @@
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../src/cli/base.js'
+import {inputFlags, resolveInput, traceOptions} from '../src/cli/input.js'
+import {createProgress} from '../src/cli/progress.js'
+import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
+import {ConfigError} from '../src/errors.js'
+import {runReplications, type ReplicationSummary} from '../src/experiment/replications.js'
+import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
+import {COST_DEFS} from '../src/sim/machine/costs.js'
+import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
+import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
+import {TOOL} from '../src/version.js'
+
+/** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
+export type ReplayResult = RunResult & {
+  input: {kind: 'file' | 'stdin' | 'synthetic'; name: string}
+  replications?: ReplicationSummary
+  records?: RecordsWritten
+}
+
+export interface ShowConfigResult {
+  policy?: string
+  machine: {cores: number; ghz: number; rss_buckets: number; nic_ring: number | null; cost_preset: string}
+  costs: {name: string; cycles: number; us: number; description: string}[]
+}
+
+const us = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-')
+const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) + '%' : '-')
+const count = (v: number) => Math.round(v).toLocaleString('en-US')
+const rate = (rps: number) => (rps >= 1e6 ? `${(rps / 1e6).toFixed(3)} M` : rps >= 1e3 ? `${(rps / 1e3).toFixed(2)} k` : rps.toFixed(1) + ' ')
+
+export default class Replay extends BaseCommand {
+  static override summary = 'Replay one trace through one scheduling policy and print its latency distribution.'
+
+  static override description = `Streams the requests of TRACE (Arrow IPC, Parquet or CSV; - reads stdin) — or of a synthetic trace (--synthetic SPEC) — through the simulated server: one policy, one machine, one load. Prints latency percentiles in µs (HDR histogram, ≤ 0.1% error), throughput, utilisation (application / network stack / idle), a 95% interval on p99 (batch means over the run; with --replications k, a t-interval over k independent seeds as well) and the policy's counters. --json prints the full result row with its provenance (tool version, seed, effective config, trace SHA-256).
+
+Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so the offered load ρ = λ·E[S]/cores (or the rate) hits the target; service times never change. Without either the trace replays at its own timestamps. Requests that arrive in the first --warmup fraction of the time span are simulated but not measured.
+
+Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcfs:assignment=random, ix:batch=64 (--batch B is a shortcut for ix:batch=B).
+
+--records FILE.parquet|FILE.arrow writes one row per request: seq, arrival_ns, conn, queue, core (-1 when no single core ran it), start_ns, end_ns, latency_ns — times in nanoseconds, rows in completion order, warm-up rows included (the cut-off is in the file metadata). The file is written under a temporary name and renamed at the end; an existing file is kept unless --force.
+
+--synthetic generates the trace at --load for --cores (or at --rate) with the generator of \`tailsim generate\` and trace seed --seed; replication r uses seed + r for both the trace and the simulator.`
+
+  static override examples = [
+    {description: 'The reference M/M/16 model on a synthetic 10 µs exponential workload at 80% load.', command: '<%= config.bin %> replay --synthetic exp:10us --requests 1000000 --policy mgn-fcfs --cores 16 --load 0.8'},
+    {description: 'ZygOS on a trace file at a target load, with 5 replications.', command: '<%= config.bin %> replay traces/exp-10us.arrow --policy zygos --load 0.7 --replications 5'},
+    {description: 'IX with batches of up to 64 packets; per-request records to Parquet.', command: '<%= config.bin %> replay trace.parquet --policy ix --batch 64 --load 0.6 --records requests.parquet'},
+    {description: 'Random assignment to 16 M/G/1 queues, at a fixed arrival rate.', command: '<%= config.bin %> replay trace.csv --policy n-mg1-fcfs:assignment=random --rate 1000000'},
+    {description: 'The effective costs and machine, without simulating.', command: '<%= config.bin %> replay --show-config --preset paper --cost ipi_latency=1200'},
+    {description: 'Machine-readable result.', command: '<%= config.bin %> replay --synthetic bimodal1:10us --policy mgn-ps --load 0.9 --json'},
+  ]
+
+  static override args = {
+    trace: Args.string({description: 'Trace file (.arrow, .arrows, .parquet, .csv), or - for stdin. Omit with --synthetic or --show-config.'}),
+  }
+
+  static override flags = {
+    policy: Flags.string({char: 'p', description: 'Policy spec: NAME[:OPTION=VALUE]... (see the description).'}),
+    batch: Flags.integer({description: 'Shortcut for --policy ix:batch=B (IX batch size, packets).', min: 1}),
+    load: Flags.string({char: 'l', description: 'Target offered load ρ = λ·E[S]/cores (rescales the arrivals).', exclusive: ['rate']}),
+    rate: Flags.string({char: 'r', description: 'Target arrival rate, requests per second (rescales the arrivals).', exclusive: ['load']}),
+    replications: Flags.integer({char: 'k', description: 'Independent replications (seeds seed..seed+k−1); prints a 95% t-interval on p99 across them.', default: 1, min: 1, max: 10_000}),
+    records: Flags.string({description: 'Write one row per request to this .parquet or .arrow file (replication 0).'}),
+    force: Flags.boolean({char: 'f', description: 'Overwrite an existing --records file.'}),
+    'ci-batches': Flags.integer({description: 'Batch-means slices of the single-run p99 interval (0 turns it off).', default: 10, min: 0, max: 1000}),
+    'show-config': Flags.boolean({description: 'Print the effective machine and costs (name, cycles, µs, description), then exit without simulating.'}),
+    ...simFlags,
+    ...inputFlags,
+  }
+
+  async run(): Promise<ReplayResult | ShowConfigResult> {
+    const {args, flags} = await this.parse(Replay)
+    const base = buildSimConfig(flags as SimFlagValues)
+    const policy = this.policySpec(flags.policy, flags.batch)
+
+    if (flags['show-config']) return this.showConfig(base, policy)
+    if (policy === undefined) {
+      throw new ConfigError(`Expected --policy, one of ${[...POLICIES.keys()].join(', ')} (with options NAME:OPTION=VALUE), got nothing`, {flag: 'policy'})
+    }
+    const load = numberFlag(flags.load, 'load', 'a load > 0, e.g. 0.8', (v) => v > 0)
+    const rateRps = numberFlag(flags.rate, 'rate', 'a rate > 0 in requests per second', (v) => v > 0)
+    const config: SimConfig = {
+      ...base,
+      policy,
+      batches: flags['ci-batches'],
+      ...(load !== undefined ? {load} : {}),
+      ...(rateRps !== undefined ? {rate: rateRps} : {}),
+    }
+
+    const input = await resolveInput({
+      trace: args.trace,
+      synthetic: flags.synthetic,
+      requests: flags.requests,
+      connections: flags.connections,
+      seed: config.seed,
+      ghz: config.ghz,
+      cores: config.cores,
+      load,
+      rate: rateRps,
+      trace_options: traceOptions(flags, config.ghz),
+    })
+
+    const records = flags.records !== undefined ? RecordsFile.open(flags.records, {ghz: config.ghz, force: flags.force}) : undefined
+    const progress = createProgress({label: policy, unit: 'req'})
+    const abort = new AbortController()
+    const onSigint = () => abort.abort()
+    process.once('SIGINT', onSigint)
+    let outcome
+    try {
+      outcome = await runReplications(config, {
+        replications: flags.replications,
+        traceVaries: input.traceVaries,
+        input: (r) => input.replica(r),
+        records,
+        signal: abort.signal,
+        onProgress: (done, total) => progress.update(done, total),
+      })
+    } catch (error) {
+      await records?.abort()
+      throw error
+    } finally {
+      progress.stop()
+      process.off('SIGINT', onSigint)
+    }
+    const first = outcome.runs[0]
+    let written: RecordsWritten | undefined
+    if (records !== undefined) {
+      const {factor} = rescaleFactor(input.stats, config)
+      const start = input.stats.firstArrival
+      const last = start + Math.round((input.stats.lastArrival - start) * factor)
+      const warmupUntil = start + config.warmup * (last - start)
+      written = await records.finish({
+        'tailsim.tool_version': TOOL.version,
+        'tailsim.policy': first.policy,
+        'tailsim.seed': String(first.seed),
+        'tailsim.trace': first.trace,
+        'tailsim.trace_sha256': first.trace_sha256,
+        'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
+        'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
+      })
+    }
+    const result: ReplayResult = {
+      ...first,
+      input: {kind: input.kind, name: input.source.name},
+      ...(flags.replications > 1 ? {replications: outcome.summary} : {}),
+      ...(written ? {records: written} : {}),
+    }
+    this.log(renderSummary(result))
+    return result
+  }
+
+  /** The policy spec from --policy and --batch (a shortcut for ix:batch=B). */
+  private policySpec(policy: string | undefined, batch: number | undefined): string | undefined {
+    if (batch !== undefined) {
+      const spec = parsePolicySpec(policy ?? 'ix')
+      if (spec.def.name !== 'ix') throw new ConfigError(`Expected --batch only with the ix policy, got --policy ${policy}`, {flag: 'batch'})
+      if (policy !== undefined && /(^|:)batch=/.test(policy)) {
+        throw new ConfigError(`Expected the batch size once, got --batch ${batch} and --policy ${policy}`, {flag: 'batch'})
+      }
+      return parsePolicySpec(`${policy ?? 'ix'}:batch=${batch}`).spec
+    }
+    if (policy === undefined) return undefined
+    return parsePolicySpec(policy).spec
+  }
+
+  private showConfig(base: Omit<SimConfig, 'policy'>, policy: string | undefined): ShowConfigResult {
+    const cyclesPerUs = base.ghz * 1000
+    const costs = COST_DEFS.map((d) => ({name: d.name, cycles: base.costs[d.name], us: base.costs[d.name] / cyclesPerUs, description: d.description}))
+    const machine = {
+      cores: base.cores,
+      ghz: base.ghz,
+      rss_buckets: base.rssBuckets,
+      nic_ring: Number.isFinite(base.nicRing) ? base.nicRing : null,
+      cost_preset: base.costPreset,
+    }
+    const w = Math.max(...costs.map((c) => c.name.length))
+    const lines = [
+      `machine: ${machine.cores} cores at ${machine.ghz} GHz, ${machine.rss_buckets} RSS buckets, NIC ring ${machine.nic_ring ?? 'unbounded'}, cost preset ${machine.cost_preset}`,
+      ...(policy ? [`policy: ${policy}${parsePolicySpec(policy).def.family === 'theory' ? ' (a theoretical model: costs are not used)' : ''}`] : []),
+      '',
+      `${'cost'.padEnd(w)}  ${'cycles'.padStart(8)}  ${'µs'.padStart(8)}  description`,
+      ...costs.map((c) => `${c.name.padEnd(w)}  ${String(c.cycles).padStart(8)}  ${c.us.toFixed(3).padStart(8)}  ${c.description}`),
+    ]
+    this.log(lines.join('\n'))
+    return {...(policy ? {policy} : {}), machine, costs}
+  }
+}
+
+/** The readable summary of a replay (what the terminal shows). */
+export function renderSummary(r: ReplayResult): string {
+  const l = r.latency
+  const slo = 10 * r.service_mean_us
+  const lines: string[] = []
+  const costs = r.family === 'theory' ? 'zero-overhead model' : `${r.cost_preset} costs`
+  lines.push(`${r.policy} on ${r.cores} cores (${r.ghz} GHz, ${costs}), seed ${r.seed}`)
+  lines.push(`trace    ${r.trace}  sha256 ${r.trace_sha256.slice(0, 16)}…`)
+  lines.push(
+    `requests ${count(r.requests)} over ${count(r.connections)} connections; measured ${count(r.measured)} after ${pct(r.config.warmup)} warm-up` +
+      (r.dropped > 0 ? `; DROPPED ${count(r.dropped)}` : ''),
+  )
+  lines.push(`offered  load ${r.offered_load.toFixed(3)} = ${rate(r.offered_rate_rps)}req/s × ${us(r.service_mean_us, 2)} µs mean service / ${r.cores} cores`)
+  lines.push('')
+  const heads = ['mean', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max']
+  const vals = [l.mean_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.p9999_us, l.max_us].map((v) => us(v))
+  const widths = heads.map((h, i) => Math.max(h.length, vals[i].length) + 2)
+  lines.push('latency (µs)' + heads.map((h, i) => h.padStart(widths[i])).join(''))
+  lines.push(''.padEnd(12) + vals.map((v, i) => v.padStart(widths[i])).join(''))
+  if (Number.isFinite(l.p99_ci_low_us)) {
+    lines.push(`p99 95% interval [${us(l.p99_ci_low_us)}, ${us(l.p99_ci_high_us)}] µs (batch means, ${r.config.batches} slices of the run)`)
+  }
+  if (r.replications) {
+    const s = r.replications
+    const iv = Number.isFinite(s.p99.half) ? `[${us(s.p99.low)}, ${us(s.p99.high)}]` : '(k = 1)'
+    lines.push(
+      `p99 over ${s.k} replications: mean ${us(s.p99.mean)} µs, 95% t-interval ${iv} µs` +
+        (s.traceVaries ? '' : ' (same trace each time: simulator randomness only)'),
+    )
+  }
+  lines.push(`SLO      p99 ≤ 10 × mean service = ${us(slo)} µs: ${l.p99_us <= slo ? 'met' : 'NOT met'}`)
+  lines.push('')
+  lines.push(`throughput ${rate(r.throughput_rps)}req/s over ${us(r.sim_time_us / 1000, 3)} ms simulated`)
+  lines.push(`utilisation ${pct(r.util)} (application ${pct(r.util_app)}, network/kernel ${pct(r.util_net)}, idle ${pct(1 - r.util)})`)
+  const extra = {...r.counters, ...r.metrics}
+  const keys = Object.keys(extra)
+  if (keys.length > 0) lines.push('counters ' + keys.map((k) => `${k} ${Number.isInteger(extra[k]) ? count(extra[k]) : extra[k].toFixed(3)}`).join(', '))
+  if (r.records) lines.push(`records  ${count(r.records.rows)} rows → ${r.records.path} (${r.records.format})`)
+  lines.push(`simulated ${count(r.requests)} requests in ${(r.wall_ms / 1000).toFixed(2)} s (${rate(r.sim_rate_rps)}req/s)`)
+  return lines.join('\n')
+}
