@@ -12,8 +12,9 @@ import {nMg1Ps} from './n-mg1-ps.js'
 import {ix} from './ix.js'
 import {linuxPartitioned} from './linux-partitioned.js'
 import {linuxFloating} from './linux-floating.js'
+import {zygos, zygosNoIntr} from './zygos.js'
 
-const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix, linuxPartitioned, linuxFloating]
+const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix, linuxPartitioned, linuxFloating, zygos, zygosNoIntr]
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 
