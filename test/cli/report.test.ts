@@ -41,7 +41,7 @@ beforeAll(async () => {
   expect(first.error?.message).toBeUndefined()
   compareOut.csv = first.stdout
   // The same sweep again, every cell resumed from the parts: the other formats at no cost.
-  for (const format of ['markdown', 'json']) {
+  for (const format of ['table', 'markdown', 'json']) {
     const r = await tailsim(['compare', ...COMPARE, '--out', parts + '/', '--resume', '--format', format])
     expect(r.error?.message).toBeUndefined()
     compareOut[format] = r.stdout
@@ -49,8 +49,8 @@ beforeAll(async () => {
 })
 
 describe('tailsim report', () => {
-  it('prints exactly the tables compare printed, in csv, markdown and json', async () => {
-    for (const format of ['csv', 'markdown', 'json']) {
+  it('prints exactly the tables compare printed, in every format', async () => {
+    for (const format of ['table', 'csv', 'markdown', 'json']) {
       const r = await tailsim(['report', parts, '--format', format])
       expect(r.exit).toBe(0)
       expect(compareOut[format].length).toBeGreaterThan(100)
