@@ -9,18 +9,17 @@
  * divided by an exact power of ten is correctly rounded, like `Number()`), and defers the rest
  * to `parseNumeric`, which the csv-parse path uses for every field.
  */
-import {Readable} from 'node:stream'
-import {pipeline} from 'node:stream'
+import {Parser} from 'csv-parse'
 
-import {parse} from 'csv-parse'
-
-import {TailsimError, TraceError, show} from '../errors.js'
+import {TraceError, show} from '../errors.js'
 import {BatchBuilder, ConnIndexer, type ResolvedColumns, type TypeIndexer, isIntegerId, parseNumeric, resolveColumns} from './columns.js'
 import type {TraceBatch, TraceOptions} from './types.js'
 
 /** Longest accepted line (record), bytes. A longer line is a TraceError, not a memory blow-up. */
 export const MAX_LINE_BYTES = 1 << 20
 
+/** Bytes handed to csv-parse at a time. */
+const SLICE = 64 << 10
 const POW10 = Array.from({length: 23}, (_, i) => Math.pow(10, i))
 const COMMA = 44
 const NL = 10
@@ -176,6 +175,22 @@ function countFields(buf: Buffer, s: number, e: number): number {
   return n
 }
 
+/** The part of a csv-parse Parser used here: its synchronous core and live counters. */
+interface CsvCore {
+  api: {parse(chunk: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined}
+  info: {lines: number}
+}
+
+function csvError(error: Error, file: string, base: number): Error {
+  const e = error as Error & {code?: string; lines?: number}
+  const row = e.lines !== undefined ? base + e.lines : base + 1
+  if (e.code === 'CSV_MAX_RECORD_SIZE') return tooLong(file, row)
+  if (e.code !== undefined && e.code.startsWith('CSV_')) {
+    return new TraceError(`Expected valid CSV, got ${e.message.replace(/ at line \d+$/, '')}`, {file, row})
+  }
+  return error
+}
+
 function tooLong(file: string, row: number): TraceError {
   return new TraceError(
     `Expected lines of at most ${MAX_LINE_BYTES} bytes, got a longer line (no newline within ${MAX_LINE_BYTES} bytes)`,
@@ -260,48 +275,49 @@ export async function* readCsv(
   }
 
   if (parser === 'csv-parse' || handOver !== undefined) {
+    // csv-parse's synchronous core (the engine behind its stream and sync APIs), fed chunk by
+    // chunk: records come out with the live line count, so rows are exact even when a quoted
+    // field spans lines, and nothing is buffered beyond one chunk.
     const base = line
-    const rest = async function* () {
-      if (handOver !== undefined) yield handOver
-      for (;;) {
-        const r = await it.next()
-        if (r.done) return
-        if (r.value.length > 0) sawBytes = true
-        yield r.value
-      }
-    }
-    const csv = parse({
+    const csv = new Parser({
       bom: base === 0,
       relax_column_count: true,
       skip_empty_lines: true,
       max_record_size: MAX_LINE_BYTES,
-      info: true,
-    })
-    pipeline(Readable.from(rest()), csv, () => {})
-    try {
-      for await (const rec of csv as AsyncIterable<{record: string[]; info: {lines: number}}>) {
-        const row = base + rec.info.lines
-        if (!st.hasHeader) st.header(rec.record, row)
+    }) as unknown as CsvCore
+    const records: string[][] = []
+    const rows: number[] = []
+    const push = (record: string[]) => {
+      records.push(record)
+      rows.push(base + csv.info.lines)
+    }
+    const feed = function* (chunk: Buffer | undefined, end: boolean): Generator<TraceBatch> {
+      const error = csv.api.parse(chunk, end, push, () => {})
+      for (let i = 0; i < records.length; i++) {
+        if (!st.hasHeader) st.header(records[i], rows[i])
         else {
-          st.record(rec.record, row)
+          st.record(records[i], rows[i])
           if (st.builder.full) {
             yield st.builder.batch
             st.builder.reset()
           }
         }
       }
-    } catch (error) {
-      if (error instanceof TailsimError) throw error
-      const e = error as Error & {code?: string; lines?: number}
-      const row = e.lines !== undefined ? base + e.lines : undefined
-      if (e.code === 'CSV_MAX_RECORD_SIZE') throw tooLong(file, row ?? base + 1)
-      if (e.code !== undefined && e.code.startsWith('CSV_')) {
-        throw new TraceError(`Expected valid CSV, got ${e.message.replace(/ at line \d+$/, '')}`, {file, ...(row ? {row} : {})})
-      }
-      throw error
-    } finally {
-      csv.destroy()
+      records.length = 0
+      rows.length = 0
+      if (error !== undefined) throw csvError(error, file, base)
     }
+    if (handOver !== undefined) for (let i = 0; i < handOver.length; i += SLICE) yield* feed(handOver.subarray(i, i + SLICE), false)
+    for (;;) {
+      const r = await it.next()
+      if (r.done) break
+      if (r.value.length === 0) continue
+      sawBytes = true
+      const chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength)
+      // Small slices keep the records of one slice in the young generation (much less GC).
+      for (let i = 0; i < chunk.length; i += SLICE) yield* feed(chunk.subarray(i, i + SLICE), false)
+    }
+    yield* feed(undefined, true)
   }
 
   if (!sawBytes || !st.hasHeader) {

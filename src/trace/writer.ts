@@ -255,6 +255,7 @@ async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta
   const batcher = new ArrowBatcher(source, ghz, first?.type !== undefined, meta)
   let rows = 0
   let next: TraceBatch | undefined = first
+  let failure: unknown
   const batches = new ReadableStream({
     async pull(controller) {
       try {
@@ -269,6 +270,7 @@ async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta
         const r = await rest.next()
         next = r.done ? undefined : r.value
       } catch (error) {
+        failure = error
         controller.error(error)
       }
     },
@@ -288,6 +290,7 @@ async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta
     if (r.done) break
     await sink.write(r.value as Uint8Array)
   }
+  if (failure !== undefined) throw failure
   return rows
 }
 
