@@ -8,7 +8,6 @@ import {describe, expect, it} from 'vitest'
 
 import {type ServiceDraw, expService, poissonColumns, run} from '../helpers.js'
 import {maxLoadAtSlo} from '../../src/experiment/search.js'
-import {POLICIES} from '../../src/sim/policies/registry.js'
 import {resolveCosts} from '../../src/sim/machine/costs.js'
 import type {TraceColumns} from '../../src/trace/memory.js'
 
@@ -74,7 +73,7 @@ describe('orderings on the paper preset (p99 SLO, 16 cores, 2720 connections)', 
     expect(loose64).toBeGreaterThan(loose1 + 0.01)
   })
 
-  it.runIf(POLICIES.has('zygos'))('at 10 µs ZygOS beats IX(B=1) and Linux-floating, for exponential and bimodal-1 service', async () => {
+  it('at 10 µs ZygOS beats IX(B=1) and Linux-floating, for exponential and bimodal-1 service', async () => {
     for (const [dist, seed] of [[expService, 35], [bimodal1, 36]] as const) {
       const cols = trace(10, dist, seed)
       const slo = 10 * meanUs(cols)
