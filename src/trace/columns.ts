@@ -57,7 +57,7 @@ export function resolveColumns(names: readonly string[], opts: TraceOptions, fil
     if (unit === undefined) {
       throw new ConfigError(
         `Expected a unit for column \`${col.name}\` (name it *_ns or *_us, or pass --${kind}-unit ns|us), got none`,
-        {flag: `${kind}-unit`},
+        {flag: `${kind}-unit`, file},
       )
     }
     return {...col, unit, toCycles: cyclesPerUnit(unit, opts.ghz)}
