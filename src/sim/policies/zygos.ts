@@ -29,10 +29,10 @@
  *  core is "in the kernel" throughout, so it is neither stealable nor interruptible.
  *
  * Idle loop (MODEL §5 order): remote work for me → own RX queue → steal (a random core running
- * application code whose shuffle queue has an unclaimed connection: `steal_attempt`, then take
- * its head connection with all pending events: `steal_transfer`) → IPI a random core running
+ * application code whose shuffle queue is not empty: take its head connection with all pending
+ * events; `steal_attempt + steal_transfer` before they run) → IPI a random core running
  * application code with packets in its RX queue and no IPI pending or within the throttle
- * (`ipi_send` on the sender, delivery after `ipi_latency`) → spin.
+ * (`ipi_send` on the sender, delivery `ipi_latency` after the send) → spin.
  * Idle spinning is event-driven: an idle core is woken when work appears in its own queues, and
  * idle cores are "kicked" when a steal or IPI opportunity appears anywhere (a core enters
  * application code with a non-empty shuffle or RX queue, a packet reaches a core in application
@@ -64,19 +64,15 @@ import type {Policy, PolicyDef, SimContext} from '../policy.js'
 const K_KERNEL_DONE = 0
 /** b = generation token of the core when scheduled. */
 const K_APP_DONE = 1
-/** b = victim core. */
-const K_STEAL_TRY = 2
-const K_STEAL_DONE = 3
-const K_RELEASE_DONE = 4
-const K_IPI_SENT = 5
-const K_IPI_ARRIVE = 6
-const K_HANDLER_DONE = 7
+const K_STEAL_DONE = 2
+const K_IPI_ARRIVE = 3
+const K_HANDLER_DONE = 4
 /** b = IPI sequence number the throttle belongs to. */
-const K_THROTTLE = 8
+const K_THROTTLE = 5
 
 // Core modes.
 const IDLE = 0
-/** Kernel phase, steal in progress, sending an IPI, routing remote syscalls: "in_kernel". */
+/** Kernel phase (incl. a thief's remote syscalls), steal in progress: ZygOS's `in_kernel`. */
 const KERNEL = 1
 const APP = 2
 /** Running the IPI handler on top of an interrupted request. */
@@ -92,12 +88,19 @@ export interface ZygosOptions {
   rxBatch: number
   /** Whether IPIs are used (`zygos`) or not (`zygos-nointr`). */
   interrupts: boolean
+  /**
+   * Whether a thief IPIs the home core after a stolen batch (MODEL §5; default). The published
+   * code (tcp_finish_usys → cpu_run_on_one) only queues the release for the home core's next
+   * kernel entry; `remote_ipi=off` models that.
+   */
+  remoteIpi: boolean
 }
 
 class Zygos implements Policy {
   private readonly n: number
   private readonly rxBatch: number
   private readonly interrupts: boolean
+  private readonly remoteIpi: boolean
   // Costs, cycles.
   private readonly cRx: number
   private readonly cTx: number
@@ -146,8 +149,6 @@ class Zygos implements Policy {
   private readonly hTxHead: Int32Array
   private readonly hTxCount: Int32Array
   private readonly shuffle: IntQueue[]
-  /** Steal attempts in flight per victim (each has claimed one connection of its queue). */
-  private readonly inflight: Int32Array
   /** An IPI to this core was sent and not yet taken (the APIC would merge a second one). */
   private readonly ipiPending: Uint8Array
   /** An IPI arrived during the handler: it runs again when the handler returns. */
@@ -183,8 +184,6 @@ class Zygos implements Policy {
   // Counters.
   private readonly kSteals: number
   private readonly kStolen: number
-  private readonly kAttempts: number
-  private readonly kFailed: number
   private readonly kIpiSent: number
   private readonly kIpiIdle: number
   private readonly kIpiRemote: number
@@ -205,6 +204,7 @@ class Zygos implements Policy {
     this.n = n
     this.rxBatch = opts.rxBatch
     this.interrupts = opts.interrupts
+    this.remoteIpi = opts.interrupts && opts.remoteIpi
     const k = ctx.machine.costs
     this.cRx = k.rx_packet
     this.cTx = k.tx_reply
@@ -244,7 +244,6 @@ class Zygos implements Policy {
     this.pktTail = new Int32Array(n).fill(-1)
     this.hTxHead = new Int32Array(n).fill(-1)
     this.hTxCount = new Int32Array(n)
-    this.inflight = new Int32Array(n)
     this.ipiPending = new Uint8Array(n)
     this.ipiDeferred = new Uint8Array(n)
     this.ipiStamp = new Float64Array(n).fill(-1)
@@ -260,8 +259,6 @@ class Zygos implements Policy {
     const cn = ctx.counters
     this.kSteals = cn.define('steals')
     this.kStolen = cn.define('stolen_events')
-    this.kAttempts = cn.define('steal_attempts')
-    this.kFailed = cn.define('steal_failures')
     this.kIpiSent = cn.define('ipis_sent')
     this.kIpiIdle = cn.define('ipis_sent_idle')
     this.kIpiRemote = cn.define('ipis_sent_remote')
@@ -311,17 +308,8 @@ class Zygos implements Policy {
       case K_KERNEL_DONE:
         this.kernelDone(core)
         break
-      case K_STEAL_TRY:
-        this.stealTry(core, b)
-        break
       case K_STEAL_DONE:
         this.beginBatch(core)
-        break
-      case K_RELEASE_DONE:
-        this.releaseDone(core)
-        break
-      case K_IPI_SENT:
-        this.decideIdle(core)
         break
       case K_IPI_ARRIVE:
         this.ipiArrive(core)
@@ -550,17 +538,18 @@ class Zygos implements Policy {
       this.batchConn[c] = -1
       this.startKernel(c, 0, true)
     } else {
-      // Thief: enter the kernel and route the replies + the release to the home core.
-      this.setMode(c, KERNEL)
-      const cost = this.cUk + this.outCount[c] * this.cRemote
-      const ctx = this.ctx
-      ctx.usage.net[c] += cost
-      ctx.engine.schedule(ctx.engine.now + cost, EventClass.FINISH, K_RELEASE_DONE, c, 0)
+      this.startKernel(c, this.routeRemote(c), true)
     }
   }
 
-  /** The thief's remote syscalls reach the home core; then the thief runs its own kernel phase. */
-  private releaseDone(c: number): void {
+  /**
+   * Thief c enters its kernel after a stolen batch: each reply becomes a remote syscall to the
+   * home core, plus the ownership release, and the home core is IPI'd (or woken if idle).
+   * Returns the thief's extra kernel cycles (remote syscalls + IPI send), which precede its own
+   * kernel phase. Decision (docs/zygos-model.md): the remote work is visible to the home core at
+   * the start of the thief's kernel entry (early by at most that extra time), which saves an event.
+   */
+  private routeRemote(c: number): number {
     const ctx = this.ctx
     const conn = this.batchConn[c]
     this.batchConn[c] = -1
@@ -577,20 +566,20 @@ class Zygos implements Policy {
     this.outCount[c] = 0
     this.remRel[h].push(conn)
     this.cv[this.kRemote] += nr
-    let extra = 0
+    let extra = nr * this.cRemote
     const mh = this.mode[h]
     if (mh === IDLE) {
       // A spinning home core sees its remote queue at once.
       this.idleRemove(h)
       this.startKernel(h, 0, false)
-    } else if (this.interrupts && this.ipiPending[h] === 0 && this.throttleOn[h] === 0) {
+    } else if (this.remoteIpi && this.ipiPending[h] === 0 && this.throttleOn[h] === 0) {
       // Decision (docs/zygos-model.md): the thief's IPI obeys the same per-target throttle as
       // the idle loop's; a pending or recent unhandled IPI will run this remote work anyway.
-      this.sendIpi(h)
+      this.sendIpi(h, this.cUk + extra)
       this.cv[this.kIpiRemote]++
-      extra = this.cIpiSend
+      extra += this.cIpiSend
     }
-    this.startKernel(c, extra, false)
+    return extra
   }
 
   // ---------------------------------------------------------------- idle loop
@@ -601,34 +590,39 @@ class Zygos implements Policy {
       this.startKernel(c, 0, false)
       return
     }
-    if (!this.tryAct(c)) {
-      this.setMode(c, IDLE)
-      this.idleAdd(c)
-    }
+    this.setMode(c, IDLE)
+    if (!this.tryAct(c)) this.idleAdd(c)
   }
 
-  /** Steal or IPI on behalf of idle core c (whose own queues are empty). False = nothing to do. */
+  /**
+   * Steal or IPI on behalf of idle core c (whose own queues are empty). False = nothing to do.
+   *
+   * Steal: a random core in application code with a ready connection; the trylock is modelled as
+   * always succeeding and the head connection is claimed at once with all its pending events;
+   * the thief starts running them after `steal_attempt + steal_transfer` cycles.
+   * IPI: a random core in application code with packets waiting. The sender pays `ipi_send`
+   * (network time) but stays in its idle loop (decision: the send overlaps its spinning; this
+   * saves an event and is early by at most `ipi_send` for the sender's next action).
+   */
   private tryAct(c: number): boolean {
     const ctx = this.ctx
     if (this.stealCount > 0) {
-      // Steal: a random core in application code with an unclaimed ready connection.
       const v = this.pick(this.stealFlag, this.stealCount)
-      this.inflight[v]++
+      this.takeConn(c, this.shuffle[v].shift(), true)
       this.refresh(v)
       this.setMode(c, KERNEL)
-      this.cv[this.kAttempts]++
-      ctx.usage.net[c] += this.cStealAttempt
-      ctx.engine.schedule(ctx.engine.now + this.cStealAttempt, EventClass.FINISH, K_STEAL_TRY, c, v)
+      this.cv[this.kSteals]++
+      const cost = this.cStealAttempt + this.cStealTransfer
+      ctx.usage.net[c] += cost
+      ctx.engine.schedule(ctx.engine.now + cost, EventClass.FINISH, K_STEAL_DONE, c, 0)
       return true
     }
     if (this.ipiCount > 0) {
-      // Nothing stealable: interrupt a random core in application code with packets waiting.
       const t = this.pick(this.ipiFlag, this.ipiCount)
-      this.sendIpi(t)
+      this.sendIpi(t, 0)
       this.cv[this.kIpiIdle]++
-      this.setMode(c, KERNEL)
       ctx.usage.net[c] += this.cIpiSend
-      ctx.engine.schedule(ctx.engine.now + this.cIpiSend, EventClass.FINISH, K_IPI_SENT, c, 0)
+      this.idleAdd(c)
       return true
     }
     return false
@@ -640,27 +634,6 @@ class Zygos implements Policy {
     for (let j = 0; ; j++) {
       if (flag[j] === 1 && k-- === 0) return j
     }
-  }
-
-  /** End of a steal attempt: trylock succeeded (modelled as always free); take the head. */
-  private stealTry(c: number, v: number): void {
-    this.inflight[v]--
-    const q = this.shuffle[v]
-    if (q.size === 0) {
-      // The home core popped it meanwhile.
-      this.refresh(v)
-      this.cv[this.kFailed]++
-      this.decideIdle(c)
-      return
-    }
-    // Claim: the connection leaves the queue with its pending events (ZygOS generates the
-    // events under the victim's lock); later packets only append to its pending list.
-    this.takeConn(c, q.shift(), true)
-    this.refresh(v)
-    const ctx = this.ctx
-    this.cv[this.kSteals]++
-    ctx.usage.net[c] += this.cStealTransfer
-    ctx.engine.schedule(ctx.engine.now + this.cStealTransfer, EventClass.FINISH, K_STEAL_DONE, c, 0)
   }
 
   /**
@@ -680,7 +653,7 @@ class Zygos implements Policy {
   private refresh(j: number): void {
     const m = this.mode[j]
     const inApp = m >= APP
-    const s = inApp && this.shuffle[j].size > this.inflight[j] ? 1 : 0
+    const s = inApp && this.shuffle[j].size > 0 ? 1 : 0
     if (s !== this.stealFlag[j]) {
       this.stealFlag[j] = s
       this.stealCount += s === 1 ? 1 : -1
@@ -700,16 +673,17 @@ class Zygos implements Policy {
 
   // ---------------------------------------------------------------- IPIs
 
-  private sendIpi(t: number): void {
+  /** Send an IPI to core t; it leaves `delay` cycles from now and arrives `ipi_latency` later. */
+  private sendIpi(t: number, delay: number): void {
     const ctx = this.ctx
-    const now = ctx.engine.now
+    const now = ctx.engine.now + delay
     this.ipiPending[t] = 1
     this.ipiStamp[t] = now
     if (this.cThrottle > 0) this.throttleOn[t] = 1
     this.ipiSeq[t]++
     this.refresh(t)
     this.cv[this.kIpiSent]++
-    ctx.engine.schedule(now + this.cIpiLatency, EventClass.INTERRUPT, K_IPI_ARRIVE, t, 0)
+    ctx.engine.schedule(now + this.cIpiSend + this.cIpiLatency, EventClass.INTERRUPT, K_IPI_ARRIVE, t, 0)
   }
 
   private ipiArrive(c: number): void {
@@ -836,7 +810,6 @@ class Zygos implements Policy {
     const batches = v[this.kBatches]
     return {
       stolen_pct: this.events > 0 ? (100 * this.stolenEvents) / this.events : 0,
-      steal_success_pct: v[this.kAttempts] > 0 ? (100 * v[this.kSteals]) / v[this.kAttempts] : 0,
       requests_per_connection_batch: batches > 0 ? this.events / batches : 0,
       packets_per_poll: v[this.kPolls] > 0 ? v[this.kPackets] / v[this.kPolls] : 0,
       ipis_per_request: this.events > 0 ? v[this.kIpiSent] / this.events : 0,
@@ -853,7 +826,6 @@ class Zygos implements Policy {
         this.remRel[c].size !== 0 ||
         this.txCount[c] !== 0 ||
         this.outCount[c] !== 0 ||
-        this.inflight[c] !== 0 ||
         this.cur[c] !== -1
       ) {
         throw new Error(`zygos: core ${c} not drained (mode ${this.mode[c]}, shuffle ${this.shuffle[c].size})`)
@@ -878,8 +850,16 @@ export const zygos: PolicyDef = {
   name: 'zygos',
   summary: 'ZygOS: per-core dataplane + shuffle queues, work stealing of ready connections, IPIs to busy cores',
   family: 'system',
-  options: [RX_BATCH_OPTION],
-  create: (ctx, o) => new Zygos(ctx, {rxBatch: Number(o.rx_batch), interrupts: true}),
+  options: [
+    RX_BATCH_OPTION,
+    {
+      name: 'remote_ipi',
+      description: 'on: a thief IPIs the home core after a stolen batch (MODEL.md); off: the home core finds the remote work at its next kernel entry (published code)',
+      default: 'on',
+      choices: ['on', 'off'],
+    },
+  ],
+  create: (ctx, o) => new Zygos(ctx, {rxBatch: Number(o.rx_batch), interrupts: true, remoteIpi: o.remote_ipi === 'on'}),
 }
 
 export const zygosNoIntr: PolicyDef = {
@@ -887,5 +867,5 @@ export const zygosNoIntr: PolicyDef = {
   summary: 'ZygOS without inter-processor interrupts (stealing only from cores\' shuffle queues)',
   family: 'system',
   options: [RX_BATCH_OPTION],
-  create: (ctx, o) => new Zygos(ctx, {rxBatch: Number(o.rx_batch), interrupts: false}),
+  create: (ctx, o) => new Zygos(ctx, {rxBatch: Number(o.rx_batch), interrupts: false, remoteIpi: false}),
 }
