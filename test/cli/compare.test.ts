@@ -13,9 +13,11 @@ import {beforeAll, describe, expect, it} from 'vitest'
 import type {TablesModel} from '../../src/report/tables.js'
 
 const BIN = join(process.cwd(), 'bin', 'run.js')
+// NODE_ENV=test (set by vitest) makes oclif look for TypeScript sources; run the built CLI as users do.
+const env = {...process.env, NODE_ENV: 'production'}
 
 function tailsim(args: string[]): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', maxBuffer: 64 << 20})
+  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', maxBuffer: 64 << 20, env})
   return {status: r.status, stdout: r.stdout, stderr: r.stderr}
 }
 
@@ -136,24 +138,33 @@ describe('compare results files', () => {
     expect(merged.stdout).toBe(whole.stdout)
   })
 
-  it('a sweep killed part-way (SIGKILL) and resumed gives byte-identical tables', async () => {
+  it('a sweep stopped by SIGTERM, then killed (SIGKILL), then resumed gives byte-identical tables', async () => {
     // --jobs 1: cells run in a worker thread, finishing one by one (the pool path of a real sweep).
     const args = [...SMALL.map((a) => (a === '3000' ? '12000' : a === '0' ? '1' : a)), '--format', 'csv']
     const whole = tailsim(args)
     expect(whole.status, whole.stderr).toBe(0)
     const dir = join(tmp(), 'parts')
-    const child = spawn(process.execPath, [BIN, ...args, '--out', `${dir}/`], {stdio: 'ignore'})
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
     const partsNow = () => (existsSync(dir) ? readdirSync(dir).filter((n) => /^cell-\d+\.parquet$/.test(n)).length : 0)
-    for (let i = 0; i < 600 && partsNow() < 3; i++) await new Promise((res) => setTimeout(res, 50))
-    child.kill('SIGKILL')
-    await exited
-    const kept = partsNow()
-    expect(kept).toBeGreaterThanOrEqual(3)
-    expect(kept).toBeLessThan(15) // 3 searches + 12 latency cells: killed before the end
+    const interrupt = async (extra: string[], signal: NodeJS.Signals, atLeast: number) => {
+      const child = spawn(process.execPath, [BIN, ...args, '--out', `${dir}/`, ...extra], {stdio: ['ignore', 'ignore', 'pipe'], env})
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+      for (let i = 0; i < 1200 && partsNow() < atLeast; i++) await new Promise((res) => setTimeout(res, 50))
+      child.kill(signal)
+      return {code: await exited, stderr}
+    }
+    const term = await interrupt([], 'SIGTERM', 2)
+    const keptTerm = partsNow()
+    expect(term.code).toBe(143)
+    expect(term.stderr).toMatch(new RegExp(`Interrupted by SIGTERM: ${keptTerm} of 12 cells finished.*kept ${keptTerm} finished cell\\(s\\) in .*parts.*--resume`))
     const again = tailsim([...args, '--out', `${dir}/`])
     expect(again.status).not.toBe(0) // refuses to mix with existing parts without --resume
     expect(again.stderr).toMatch(/--resume/)
+    await interrupt(['--resume'], 'SIGKILL', keptTerm + 2)
+    const kept = partsNow()
+    expect(kept).toBeGreaterThanOrEqual(keptTerm + 2)
+    expect(kept).toBeLessThan(12) // 3 searches + 9 latency cells: killed before the end
     const resumed = tailsim([...args, '--out', `${dir}/`, '--resume'])
     expect(resumed.status, resumed.stderr).toBe(0)
     expect(resumed.stderr).toMatch(new RegExp(`${kept} resumed`))
