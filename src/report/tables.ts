@@ -5,9 +5,10 @@
  *   2. max load at SLO — per policy: the largest load meeting the SLO (bisection, ±tolerance), the
  *      throughput there (req/s), the efficiency vs `mgn-fcfs` on the same trace, and the latency
  *      percentile of the SLO at that load;
- *   3. counters — per policy at one common load (the highest swept load that every policy ran):
- *      utilisation (total, application, network/kernel), drops, every counter per 100 completed
- *      requests (so `steals` reads as the % of requests stolen), and the policy's own metrics.
+ *   3. counters — one column per policy at one common load (the highest swept load that every
+ *      policy ran), one row per quantity: utilisation (total, application, network/kernel), drops,
+ *      every counter per 100 completed requests (so `steals` reads as the % of requests stolen),
+ *      and the policies' own metrics; rows that are zero or absent for every policy are omitted.
  * One set of tables per trace, in cell order. Policies appear in the sweep's order.
  *
  * `buildTables` gives the numbers (the `json` format prints them); `renderTables` formats them as a
@@ -120,29 +121,40 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     }
     const cNames = [...counterNames].sort()
     const mNames = [...metricNames].sort()
+    // One row per quantity, one column per policy (like the latency table); quantities that are
+    // zero or absent for every policy are left out.
+    const present = policies.filter((p) => atRows.some((r) => r.policy === p))
+    const per = present.map((p) => {
+      const rs = atRows.filter((r) => r.policy === p)
+      return {
+        rs,
+        cs: rs.map((r) => JSON.parse(r.counters_json) as Record<string, number>),
+        ms: rs.map((r) => JSON.parse(r.metrics_json) as Record<string, number>),
+      }
+    })
+    const quantities: [string, (x: (typeof per)[number]) => number | null][] = [
+      ['util %', (x) => mean(x.rs.map((r) => (r.util ?? 0) * 100))],
+      ['app %', (x) => mean(x.rs.map((r) => (r.util_app ?? 0) * 100))],
+      ['net %', (x) => mean(x.rs.map((r) => (r.util_net ?? 0) * 100))],
+      ['dropped', (x) => mean(x.rs.map((r) => r.dropped ?? 0))],
+      ...cNames.map((c): [string, (x: (typeof per)[number]) => number | null] => [
+        `${c} /100 req`,
+        (x) => mean(x.cs.map((v, i) => ((v[c] ?? 0) * 100) / Math.max(1, x.rs[i].completed ?? 0))),
+      ]),
+      ...mNames.map((m): [string, (x: (typeof per)[number]) => number | null] => [
+        m,
+        (x) => {
+          const vs = x.ms.map((v) => v[m]).filter((v): v is number => typeof v === 'number')
+          return vs.length === 0 ? null : mean(vs)
+        },
+      ]),
+    ]
     const counters: TableModel = {
       title: at === undefined ? 'counters (no load common to all policies)' : `counters at load ${fmtNum(at)} (counters per 100 completed requests)`,
-      columns: ['policy', 'util %', 'app %', 'net %', 'dropped', ...cNames.map((c) => `${c} /100 req`), ...mNames],
-      rows: policies
-        .filter((p) => atRows.some((r) => r.policy === p))
-        .map((p) => {
-          const rs = atRows.filter((r) => r.policy === p)
-          const cs = rs.map((r) => JSON.parse(r.counters_json) as Record<string, number>)
-          const ms = rs.map((r) => JSON.parse(r.metrics_json) as Record<string, number>)
-          const pct = (k: 'util' | 'util_app' | 'util_net') => mean(rs.map((r) => (r[k] ?? 0) * 100))
-          return [
-            p,
-            pct('util'),
-            pct('util_app'),
-            pct('util_net'),
-            mean(rs.map((r) => r.dropped ?? 0)),
-            ...cNames.map((c) => mean(cs.map((x, i) => ((x[c] ?? 0) * 100) / Math.max(1, rs[i].completed ?? 0)))),
-            ...mNames.map((m) => {
-              const vs = ms.map((x) => x[m]).filter((v): v is number => typeof v === 'number')
-              return vs.length === 0 ? null : mean(vs)
-            }),
-          ]
-        }),
+      columns: ['quantity', ...present],
+      rows: quantities
+        .map(([name, f]): Cell[] => [name, ...per.map(f)])
+        .filter((row, i) => i < 3 || row.slice(1).some((v) => v !== null && v !== 0)),
     }
     traces.push({
       trace: first.trace,
@@ -180,7 +192,7 @@ function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
   if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
   if (name === 'throughput (req/s)') return Math.round(v).toString()
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
-  if (name.endsWith('%')) return v.toFixed(1)
+  if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
   return fmtNum(v)
 }
 
