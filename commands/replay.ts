@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
-import {inputFlags, resolveInput, traceOptions} from '../src/cli/input.js'
+import {inputFlags, resolveInput, traceOptions, type ResolvedInput} from '../src/cli/input.js'
 import {createProgress} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
@@ -89,62 +89,83 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       ...(rateRps !== undefined ? {rate: rateRps} : {}),
     }
 
-    const input = await resolveInput({
-      trace: args.trace,
-      synthetic: flags.synthetic,
-      requests: flags.requests,
-      connections: flags.connections,
-      seed: config.seed,
-      ghz: config.ghz,
-      cores: config.cores,
-      load,
-      rate: rateRps,
-      trace_options: traceOptions(flags, config.ghz),
-    })
-
-    const records = flags.records !== undefined ? RecordsFile.open(flags.records, {ghz: config.ghz, force: flags.force}) : undefined
-    const progress = createProgress({label: policy, unit: 'req'})
+    // Ctrl-C: while simulating, stop at the next trace batch (the run throws InterruptedError,
+    // exit 130, records discarded); at any other moment (reading/scanning the input, writing the
+    // records file) or on a second Ctrl-C, discard the records spool and exit 130 at once.
     const abort = new AbortController()
-    const onSigint = () => abort.abort()
-    process.once('SIGINT', onSigint)
-    let outcome
+    let simulating = false
+    let records: RecordsFile | undefined
+    const onSigint = () => {
+      if (simulating && !abort.signal.aborted) {
+        abort.abort()
+        return
+      }
+      records?.discardSync()
+      process.stderr.write('Error: Interrupted\n')
+      process.exit(130)
+    }
+    process.on('SIGINT', onSigint)
+    const progress = createProgress({label: policy, unit: 'req'})
+    let input: ResolvedInput
+    let first: RunResult
+    let summary: ReplicationSummary
+    let written: RecordsWritten | undefined
     try {
-      outcome = await runReplications(config, {
+      // Opened first: an existing records file is refused before any work is done.
+      records = flags.records !== undefined ? RecordsFile.open(flags.records, {ghz: config.ghz, force: flags.force}) : undefined
+      input = await resolveInput({
+        trace: args.trace,
+        synthetic: flags.synthetic,
+        requests: flags.requests,
+        connections: flags.connections,
+        seed: config.seed,
+        ghz: config.ghz,
+        cores: config.cores,
+        load,
+        rate: rateRps,
+        trace_options: traceOptions(flags, config.ghz),
+      })
+      const ri = input
+      simulating = true
+      const outcome = await runReplications(config, {
         replications: flags.replications,
-        traceVaries: input.traceVaries,
-        input: (r) => input.replica(r),
+        traceVaries: ri.traceVaries,
+        input: (r) => ri.replica(r),
         records,
         signal: abort.signal,
         onProgress: (done, total) => progress.update(done, total),
       })
+      simulating = false
+      progress.stop()
+      first = outcome.runs[0]
+      summary = outcome.summary
+      if (records !== undefined) {
+        const {factor} = rescaleFactor(input.stats, config)
+        const start = input.stats.firstArrival
+        const last = start + Math.round((input.stats.lastArrival - start) * factor)
+        const warmupUntil = start + config.warmup * (last - start)
+        written = await records.finish({
+          'tailsim.tool_version': TOOL.version,
+          'tailsim.policy': first.policy,
+          'tailsim.seed': String(first.seed),
+          'tailsim.trace': first.trace,
+          'tailsim.trace_sha256': first.trace_sha256,
+          'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
+          'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
+        })
+      }
     } catch (error) {
       await records?.abort()
       throw error
     } finally {
+      simulating = false
       progress.stop()
       process.off('SIGINT', onSigint)
-    }
-    const first = outcome.runs[0]
-    let written: RecordsWritten | undefined
-    if (records !== undefined) {
-      const {factor} = rescaleFactor(input.stats, config)
-      const start = input.stats.firstArrival
-      const last = start + Math.round((input.stats.lastArrival - start) * factor)
-      const warmupUntil = start + config.warmup * (last - start)
-      written = await records.finish({
-        'tailsim.tool_version': TOOL.version,
-        'tailsim.policy': first.policy,
-        'tailsim.seed': String(first.seed),
-        'tailsim.trace': first.trace,
-        'tailsim.trace_sha256': first.trace_sha256,
-        'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
-        'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
-      })
     }
     const result: ReplayResult = {
       ...first,
       input: {kind: input.kind, name: input.source.name},
-      ...(flags.replications > 1 ? {replications: outcome.summary} : {}),
+      ...(flags.replications > 1 ? {replications: summary} : {}),
       ...(written ? {records: written} : {}),
     }
     this.log(renderSummary(result))

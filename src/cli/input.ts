@@ -71,6 +71,39 @@ export interface ResolvedInput extends ReplicaInput {
   replica(r: number): Promise<ReplicaInput>
 }
 
+/**
+ * The same source, but its stream returns to the event loop (a macrotask turn) at least every
+ * `everyMs` of wall time. An async generator whose values are ready at once (synthetic traces,
+ * in-memory traces) runs entirely on microtasks, so without this a signal handler (Ctrl-C), a
+ * progress redraw or a timer would not run until the whole pass is over.
+ */
+export function yielding(source: TraceSource, everyMs = 50): TraceSource {
+  const inner = source
+  return {
+    get name() {
+      return inner.name
+    },
+    get typeNames() {
+      return inner.typeNames
+    },
+    get rowsHint() {
+      return inner.rowsHint
+    },
+    ...(inner.digest ? {digest: () => inner.digest!()} : {}),
+    async *batches() {
+      let last = performance.now()
+      for await (const b of inner.batches()) {
+        yield b
+        const now = performance.now()
+        if (now - last >= everyMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          last = performance.now()
+        }
+      }
+    },
+  }
+}
+
 /** Read a stream into memory (stdin), bounded by `maxRows`. */
 async function collect(source: TraceSource, maxRows: number): Promise<TraceColumns> {
   let cap = 1 << 16
@@ -134,14 +167,14 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
       throw new ConfigError('Expected --load or --rate with --synthetic (the arrival rate to generate at), got neither', {flag: 'load'})
     }
     const make = async (r: number): Promise<ReplicaInput> => {
-      const source = syntheticTrace({
+      const source = yielding(syntheticTrace({
         requests: req.requests,
         service: req.synthetic!,
         connections: req.connections,
         seed: req.seed + r,
         ghz: req.ghz,
         ...(req.rate !== undefined ? {ratePerCycle: req.rate / (req.ghz * 1e9)} : {load: req.load, cores: req.cores}),
-      })
+      }))
       return {source, stats: await scanTrace(source, {ghz: req.ghz})}
     }
     const first = await make(0)
@@ -153,14 +186,14 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   if (req.trace === '-') {
     const stdin = openTrace('-', opts)
     const cols = await collect(stdin, opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS)
-    const source = memoryTrace('-', cols)
+    const source = yielding(memoryTrace('-', cols))
     const scanned = await scanTrace(source, {ghz: req.ghz})
     // The fingerprint is that of the bytes read from stdin (available after the full pass).
     const sha256 = stdin.digest ? await stdin.digest() : scanned.sha256
     const first = {source, stats: {...scanned, sha256, name: '-'}}
     return {kind: 'stdin', traceVaries: false, ...first, replica: async () => first}
   }
-  const source = openTrace(req.trace, opts)
+  const source = yielding(openTrace(req.trace, opts))
   const first = {source, stats: await scanTrace(source, {ghz: req.ghz})}
   return {kind: 'file', traceVaries: false, ...first, replica: async () => first}
 }

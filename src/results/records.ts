@@ -219,6 +219,16 @@ export class RecordsFile implements RecordSink {
     await rm(this.tmp, {force: true})
   }
 
+  /** Synchronous `abort` for exit paths (a signal handler): removes the spool and temp file. */
+  discardSync(): void {
+    if (!this.closed) {
+      this.closed = true
+      closeSync(this.fd)
+    }
+    rmSync(this.spool, {force: true})
+    rmSync(this.tmp, {force: true})
+  }
+
   /** Yield Arrow record batches (ns, rounded) from the spool, in order. */
   private *batches(schema: Schema): Generator<RecordBatch> {
     const fd = openSync(this.spool, 'r')
