@@ -16,13 +16,14 @@ export interface CostDef {
 /** All costs, in the order `--show-config` prints them. */
 export const COST_DEFS: readonly CostDef[] = [
   // Dataplane (IX, ZygOS) networking.
-  {name: 'rx_packet', description: 'per-packet RX + TCP processing in the dataplane', paper: 3400},
-  {name: 'tx_reply', description: 'per-reply TCP TX in the dataplane', paper: 1700},
-  {name: 'user_kernel', description: 'one user/kernel crossing (dataplane batched syscalls)', paper: 400},
+  {name: 'rx_packet', description: 'per-packet RX + TCP processing in the dataplane', paper: 2000},
+  {name: 'tx_reply', description: 'per-reply TCP TX in the dataplane', paper: 1000},
+  {name: 'user_kernel', description: 'one user/kernel crossing (dataplane batched syscalls)', paper: 300},
   // ZygOS shuffle layer and IPIs.
+  {name: 'shuffle_packet', description: 'ZygOS shuffle layer, per packet on the home core: ready-queue lock + enqueue, event generation and completion bookkeeping', paper: 1500},
   {name: 'steal_attempt', description: 'one steal attempt (pick victim, trylock, look at its shuffle queue)', paper: 600},
-  {name: 'steal_transfer', description: 'taking a connection and its pending events from a remote core', paper: 1800},
-  {name: 'remote_syscall', description: 'enqueueing a remote syscall (a stolen request\'s reply) to its home core', paper: 600},
+  {name: 'steal_transfer', description: 'taking a connection and its pending events from a remote core', paper: 2400},
+  {name: 'remote_syscall', description: 'enqueueing a remote syscall (a stolen request\'s reply) to its home core', paper: 1200},
   {name: 'ipi_send', description: 'sending an inter-processor interrupt', paper: 600},
   {name: 'ipi_latency', description: 'IPI delivery latency, end of the send to handler entry', paper: 1800},
   {name: 'ipi_handler', description: 'IPI handler entry + exit (excluding the work it does)', paper: 1200},

@@ -20,7 +20,8 @@
  *
  * Home-core loop (one *kernel phase*, then application code):
  *  (1) remote work (replies of requests stolen from it → TX list; ownership releases),
- *  (2) poll + TCP-process up to `rx_batch` packets (`rx_packet` cycles each),
+ *  (2) poll + TCP-process up to `rx_batch` packets (`rx_packet` + `shuffle_packet` cycles each:
+ *      the TCP stack as in IX, plus the shuffle layer's locked enqueue and event bookkeeping),
  *  (3) transmit every queued reply (`tx_reply` each; all leave the NIC at the end of the phase),
  *  (4) pop one ready connection and run all its pending requests; replies are held until the
  *      connection's batch is done, then the next kernel entry (`user_kernel`) sends them.
@@ -47,7 +48,8 @@
  *
  * IPI handler (target running application code at delivery; otherwise the IPI is ignored, as
  * ZygOS ignores it when `in_kernel`): interrupts the running request, takes remote work and up to
- * `rx_batch` packets, costs `ipi_handler` + packets·`rx_packet` + remote replies·`tx_reply`; at its
+ * `rx_batch` packets, costs `ipi_handler` + packets·(`rx_packet` + `shuffle_packet`) + remote
+ * replies·`tx_reply`; at its
  * end the connections are ready (stealable), the remote replies leave, the throttle is reset and
  * the request resumes: its completion moves later by the handler's cost (per-core generation token:
  * the old completion event is ignored).
@@ -102,6 +104,7 @@ class Zygos implements Policy {
   private readonly interrupts: boolean
   private readonly remoteIpi: boolean
   // Costs, cycles.
+  /** Per packet on the home core: TCP (`rx_packet`) + shuffle layer (`shuffle_packet`). */
   private readonly cRx: number
   private readonly cTx: number
   private readonly cUk: number
@@ -206,7 +209,7 @@ class Zygos implements Policy {
     this.interrupts = opts.interrupts
     this.remoteIpi = opts.interrupts && opts.remoteIpi
     const k = ctx.machine.costs
-    this.cRx = k.rx_packet
+    this.cRx = k.rx_packet + k.shuffle_packet
     this.cTx = k.tx_reply
     this.cUk = k.user_kernel
     this.cStealAttempt = k.steal_attempt
