@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base.js'
 import {ConfigError} from '../src/errors.js'
 import {parseGhz} from '../src/trace/flags.js'
-import {syntheticTrace} from '../src/trace/synthetic.js'
+import {parseServiceSpec, syntheticTrace} from '../src/trace/synthetic.js'
 import {OUTPUT_FORMATS, type OutputFormat, writeTrace} from '../src/trace/writer.js'
 
 export interface GenerateResult {
@@ -75,6 +75,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       throw new ConfigError('Expected OUT to be a file when --json is given (stdout carries the trace), got -', {flag: 'json'})
     }
     const ghz = parseGhz(flags.ghz)
+    const service = parseServiceSpec(flags.service)
     const num = (raw: string, flag: string, what: string) => {
       const v = Number(raw)
       if (raw.trim() === '' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`Expected ${what}, got ${JSON.stringify(raw)}`, {flag})
@@ -88,7 +89,7 @@ An existing OUT is never replaced without --force; the file is written under a t
 
     const source = syntheticTrace({
       requests: flags.requests,
-      service: flags.service,
+      service,
       ...(load !== undefined ? {load, cores: flags.cores} : {ratePerCycle}),
       connections: flags.connections,
       seed: flags.seed,

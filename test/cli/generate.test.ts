@@ -1,0 +1,116 @@
+/**
+ * `tailsim generate` end to end through the real binary (bin/run.js over dist/; `npm test` builds first).
+ */
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {tableFromIPC} from 'apache-arrow'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+const BIN = join(process.cwd(), 'bin/run.js')
+const ENV = {...process.env, NODE_ENV: 'production'}
+let dir: string
+
+function tailsim(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {cwd: dir, env: ENV, input, maxBuffer: 256 << 20})
+  return {stdout: r.stdout, out: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exit: r.status}
+}
+
+const sha = (p: string) => createHash('sha256').update(readFileSync(join(dir, p))).digest('hex')
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tailsim-gen-'))
+})
+
+describe('tailsim generate', () => {
+  it('writes each format, bit-identical for the same flags', {timeout: 240_000}, () => {
+    for (const ext of ['arrow', 'arrows', 'parquet', 'csv']) {
+      const a = tailsim(['generate', `a.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '5'])
+      expect(a.stderr).toBe('')
+      expect(a.exit).toBe(0)
+      expect(a.out).toMatch(new RegExp(`^Wrote 20000 requests to a\\.${ext} \\(`))
+      tailsim(['generate', `b.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '5'])
+      expect(sha(`a.${ext}`)).toBe(sha(`b.${ext}`))
+      tailsim(['generate', `c.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '6'])
+      expect(sha(`a.${ext}`)).not.toBe(sha(`c.${ext}`))
+    }
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('--json returns the generation summary', () => {
+    const r = tailsim(['generate', 'j.parquet', '--requests', '1000', '--service', 'bimodal1:10us', '--load', '0.5', '--cores', '8', '--json'])
+    expect(r.stderr).toBe('')
+    const j = JSON.parse(r.out)
+    expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', meanServiceUs: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
+    expect(j.load).toBeCloseTo(0.5, 12)
+    expect(j.ratePerSecond).toBeCloseTo(400_000, 3)
+    expect(j.specSha256).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('--rate sets requests per second; --format overrides the extension', () => {
+    const r = tailsim(['generate', 'r.dat', '--format', 'csv', '--requests', '2000', '--rate', '100000', '--json'])
+    const j = JSON.parse(r.out)
+    expect(j.format).toBe('csv')
+    expect(j.ratePerSecond).toBeCloseTo(100_000, 6)
+    expect(readFileSync(join(dir, 'r.dat'), 'utf8').split('\n')[0]).toBe('arrival_ns,conn,service_ns')
+  })
+
+  it('- writes an Arrow IPC stream to stdout, with the summary on stderr', () => {
+    const r = tailsim(['generate', '-', '--requests', '3000', '--load', '0.5', '--connections', '10'])
+    expect(r.exit).toBe(0)
+    expect(r.stderr).toMatch(/^Wrote 3000 requests to stdout \(arrow-stream/)
+    const t = tableFromIPC(r.stdout)
+    expect(t.numRows).toBe(3000)
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['arrival_ns', 'conn', 'service_ns'])
+    const conns = new Set(t.getChild('conn')!.toArray() as Uint32Array)
+    expect(conns.size).toBe(10)
+  })
+
+  it('a mix: spec writes a type column', () => {
+    tailsim(['generate', 'typed.csv', '--requests', '500', '--load', '0.5', '--service', 'mix:get=0.9*exp:5us;scan=0.1*fixed:100us'])
+    const lines = readFileSync(join(dir, 'typed.csv'), 'utf8').trim().split('\n')
+    expect(lines[0]).toBe('arrival_ns,conn,service_ns,type')
+    expect(lines.slice(1).every((l) => /^[\d.]+,\d+,[\d.]+,(get|scan)$/.test(l))).toBe(true)
+  })
+
+  it('refuses to clobber without --force (exit 73) and overwrites with it', () => {
+    writeFileSync(join(dir, 'keep.csv'), 'precious\n')
+    const r = tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5'])
+    expect(r.exit).toBe(73)
+    expect(r.stderr).toMatch(/^Error: Expected OUT not to exist, got an existing file "keep.csv" \(pass --force to overwrite\)\n$/)
+    expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toBe('precious\n')
+    expect(tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5', '--force']).exit).toBe(0)
+    expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toMatch(/^arrival_ns,conn,service_ns\n/)
+  })
+
+  it.each([
+    [['x.csv', '--service', 'weibull:3'], 64, /--service: Expected `service` to be one of exp:MEAN/],
+    [['x.csv', '--service', 'exp:10'], 64, /--service: Expected `service` to be a spec whose MEAN is a duration > 0 with a unit/],
+    [['x.csv'], 64, /--load: Expected --load \(with --cores\) or --rate, got neither/],
+    [['x.csv', '--load', 'abc'], 64, /--load: Expected a load > 0, got "abc"/],
+    [['x.csv', '--load', '0.5', '--ghz', '0'], 64, /--ghz: Expected a clock in GHz greater than 0, got "0"/],
+    [['x.txt', '--load', '0.5'], 64, /--format: Expected OUT to end in .arrow, .arrows, .parquet or .csv/],
+    [['no/such/dir/x.csv', '--load', '0.5'], 73, /Expected the folder of OUT to exist/],
+    [['-', '--load', '0.5', '--json'], 64, /Expected OUT to be a file when --json is given/],
+  ])('rejects %j with exit %i', (args, exit, message) => {
+    const r = tailsim(['generate', ...args])
+    if (!args.includes('--json')) {
+      expect(r.stderr).toMatch(message)
+      expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+    } else {
+      expect(JSON.parse(r.out).error.message).toMatch(message)
+    }
+    expect(r.exit).toBe(exit)
+    expect(existsSync(join(dir, 'x.csv'))).toBe(false)
+  })
+
+  it('has help with examples', () => {
+    const r = tailsim(['generate', '--help'])
+    expect(r.exit).toBe(0)
+    expect(r.out).toMatch(/bimodal2:MEAN/)
+    expect(r.out).toMatch(/EXAMPLES/)
+  })
+})

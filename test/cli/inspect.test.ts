@@ -1,0 +1,169 @@
+/**
+ * `tailsim inspect` end to end through the real binary, including the bad-trace corpus: each
+ * broken trace must give its specific one-line message and a non-zero exit, never a stack trace.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {type BadTrace, writeCorpus} from '../trace/corpus.js'
+
+const BIN = join(process.cwd(), 'bin/run.js')
+const ENV = {...process.env, NODE_ENV: 'production'}
+let dir: string
+let corpus: BadTrace[]
+
+function tailsim(args: string[], input?: Buffer | string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {cwd: dir, env: ENV, input, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 60_000})
+  return {stdout: r.stdout, stderr: r.stderr, exit: r.status}
+}
+
+/** The same as `tailsim` but asynchronous, so that independent runs overlap (CLI start-up is ~1 s). */
+function tailsimAsync(args: string[]): Promise<{stdout: string; stderr: string; exit: number | null}> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {cwd: dir, env: ENV})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('close', (exit) => resolve({stdout, stderr, exit}))
+  })
+}
+
+/** Run `f` over `items`, at most `limit` at a time. */
+async function pool<T, R>(items: T[], limit: number, f: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  await Promise.all(
+    Array.from({length: Math.min(limit, items.length)}, async () => {
+      while (next < items.length) {
+        const i = next++
+        out[i] = await f(items[i])
+      }
+    }),
+  )
+  return out
+}
+
+function inspectJson(args: string[], input?: Buffer | string) {
+  const r = tailsim(['inspect', ...args, '--json'], input)
+  expect(r.stderr).toBe('')
+  expect(r.exit).toBe(0)
+  return JSON.parse(r.stdout)
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tailsim-inspect-'))
+  corpus = await writeCorpus(join(dir, 'bad'))
+})
+
+describe('tailsim inspect', () => {
+  it('reports the generator mean and load within sampling error, in every format', {timeout: 300_000}, async () => {
+    const n = 100_000
+    const cases = (
+      [
+        ['exp:10us', 1],
+        ['bimodal1:10us', 1.5],
+        ['fixed:25us', 0],
+      ] as const
+    ).flatMap(([spec, cv]) => ['arrow', 'parquet', 'csv'].map((ext) => ({spec, cv, file: `${spec.replace(/[:]/g, '-')}.${ext}`})))
+    await pool(cases, 6, async ({spec, cv, file}) => {
+      const g = await tailsimAsync(['generate', file, '--requests', String(n), '--service', spec, '--load', '0.6', '--cores', '16', '--seed', '3'])
+      expect(g.exit).toBe(0)
+      const r = await tailsimAsync(['inspect', file, '--cores', '16', '--json'])
+      expect(r.stderr).toBe('')
+      const s = JSON.parse(r.stdout)
+      const mean = Number(spec.split(':')[1].replace('us', ''))
+      expect(s.requests).toBe(n)
+      expect(s.connections).toBe(2720)
+      // within 5 standard errors
+      expect(Math.abs(s.serviceMeanUs - mean)).toBeLessThanOrEqual((5 * cv * mean) / Math.sqrt(n) + 1e-9)
+      expect(Math.abs(s.offeredLoad - 0.6)).toBeLessThan((0.6 * (5 * cv + 5)) / Math.sqrt(n))
+      expect(Math.abs(s.serviceCv - cv)).toBeLessThan(0.05)
+      expect(s.sha256).toMatch(/^[0-9a-f]{64}$/)
+    })
+  })
+
+  it('prints a readable summary with per-type counts', {timeout: 300_000}, () => {
+    tailsim(['generate', 'typed.parquet', '--requests', '20000', '--load', '0.5', '--service', 'mix:get=0.75*exp:5us;scan=0.25*fixed:50us'])
+    const r = tailsim(['inspect', 'typed.parquet', '--cores', '8'])
+    expect(r.exit).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^trace +typed\.parquet$/m)
+    expect(r.stdout).toMatch(/^rows +20,000$/m)
+    expect(r.stdout).toMatch(/^service +mean [\d.]+ µs, p50 [\d.]+ µs, p99 [\d.]+ µs, max [\d.]+ µs/m)
+    expect(r.stdout).toMatch(/^offered load +[\d.]+ on 8 cores/m)
+    expect(r.stdout).toMatch(/^types +get 1[45],\d{3} \([\d.]+%\), scan [45],\d{3} \([\d.]+%\)$/m)
+    const j = inspectJson(['typed.parquet', '--cores', '8'])
+    expect(j.typeCounts.get + j.typeCounts.scan).toBe(20000)
+    expect(j.offeredLoad).toBeCloseTo(1, 1) // load 0.5 on 16 cores = 1.0 on 8
+  })
+
+  it('reads stdin: an Arrow IPC stream from generate, and CSV', {timeout: 300_000}, () => {
+    const gen = spawnSync(process.execPath, [BIN, 'generate', '-', '--requests', '5000', '--load', '0.5', '--seed', '9'], {cwd: dir, env: ENV, maxBuffer: 64 << 20})
+    expect(gen.status).toBe(0)
+    const fromStdin = inspectJson(['-'], gen.stdout)
+    tailsim(['generate', 'same.arrow', '--requests', '5000', '--load', '0.5', '--seed', '9'])
+    const fromFile = inspectJson(['same.arrow'])
+    expect({...fromStdin, name: '', sha256: ''}).toEqual({...fromFile, name: '', sha256: ''})
+    tailsim(['generate', 'same.csv', '--requests', '5000', '--load', '0.5', '--seed', '9'])
+    const csv = inspectJson(['-'], readFileSync(join(dir, 'same.csv')))
+    expect(csv.serviceMean).toBe(fromFile.serviceMean)
+    expect(csv.sha256).toBe(inspectJson(['same.csv']).sha256)
+  })
+
+  it('maps columns and units with flags', () => {
+    const text = 'ts,flow,svc\n0,a,10\n1,b,20\n2.5,a,30\n'
+    const j = inspectJson(['-', '--arrival-column', 'ts', '--arrival-unit', 'us', '--conn-column', 'flow', '--service-column', 'svc', '--service-unit', 'us'], text)
+    expect(j).toMatchObject({requests: 3, connections: 2, firstArrival: 0, lastArrival: 6000, serviceMean: 48000})
+  })
+
+  it('--sort accepts an unsorted trace', () => {
+    const text = 'arrival_ns,conn,service_ns\n30,1,5\n10,2,5\n'
+    expect(tailsim(['inspect', '-'], text).exit).toBe(65)
+    expect(inspectJson(['-', '--sort'], text)).toMatchObject({requests: 2, firstArrival: 24, lastArrival: 72})
+  })
+
+  it('bad-trace corpus: each gives its message and a non-zero exit, never a stack trace', {timeout: 300_000}, async () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(25)
+    await pool(corpus, 6, async (bad) => {
+      const r = await tailsimAsync(['inspect', join('bad', bad.file), ...(bad.flags ?? [])])
+      expect(r.stdout, bad.file).toBe('')
+      expect(r.stderr, bad.file).toMatch(/^Error: .+\n$/) // exactly one line
+      expect(r.stderr, bad.file).toMatch(bad.message)
+      expect(r.stderr, bad.file).not.toMatch(/\n\s+at |Internal error|TypeError|RangeError/)
+      expect(r.exit, bad.file).toBe(bad.exitCode ?? 65)
+    })
+  })
+
+  it('bad-trace corpus with --json: the same error as an envelope on stdout', async () => {
+    const some = corpus.filter((b) => /^(empty\.csv|nan\.csv|truncated\.arrow|garbage\.bin|long-line\.csv|too-many-to-sort\.csv|no-unit\.csv)$/.test(b.file))
+    expect(some).toHaveLength(7)
+    await pool(some, 6, async (bad) => {
+      const j = await tailsimAsync(['inspect', join('bad', bad.file), ...(bad.flags ?? []), '--json'])
+      const env = JSON.parse(j.stdout)
+      expect(env.error.message, bad.file).toMatch(bad.message)
+      expect(env.error.exitCode).toBe(bad.exitCode ?? 65)
+      expect(j.exit).toBe(bad.exitCode ?? 65)
+    })
+  })
+
+  it('bad traces on stdin fail the same way', () => {
+    for (const name of ['nan.csv', 'decreasing.csv', 'header-only.csv', 'field-count.csv', 'quoted-bad.csv']) {
+      const r = tailsim(['inspect', '-'], readFileSync(join(dir, 'bad', name)))
+      expect(r.exit, name).toBe(65)
+      expect(r.stderr, name).toMatch(/^Error: -(, row \d+)?(, column `\w+`)?: Expected .+\n$/)
+    }
+    const r = tailsim(['inspect', '-'], readFileSync(join(dir, 'bad', 'truncated.arrows')))
+    expect(r.stderr).toMatch(/^Error: -: Expected a valid Arrow IPC file or stream, got an unreadable or truncated file/)
+  })
+
+  it('names a missing file', () => {
+    const r = tailsim(['inspect', 'nope.csv'])
+    expect(r.exit).toBe(65)
+    expect(r.stderr).toBe('Error: nope.csv: Expected a readable trace file, got ENOENT (ENOENT: no such file or directory, stat \'nope.csv\')\n')
+  })
+})
