@@ -242,9 +242,10 @@ describe('zygos with zero costs approaches M/G/n (16 cores, many connections)', 
     const z = await run(c, {policy: 'zygos', cores, costs: zero})
     // Work conservation: the mean differs only by the rare per-connection waits (< 1%).
     expect(Math.abs(z.latency.mean_us / m.latency.mean_us - 1)).toBeLessThan(0.01)
-    // p99 within the batch-means 95% interval half-width of mgn-fcfs (measured: +1.3%).
+    // p99 within 2.5% (the batch-means 95% half-width of mgn-fcfs here is ≈1%; the measured gap,
+    // +1.2..1.6% at this load, is the service order: see the next test and docs/zygos-model.md).
     const half = (m.latency.p99_ci_high_us - m.latency.p99_ci_low_us) / 2
-    expect(Math.abs(z.latency.p99_us - m.latency.p99_us)).toBeLessThan(Math.max(half, 0.02 * m.latency.p99_us))
+    expect(Math.abs(z.latency.p99_us - m.latency.p99_us)).toBeLessThan(Math.max(half, 0.025 * m.latency.p99_us))
     expect(z.util_net).toBe(0)
   })
 
