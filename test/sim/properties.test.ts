@@ -229,7 +229,7 @@ function exactPs(arrival: number[], service: number[], servers: number): {end: n
 }
 
 describe('processor sharing matches an exact continuous-time reference', () => {
-  for (const policy of ['mgn-ps', 'n-mg1-ps', 'n-mg1-ps:assignment=random']) {
+  for (const policy of ['mgn-ps', 'n-mg1-ps', 'n-mg1-ps:assignment=random', 'mgn-ps:events=eager', 'n-mg1-ps:events=eager']) {
     test(policy, async () => {
       await fc.assert(
         fc.asyncProperty(traceArb, async ({cores, seed, cols}) => {
@@ -238,7 +238,7 @@ describe('processor sharing matches an exact continuous-time reference', () => {
           // mgn-ps: one station with `cores` servers; n-mg1-ps: one single-server station per queue.
           const groups = new Map<number, Row[]>()
           for (const row of bySeq) {
-            const g = policy === 'mgn-ps' ? 0 : row.queue
+            const g = policy.startsWith('mgn-ps') ? 0 : row.queue
             if (!groups.has(g)) groups.set(g, [])
             groups.get(g)!.push(row)
           }
@@ -246,13 +246,32 @@ describe('processor sharing matches an exact continuous-time reference', () => {
             const ref = exactPs(
               g.map((x) => x.arrival),
               g.map((x) => cols.service[x.seq]),
-              policy === 'mgn-ps' ? cores : 1,
+              policy.startsWith('mgn-ps') ? cores : 1,
             )
             g.forEach((row, i) => {
               expect(row.end).toBeGreaterThanOrEqual(ref.end[i] - 1e-6)
               expect(row.end - ref.end[i], `seq ${row.seq}`).toBeLessThanOrEqual(1 + ref.rank[i])
             })
           }
+        }),
+        RUNS,
+      )
+    })
+  }
+
+  for (const [lazy, eager] of [
+    ['mgn-ps', 'mgn-ps:events=eager'],
+    ['n-mg1-ps:assignment=random', 'n-mg1-ps:assignment=random:events=eager'],
+  ]) {
+    test(`${lazy}: lazy settling gives exactly the completions of the event-driven form`, async () => {
+      await fc.assert(
+        fc.asyncProperty(traceArb, async ({cores, seed, cols}) => {
+          const a = await simulateRows(cols, lazy, cores, seed)
+          const b = await simulateRows(cols, eager, cores, seed)
+          const key = (rows: Row[]) => [...rows].sort((x, y) => x.seq - y.seq)
+          expect(key(a.rows)).toEqual(key(b.rows))
+          expect(a.r.latency).toEqual(b.r.latency)
+          expect(a.r.util_per_core).toEqual(b.r.util_per_core)
         }),
         RUNS,
       )

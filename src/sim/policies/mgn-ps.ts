@@ -5,6 +5,18 @@
  * Also exports `PsStation`, the event-driven processor-sharing queue that `n-mg1-ps` reuses
  * (one station with `servers = 1` per core).
  *
+ * ## Two ways to run the same arithmetic (option `events`)
+ * - `lazy` (default): no engine events at all. A station's state changes only at its own arrivals
+ *   and completions, and its completions between two of its arrivals are determined, so they are
+ *   settled when the next arrival reaches the station (before it is added: completions due at
+ *   that same cycle come first, as FINISH events would) and, for what is left, when the run has
+ *   drained (`finish`). Completion instants are exactly those of the eager mode — the same float
+ *   operations in the same order — but records of different stations are emitted out of time
+ *   order. About 2× faster for n-mg1-ps (no event-heap traffic).
+ * - `eager`: the textbook event-driven form below: one completion event per station in the
+ *   engine, superseded by a generation token. Kept as the reference (tests check that both modes
+ *   give identical completions) and for composing PS stations with other event-driven parts.
+ *
  * ## Virtual time
  * Every job of a station is served at the same rate r(k) = min(1, servers/k), so a station keeps
  * one *attained-service clock* V (cycles of service each present job has received since the start
@@ -47,6 +59,14 @@ function reachTolerance(v: number): number {
   return 1e-6 + v * 1e-12
 }
 
+/** The `events` option shared by the PS policies (see "Two ways" above). */
+export const EVENTS_OPTION = {
+  name: 'events',
+  description: 'lazy: settle completions at the next arrival (fast); eager: one engine event per completion (reference)',
+  default: 'lazy',
+  choices: ['lazy', 'eager'],
+} as const
+
 /** Event kind used by PS stations: a = station index, b = generation. */
 export const PS_DONE = 0
 
@@ -74,6 +94,8 @@ export class PsStation {
     readonly index: number,
     readonly servers: number,
     capacity = 64,
+    /** Settle completions at the next arrival (true) instead of through engine events (false). */
+    readonly lazy = true,
   ) {
     this.tag = new Float64Array(capacity)
     this.ord = new Float64Array(capacity)
@@ -90,38 +112,69 @@ export class PsStation {
     this.last = now
   }
 
-  /** Add job `slot` with `service` cycles at `now`; reschedules the completion if it moved. */
+  /** Add job `slot` with `service` cycles at `now` (after settling every completion due by `now`). */
   add(ctx: SimContext, slot: number, service: number, now: number): void {
+    if (this.lazy) this.settle(ctx, now)
     this.advance(now)
     if (this.size === 0) this.v = 0
     this.push(this.v + service, this.arrivals++, slot)
-    this.reschedule(ctx, now)
+    if (!this.lazy) this.reschedule(ctx)
   }
 
   /**
-   * The completion event with generation `gen` fired at `now`. Completes the job it was scheduled
-   * for and every other job whose tag the clock has reached. Returns false for a stale event.
+   * Lazy mode: complete, in time order, every job whose completion instant is <= `until`
+   * (Infinity at the end of the run). A completion at exactly `until` comes first, as a FINISH
+   * event would before an arrival at the same cycle.
+   */
+  settle(ctx: SimContext, until: number): void {
+    while (this.size > 0) {
+      const at = this.nextCompletion()
+      if (at > until) return
+      this.advance(at)
+      this.completeDue(ctx, at)
+    }
+  }
+
+  /**
+   * Eager mode: the completion event with generation `gen` fired at `now`. Returns false for a
+   * stale event (one a later state change superseded).
    */
   complete(ctx: SimContext, gen: number, now: number): boolean {
     if (gen !== this.gen || this.pendingAt < 0) return false
     this.pendingAt = -1
     this.advance(now)
-    // The scheduled job: its tag is the minimum; V reached it up to float error, so pin V to it.
+    this.completeDue(ctx, now)
+    if (this.size > 0) this.reschedule(ctx)
+    return true
+  }
+
+  /**
+   * At cycle `now` (= the min-tag job's rounded completion instant, V advanced to it): complete
+   * that job unconditionally — V reached its tag up to float error, so pin V to it — and every
+   * other job whose tag V has reached.
+   */
+  private completeDue(ctx: SimContext, now: number): void {
     if (this.v < this.tag[0]) this.v = this.tag[0]
     const rec = ctx.recorder
     rec.complete(this.pop(), now)
     while (this.size > 0 && this.tag[0] <= this.v + reachTolerance(this.v)) rec.complete(this.pop(), now)
     if (this.size === 0) this.v = 0
-    else this.reschedule(ctx, now)
-    return true
   }
 
-  /** Schedule the next completion, unless the pending event already has that exact time. */
-  private reschedule(ctx: SimContext, now: number): void {
+  /**
+   * Whole cycle at which the min-tag job completes if nothing changes: the service it still owes,
+   * (tag − V), stretched by k/servers when k > servers, from the last state change, rounded up.
+   */
+  private nextCompletion(): number {
     const k = this.size
-    const left = this.tag[0] - this.v // service still owed to the min-tag job, cycles
+    const left = this.tag[0] - this.v
     const dt = left <= 0 ? 0 : k <= this.servers ? left : (left * k) / this.servers
-    const at = Math.ceil(now + dt)
+    return Math.ceil(this.last + dt)
+  }
+
+  /** Eager mode: schedule the next completion, unless the pending event already has that time. */
+  private reschedule(ctx: SimContext): void {
+    const at = this.nextCompletion()
     if (at === this.pendingAt) return
     this.gen = (this.gen + 1) | 0
     this.pendingAt = at
@@ -204,8 +257,11 @@ class MgnPs implements Policy {
   /** Total service cycles started (spread over the cores at the end). */
   private work = 0
 
-  constructor(private readonly ctx: SimContext) {
-    this.station = new PsStation(0, ctx.machine.cores, 1024)
+  constructor(
+    private readonly ctx: SimContext,
+    events: string,
+  ) {
+    this.station = new PsStation(0, ctx.machine.cores, 1024, events !== 'eager')
   }
 
   arrive(slot: number): void {
@@ -225,6 +281,7 @@ class MgnPs implements Policy {
   }
 
   finish(): void {
+    this.station.settle(this.ctx, Infinity)
     if (!this.station.idle()) throw new Error(`mgn-ps: ${this.station.size} jobs left after the drain`)
     const app = this.ctx.usage.app
     const share = this.work / app.length
@@ -236,6 +293,6 @@ export const mgnPs: PolicyDef = {
   name: 'mgn-ps',
   summary: 'M/G/n processor sharing: all jobs share n cores, each served at rate min(1, n/jobs) (zero overhead)',
   family: 'theory',
-  options: [],
-  create: (ctx) => new MgnPs(ctx),
+  options: [EVENTS_OPTION],
+  create: (ctx, o) => new MgnPs(ctx, String(o.events)),
 }

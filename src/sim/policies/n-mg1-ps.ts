@@ -6,12 +6,13 @@
  *  - `random`: each request to a uniformly random queue (the paper's model figure).
  * Zero overhead, no network. The event-driven PS mechanics (virtual-time finish tags, one
  * completion event per queue with a generation token, rounding up to whole cycles, ties in
- * arrival order) are those of `PsStation`, documented in mgn-ps.ts.
+ * arrival order, lazy or eager settling of completions) are those of `PsStation`, documented in
+ * mgn-ps.ts.
  *
  * Records: `queue` = `core` = the queue's core; `start` = arrival (PS has no waiting room).
  */
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
-import {PsStation} from './mgn-ps.js'
+import {EVENTS_OPTION, PsStation} from './mgn-ps.js'
 
 class NMg1Ps implements Policy {
   private readonly stations: PsStation[] = []
@@ -20,8 +21,9 @@ class NMg1Ps implements Policy {
   constructor(
     private readonly ctx: SimContext,
     assignment: string,
+    events: string,
   ) {
-    for (let c = 0; c < ctx.machine.cores; c++) this.stations.push(new PsStation(c, 1, 64))
+    for (let c = 0; c < ctx.machine.cores; c++) this.stations.push(new PsStation(c, 1, 64, events !== 'eager'))
     this.random = assignment === 'random'
   }
 
@@ -43,6 +45,7 @@ class NMg1Ps implements Policy {
   }
 
   finish(): void {
+    for (const st of this.stations) st.settle(this.ctx, Infinity)
     for (const st of this.stations) {
       if (!st.idle()) throw new Error(`n-mg1-ps: queue ${st.index} holds ${st.size} jobs after the drain`)
     }
@@ -55,6 +58,7 @@ export const nMg1Ps: PolicyDef = {
   family: 'theory',
   options: [
     {name: 'assignment', description: 'rss: by connection hash; random: uniformly random queue per request', default: 'rss', choices: ['rss', 'random']},
+    EVENTS_OPTION,
   ],
-  create: (ctx, o) => new NMg1Ps(ctx, String(o.assignment)),
+  create: (ctx, o) => new NMg1Ps(ctx, String(o.assignment), String(o.events)),
 }
