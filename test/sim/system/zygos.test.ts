@@ -227,6 +227,15 @@ describe('zygos properties (random small traces, few connections)', () => {
       )
     },
   )
+  it('deterministic: the same trace and seed give identical per-request records', async () => {
+    const c = poissonColumns({n: 20_000, load: 0.7, cores: 8, mean: 24000, service: expService(24000), connections: 300, seed: 9})
+    const a = await simulateRows(c, 'zygos', 8, resolveCosts('paper'), 3)
+    const b = await simulateRows(c, 'zygos', 8, resolveCosts('paper'), 3)
+    expect(b.rows).toEqual(a.rows)
+    expect(b.r.counters).toEqual(a.r.counters)
+    const other = await simulateRows(c, 'zygos', 8, resolveCosts('paper'), 4)
+    expect(other.rows).not.toEqual(a.rows)
+  })
 })
 
 // ------------------------------------------------------------------------------------------------
