@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Trace ingest benchmark (`npm run bench -- trace`): generates a 10-million-row Arrow IPC file
+// (and smaller Parquet and CSV files) in the OS temp folder, then reads each one in a fresh child
+// process through `openTrace`, reporting rows/s and the reader's peak memory (RSS from
+// getrusage, and the largest V8 heap seen). Files are deleted at the end. Needs `npm run build`.
+// Options: --rows N (Arrow rows, default 10,000,000), --small N (Parquet/CSV rows, default 2,000,000).
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const here = fileURLToPath(import.meta.url)
+const dist = new URL('../dist/src/trace/index.js', import.meta.url).href
+
+if (process.argv[2] === 'read') {
+  // Child: read one file, print one JSON line.
+  const {openTrace, scanTrace} = await import(dist)
+  const [file, mode] = process.argv.slice(3)
+  let peakHeap = 0
+  const sample = () => {
+    const h = process.memoryUsage().heapUsed
+    if (h > peakHeap) peakHeap = h
+  }
+  const timer = setInterval(sample, 20)
+  const t0 = performance.now()
+  let rows = 0
+  let checksum = 0
+  if (mode === 'scan') {
+    rows = (await scanTrace(openTrace(file, {ghz: 2.4}))).requests
+  } else {
+    for await (const b of openTrace(file, {ghz: 2.4}).batches()) {
+      rows += b.length
+      checksum += b.service[b.length - 1]
+      sample()
+    }
+  }
+  const secs = (performance.now() - t0) / 1000
+  clearInterval(timer)
+  sample()
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024
+  console.log(JSON.stringify({rows, secs, rowsPerSec: rows / secs, maxRssMiB, peakHeapMiB: peakHeap / 2 ** 20, checksum}))
+  process.exit(0)
+}
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name)
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt
+}
+const ROWS = arg('--rows', 10_000_000)
+const SMALL = arg('--small', 2_000_000)
+const {syntheticTrace, writeTrace} = await import(dist)
+const dir = mkdtempSync(join(tmpdir(), 'tailsim-bench-trace-'))
+
+function read(file, mode = 'batches') {
+  const r = spawnSync(process.execPath, [here, 'read', file, mode], {encoding: 'utf8', maxBuffer: 1 << 20})
+  if (r.status !== 0) throw new Error(`reader failed: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim().split('\n').pop())
+}
+
+const fmt = (x, d = 1) => x.toFixed(d)
+try {
+  const cases = [
+    ['arrow', ROWS],
+    ['arrows', ROWS],
+    ['parquet', SMALL],
+    ['csv', SMALL],
+  ]
+  console.log(`format   rows        file MiB   write s   read rows/s   read peak RSS MiB   read peak heap MiB   scan rows/s`)
+  for (const [ext, n] of cases) {
+    const file = join(dir, `trace.${ext}`)
+    const src = syntheticTrace({requests: n, service: 'exp:10us', load: 0.7, cores: 16, seed: 1})
+    const t0 = performance.now()
+    await writeTrace(src, file)
+    const wsecs = (performance.now() - t0) / 1000
+    const mib = statSync(file).size / 2 ** 20
+    const r = read(file)
+    const s = read(file, 'scan')
+    if (r.rows !== n || s.rows !== n) throw new Error(`expected ${n} rows, read ${r.rows}/${s.rows}`)
+    console.log(
+      `${ext.padEnd(8)} ${String(n).padEnd(11)} ${fmt(mib).padStart(8)}   ${fmt(wsecs).padStart(7)}   ` +
+        `${(fmt(r.rowsPerSec / 1e6, 2) + 'M').padStart(11)}   ${fmt(r.maxRssMiB).padStart(17)}   ${fmt(r.peakHeapMiB).padStart(18)}   ` +
+        `${(fmt(s.rowsPerSec / 1e6, 2) + 'M').padStart(11)}`,
+    )
+    rmSync(file)
+  }
+  const synth = syntheticTrace({requests: ROWS, service: 'exp:10us', load: 0.7, cores: 16, seed: 1})
+  const t0 = performance.now()
+  let n = 0
+  for await (const b of synth.batches()) n += b.length
+  console.log(`synthetic generation (exp:10us, in memory): ${fmt(n / ((performance.now() - t0) / 1000) / 1e6, 2)}M rows/s`)
+} finally {
+  rmSync(dir, {recursive: true, force: true})
+}
