@@ -163,9 +163,10 @@ class Zygos implements Policy {
   private readonly ipiSeq: Int32Array
   /**
    * Opportunity flags, kept current by `refresh(core)` after every change of a core's mode,
-   * queues or IPI state: stealable = in application code (or its IPI handler) with an unclaimed
-   * ready connection; ipiable = in application code (or its handler: ZygOS's `in_kernel` is
-   * false there) with packets in its RX queue, no IPI pending and not throttled. The counts make an idle core's "nothing to do" check O(1).
+   * queues or IPI state: stealable = in application code (or its IPI handler) with a ready
+   * connection; ipiable = in application code (or its handler: ZygOS's `in_kernel` is false
+   * there) with packets in its RX queue, no IPI pending and not throttled. The counts make an
+   * idle core's "nothing to do" check O(1).
    */
   private readonly stealFlag: Uint8Array
   private readonly ipiFlag: Uint8Array
@@ -388,7 +389,7 @@ class Zygos implements Policy {
       this.txCount[c] = 0
     }
     // (4) one ready connection, or the idle loop.
-    // The home core pops under its own lock even when thieves are attempting (they may fail).
+    // Thieves claim connections at once, so the home core simply pops its head (under its lock).
     const q = this.shuffle[c]
     if (q.size > 0) {
       this.takeConn(c, q.shift(), false)
