@@ -121,6 +121,7 @@ export class ArrowIngest {
     out: Uint32Array | Uint16Array,
     num: (x: number, row: number) => number,
     str: (x: string, row: number) => number,
+    fastInts?: (ids: ArrayLike<number>, out: Uint32Array, n: number) => number,
   ): void {
     this.firstNull(v, column)
     let k = 0
@@ -147,6 +148,11 @@ export class ArrowIngest {
         }
       } else if (STRINGS.has(t)) {
         for (let i = 0; i < d.length; i++, k++) out[k] = str(this.stringAt(d, i), this.rowsSeen + k + 1)
+      } else if (fastInts !== undefined && !(d.values instanceof BigInt64Array || d.values instanceof BigUint64Array)) {
+        const sub = k === 0 ? out : out.subarray(k)
+        const stop = fastInts(d.values as ArrayLike<number>, sub as Uint32Array, d.length)
+        if (stop < d.length) num((d.values as ArrayLike<number>)[stop], this.rowsSeen + k + stop + 1) // throws
+        k += d.length
       } else {
         const vals = d.values as ArrayLike<number | bigint>
         const big = vals instanceof BigInt64Array || vals instanceof BigUint64Array
@@ -180,6 +186,7 @@ export class ArrowIngest {
         return conns.num(x)
       },
       (s) => conns.str(s),
+      (ids, out, m) => conns.mapInts(ids, out, m),
     )
     let types: Uint16Array | undefined
     if (c.type) {

@@ -102,6 +102,26 @@ export class ConnIndexer {
     return this.count++
   }
 
+  /**
+   * Dense indices of `n` integer-valued ids into `out`; returns the index of the first id that is
+   * not an integer (or n when all are).
+   */
+  mapInts(ids: ArrayLike<number>, out: Uint32Array, n: number): number {
+    let t = this.table
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]
+      if (id >= 0 && id < t.length && (id | 0) === id) {
+        const d = t[id]
+        out[i] = d >= 0 ? d : (t[id] = this.count++)
+      } else {
+        if (!Number.isInteger(id)) return i
+        out[i] = this.num(id)
+        t = this.table
+      }
+    }
+    return n
+  }
+
   str(id: string): number {
     const d = this.map.get(id)
     if (d !== undefined) return d
