@@ -7,6 +7,8 @@
 // Memory vs trace length: the same runs for 10 M and (with BENCH_BIG=1) 100 M requests; a
 // streaming simulator's peak RSS must not grow with the trace length.
 //
+// A `read-only` row streams the same file without simulating: the reader's ceiling.
+//
 // Env: BENCH_N (default 10000000), BENCH_BIG=1 (adds 100 M), BENCH_POLICIES (comma list),
 // BENCH_REPS (runs per policy, best rate kept; default 1), BENCH_KEEP=1 (keep the trace files).
 // The trace files are generated once per size in os.tmpdir() with `writeTrace` (the generator of
@@ -22,7 +24,28 @@ const GHZ = 2.4
 const CORES = 16
 const LOAD = 0.8
 
+/** Read the file only (no simulation): the ingest ceiling of the end-to-end rate. */
+async function childRead(path) {
+  const {openTrace} = await import('../dist/src/trace/open.js')
+  const source = openTrace(path, {ghz: GHZ})
+  const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
+  let n = 0
+  let x = 0
+  for await (const b of source.batches()) {
+    n += b.length
+    x += b.service[0]
+  }
+  const wallMs = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  const cpuS = (cpu.user + cpu.system) / 1e6
+  process.stdout.write(
+    JSON.stringify({rate: n / (wallMs / 1000), cpuRate: n / cpuS, wallMs, scanMs: 0, p99: NaN, events: 0, requests: n, check: x, rssMb: process.resourceUsage().maxRSS / 1024}) + '\n',
+  )
+}
+
 async function child(path, policy) {
+  if (policy === 'read-only') return childRead(path)
   const {openTrace} = await import('../dist/src/trace/open.js')
   const {scanTrace} = await import('../dist/src/trace/scan.js')
   const {resolveCosts} = await import('../dist/src/sim/machine/costs.js')
@@ -71,7 +94,8 @@ function runChild(path, policy) {
 async function main() {
   const sizes = [Number(process.env.BENCH_N ?? 10_000_000)]
   if (process.env.BENCH_BIG === '1') sizes.push(100_000_000)
-  const policies = (process.env.BENCH_POLICIES ?? 'mgn-fcfs,n-mg1-fcfs,mgn-ps,n-mg1-ps').split(',')
+  // `read-only` streams the file without simulating: the ingest ceiling of the end-to-end rate.
+  const policies = (process.env.BENCH_POLICIES ?? 'read-only,mgn-fcfs,n-mg1-fcfs,mgn-ps,n-mg1-ps').split(',')
   const reps = Number(process.env.BENCH_REPS ?? 1)
   const target = {'mgn-fcfs': 10, 'n-mg1-fcfs': 10, 'mgn-ps': 3, 'n-mg1-ps': 3}
   console.log(`${CORES} cores, exp 10 us, load ${LOAD}, 2720 connections, streamed from an Arrow IPC file (zero costs)`)
@@ -107,7 +131,7 @@ async function main() {
         (r.cpuRate / 1e6).toFixed(2),
         t ? `>=${t}` : '-',
         (r.events / r.requests).toFixed(2),
-        r.p99.toFixed(1),
+        typeof r.p99 === 'number' && Number.isFinite(r.p99) ? r.p99.toFixed(1) : '-',
         r.rssMb.toFixed(0),
         (r.scanMs / 1000).toFixed(1),
       ]),
