@@ -227,6 +227,19 @@ describe('zygos properties (random small traces, few connections)', () => {
       )
     },
   )
+  it('a bounded NIC ring drops (and counts) what overflows; the rest drains normally', async () => {
+    // A burst of 400 requests on 20 connections in 4000 cycles onto 2 cores with a 4-descriptor ring.
+    const c = cols(Array.from({length: 400}, (_, i) => [1000 + i * 10, i % 20, 500] as [number, number, number]))
+    for (const policy of ['zygos', 'zygos-nointr']) {
+      const sink = new CollectSink()
+      const r = await run(c, {policy, cores: 2, costs: resolveCosts('paper'), warmup: 0, allowOverload: true, nicRing: 4, batches: 0}, sink)
+      expect(r.dropped).toBeGreaterThan(0)
+      expect(r.completed + r.dropped).toBe(400)
+      expect(sink.rows.length).toBe(r.completed)
+      expect(new Set(sink.rows.map((x) => x.seq)).size).toBe(r.completed)
+    }
+  })
+
   it('deterministic: the same trace and seed give identical per-request records', async () => {
     const c = poissonColumns({n: 20_000, load: 0.7, cores: 8, mean: 24000, service: expService(24000), connections: 300, seed: 9})
     const a = await simulateRows(c, 'zygos', 8, resolveCosts('paper'), 3)
