@@ -226,7 +226,8 @@ export class ArrowIngest {
 /** Wrap anything a third-party reader throws as a TraceError naming the file. */
 export function wrapReadError(error: unknown, file: string, what: string): Error {
   if (error instanceof TailsimError) return error
-  const msg = error instanceof Error ? error.message : String(error)
+  const trap = (error as Error | undefined)?.constructor?.name === 'RuntimeError' // a WebAssembly trap (decoder panic)
+  const msg = trap ? 'the decoder failed on corrupt data' : error instanceof Error ? error.message : String(error)
   return new TraceError(`Expected ${what}, got an unreadable or truncated file (${msg.split('\n')[0]})`, {file})
 }
 

@@ -9,7 +9,7 @@
  * divided by an exact power of ten is correctly rounded, like `Number()`), and defers the rest
  * to `parseNumeric`, which the csv-parse path uses for every field.
  */
-import {Parser} from 'csv-parse'
+import {CsvError, Parser} from 'csv-parse'
 
 import {TraceError, show} from '../errors.js'
 import {BatchBuilder, ConnIndexer, type ResolvedColumns, type TypeIndexer, isIntegerId, parseNumeric, resolveColumns} from './columns.js'
@@ -185,8 +185,8 @@ function csvError(error: Error, file: string, base: number): Error {
   const e = error as Error & {code?: string; lines?: number}
   const row = e.lines !== undefined ? base + e.lines : base + 1
   if (e.code === 'CSV_MAX_RECORD_SIZE') return tooLong(file, row)
-  if (e.code !== undefined && e.code.startsWith('CSV_')) {
-    return new TraceError(`Expected valid CSV, got ${e.message.replace(/ at line \d+$/, '')}`, {file, row})
+  if (error instanceof CsvError || (e.code !== undefined && /^(CSV_|INVALID_)/.test(e.code))) {
+    return new TraceError(`Expected valid CSV, got ${e.message.replace(/ at line \d+/g, '')}`, {file, row})
   }
   return error
 }

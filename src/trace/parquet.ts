@@ -4,6 +4,7 @@
  * IPC and go through the same Arrow ingest as .arrow files.
  */
 import {openAsBlob} from 'node:fs'
+import {createRequire} from 'node:module'
 
 import {RecordBatchReader, type Schema} from 'apache-arrow'
 
@@ -13,12 +14,74 @@ import {type TypeIndexer, resolveColumns} from './columns.js'
 import type {TraceBatch, TraceOptions} from './types.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
-let wasm: Promise<ParquetWasm> | undefined
+const require = createRequire(import.meta.url)
+let wasm: ParquetWasm | undefined
 
-/** parquet-wasm, loaded on first use (its WebAssembly module takes a moment to compile). */
+/**
+ * parquet-wasm, loaded on first use (its WebAssembly module takes a moment to compile). After a
+ * WebAssembly trap (a Rust panic on corrupt input), the next call loads a fresh instance: the
+ * trapped one may hold inconsistent state.
+ */
 export function parquetWasm(): Promise<ParquetWasm> {
-  wasm ??= import('parquet-wasm')
-  return wasm
+  installTrapCatcher()
+  if (wasm === undefined) {
+    const id = require.resolve('parquet-wasm')
+    delete require.cache[id]
+    wasm = require('parquet-wasm') as ParquetWasm
+  }
+  return Promise.resolve(wasm)
+}
+
+/**
+ * parquet-wasm's async API (file reads, streams) runs its Rust futures from microtasks queued with
+ * `queueMicrotask`. A panic there (e.g. on a corrupt page) is a WebAssembly trap thrown from that
+ * microtask, which no caller can catch: it would be an uncaught exception. So microtasks are
+ * wrapped once, process-wide: a WebAssembly.RuntimeError thrown by one while a guarded Parquet call
+ * is pending is routed to that call (which rejects) instead; everything else is rethrown unchanged.
+ */
+const trapHandlers = new Set<(error: Error) => void>()
+let catcherInstalled = false
+
+function installTrapCatcher(): void {
+  if (catcherInstalled) return
+  catcherInstalled = true
+  const original = globalThis.queueMicrotask
+  const Trap = (globalThis as unknown as {WebAssembly: {RuntimeError: new () => Error}}).WebAssembly.RuntimeError
+  globalThis.queueMicrotask = function queueMicrotask(callback: () => void): void {
+    original(() => {
+      try {
+        callback()
+      } catch (error) {
+        if (error instanceof Trap && trapHandlers.size > 0) {
+          wasm = undefined
+          for (const h of [...trapHandlers]) h(error as Error)
+        } else {
+          throw error
+        }
+      }
+    })
+  }
+}
+
+/** Await a parquet-wasm promise, rejecting (instead of crashing the process) on a WebAssembly trap. */
+export function guardWasm<T>(promise: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onTrap = (error: Error) => {
+      trapHandlers.delete(onTrap)
+      reject(error)
+    }
+    trapHandlers.add(onTrap)
+    promise.then(
+      (v) => {
+        trapHandlers.delete(onTrap)
+        resolve(v)
+      },
+      (e) => {
+        trapHandlers.delete(onTrap)
+        reject(e)
+      },
+    )
+  })
 }
 
 const WHAT = 'a valid Parquet file'
@@ -27,7 +90,7 @@ const WHAT = 'a valid Parquet file'
 export async function parquetRows(path: string): Promise<number> {
   const pq = await parquetWasm()
   try {
-    const f = await pq.ParquetFile.fromFile(await openAsBlob(path))
+    const f = await guardWasm(pq.ParquetFile.fromFile(await openAsBlob(path)))
     const n = f.metadata().fileMetadata().numRows()
     f.free()
     return n
@@ -49,7 +112,7 @@ export async function* readParquet(
   let file: import('parquet-wasm').ParquetFile
   let schema: Schema
   try {
-    file = await pq.ParquetFile.fromFile(await openAsBlob(path))
+    file = await guardWasm(pq.ParquetFile.fromFile(await openAsBlob(path)))
     schema = schemaOf(file.schema().intoIPCStream())
   } catch (error) {
     throw wrapReadError(error, path, WHAT)
@@ -66,7 +129,7 @@ export async function* readParquet(
     const narrow = new ArrowIngest(path, schema.select(wanted.map((f) => f.name)), opts, types)
     let stream: ReadableStream
     try {
-      stream = await file.stream({batchSize: opts.batchSize ?? 65536, columns})
+      stream = await guardWasm(file.stream({batchSize: opts.batchSize ?? 65536, columns}))
     } catch (error) {
       throw wrapReadError(error, path, WHAT)
     }
@@ -75,7 +138,7 @@ export async function* readParquet(
       for (;;) {
         let next: {done: boolean; value?: {intoIPCStream(): Uint8Array}}
         try {
-          next = await reader.read()
+          next = await guardWasm(reader.read())
         } catch (error) {
           throw wrapReadError(error, path, WHAT)
         }
@@ -89,11 +152,19 @@ export async function* readParquet(
         for (const rb of batches) yield* narrow.consume(rb)
       }
     } finally {
-      reader.releaseLock()
+      try {
+        reader.releaseLock()
+      } catch {
+        // a trapped stream may refuse; it is dropped either way
+      }
     }
     if (narrow.rowsSeen === 0) throw new TraceError('Expected at least one row, got none', {file: path})
     yield* narrow.finish()
   } finally {
-    file.free()
+    try {
+      file.free()
+    } catch {
+      // freeing into a trapped (replaced) instance may fail; nothing to release then
+    }
   }
 }

@@ -2,10 +2,13 @@
  * The bad-trace corpus, generated at test time into a temporary folder: each entry is a broken
  * trace and the specific message (a regular expression) reading it must fail with.
  */
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {Table, makeVector, tableToIPC, vectorFromArray, Utf8, Float64} from 'apache-arrow'
+
+import {syntheticTrace} from '../../src/trace/synthetic.js'
+import {writeTrace} from '../../src/trace/writer.js'
 
 export interface BadTrace {
   /** File name inside the corpus folder. */
@@ -109,5 +112,12 @@ export async function writeCorpus(dir: string): Promise<BadTrace[]> {
     /Expected at most 10 rows to sort in memory \(--max-sort-rows\)/,
     {flags: ['--sort', '--max-sort-rows', '10'], exitCode: 75},
   )
+  // A Parquet file whose first page header is corrupt: parquet-wasm panics (a WebAssembly trap
+  // inside its async reader), which must still surface as a TraceError, not a crash.
+  const pq = join(dir, 'panic.parquet')
+  await writeTrace(syntheticTrace({requests: 300, service: 'exp:10us', load: 0.7, cores: 4, connections: 40, seed: 3}), pq, {force: true})
+  const bytes = readFileSync(pq)
+  bytes[4] = 0xff
+  add('panic.parquet', bytes, /Expected a valid Parquet file, got an unreadable or truncated file \(the decoder failed on corrupt data\)/)
   return list
 }
