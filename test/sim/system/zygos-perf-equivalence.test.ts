@@ -1,0 +1,182 @@
+/**
+ * Behaviour lock for performance work on `src/sim/policies/zygos.ts` (issue 4): the per-request
+ * records (seq, arrival, conn, queue, core, start, end, latency, in completion order) and the
+ * result row (counters, metrics, latency summary, utilisation split, dropped, simulated time) of
+ * `zygos`, `zygos-nointr` and `zygos:remote_ipi=off` must stay bit-identical to the goldens below,
+ * which were captured from the implementation before any optimisation (commit noted in the
+ * goldens' header). Only `events` (engine events executed), `wall_ms` and `sim_rate_rps` may change.
+ *
+ * Traces are generated here with a local PRNG (independent of src/rng.ts). The simulation's own
+ * random choices (RSS salt, steal victims, kick order) do depend on src/rng.ts and the `paper`
+ * preset: `INPUT_FINGERPRINT` pins both, so that a change there fails with a message saying the
+ * goldens must be recaptured from an unoptimised build, rather than as a policy regression.
+ */
+import {createHash} from 'node:crypto'
+import {describe, expect, it} from 'vitest'
+
+import {Rng} from '../../../src/rng.js'
+import {resolveCosts, type CostTable} from '../../../src/sim/machine/costs.js'
+import type {RunResult} from '../../../src/sim/simulate.js'
+import type {TraceColumns} from '../../../src/trace/memory.js'
+import {CollectSink, run} from '../../helpers.js'
+
+/** mulberry32: a tiny local generator, so the traces do not move when src/rng.ts does. */
+function localRng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Poisson arrivals, exponential service (mean cycles), uniform connections. Times in cycles. */
+function trace(n: number, load: number, cores: number, mean: number, conns: number, seed: number): TraceColumns {
+  const u = localRng(seed)
+  const rate = (load * cores) / mean
+  const arrival = new Float64Array(n)
+  const conn = new Uint32Array(n)
+  const service = new Float64Array(n)
+  let t = 0
+  for (let i = 0; i < n; i++) {
+    t += -Math.log(1 - u()) / rate
+    arrival[i] = Math.round(t)
+    conn[i] = Math.floor(u() * conns)
+    service[i] = Math.max(1, Math.round(-Math.log(1 - u()) * mean))
+  }
+  return {arrival, conn, service}
+}
+
+interface Case {
+  name: string
+  n: number
+  load: number
+  conns: number
+  seed: number
+  costs?: Record<string, number>
+  nicRing?: number
+  /** Extra policy options appended to every policy spec, e.g. `:rx_batch=4`. */
+  opts?: string
+}
+
+const MEAN = 24_000 // 10 us at 2.4 GHz
+const CORES = 16
+const CASES: Case[] = [
+  {name: '2720 conns, load 0.3', n: 100_000, load: 0.3, conns: 2720, seed: 301},
+  {name: '2720 conns, load 0.7', n: 100_000, load: 0.7, conns: 2720, seed: 701},
+  {name: '2720 conns, load 0.9', n: 100_000, load: 0.9, conns: 2720, seed: 901},
+  {name: '12 conns, load 0.4', n: 40_000, load: 0.4, conns: 12, seed: 1201},
+  // Small poll batches and a bounded NIC ring (drops) near saturation.
+  {name: '2720 conns, load 0.95, rx_batch=4, nic ring 8', n: 60_000, load: 0.95, conns: 2720, seed: 951, nicRing: 8, opts: ':rx_batch=4'},
+  // No throttle, slow IPIs: IPIs arriving in handlers, handler chains.
+  {name: '64 conns, load 0.8, ipi_throttle=0, slow IPIs', n: 60_000, load: 0.8, conns: 64, seed: 801, costs: {ipi_throttle: 0, ipi_latency: 6000, ipi_handler: 4000}},
+]
+const POLICIES = ['zygos', 'zygos-nointr', 'zygos:remote_ipi=off']
+
+/** Everything behavioural in a result row (not `events`, `wall_ms`, `sim_rate_rps`). */
+function resultDigest(r: RunResult): string {
+  const keep = {
+    completed: r.completed,
+    measured: r.measured,
+    dropped: r.dropped,
+    throughput_rps: r.throughput_rps,
+    latency: r.latency,
+    util: r.util,
+    util_app: r.util_app,
+    util_net: r.util_net,
+    util_per_core: r.util_per_core,
+    counters: r.counters,
+    metrics: r.metrics,
+    sim_time_us: r.sim_time_us,
+  }
+  return createHash('sha256').update(JSON.stringify(keep)).digest('hex').slice(0, 16)
+}
+
+function recordsDigest(rows: CollectSink['rows']): string {
+  const buf = new Float64Array(rows.length * 8)
+  rows.forEach((x, i) => {
+    buf.set([x.seq, x.arrival, x.conn, x.queue, x.core, x.start, x.end, x.latency], i * 8)
+  })
+  return createHash('sha256').update(new Uint8Array(buf.buffer)).digest('hex').slice(0, 16)
+}
+
+interface Golden {
+  records: string
+  result: string
+  rows: number
+  counters: Record<string, number>
+}
+
+async function measure(c: Case, policy: string): Promise<{golden: Golden; events: number}> {
+  const cols = trace(c.n, c.load, CORES, MEAN, c.conns, c.seed)
+  const costs: CostTable = resolveCosts('paper', c.costs ?? {})
+  const sink = new CollectSink()
+  const r = await run(
+    cols,
+    {policy: policy + (c.opts ?? ''), cores: CORES, seed: c.seed, costPreset: 'paper', costs, nicRing: c.nicRing ?? Infinity, allowOverload: true},
+    sink,
+  )
+  return {golden: {records: recordsDigest(sink.rows), result: resultDigest(r), rows: sink.rows.length, counters: r.counters}, events: r.events}
+}
+
+/** src/rng.ts outputs and the `paper` preset the goldens were captured with. */
+function inputFingerprint(): string {
+  const g = new Rng(12345)
+  const d = g.derive(2)
+  const xs = [g.uint32(), g.int(16), d.uint32(), d.int(1000)]
+  return createHash('sha256')
+    .update(JSON.stringify([xs, resolveCosts('paper')]))
+    .digest('hex')
+    .slice(0, 16)
+}
+
+const INPUT_FINGERPRINT = '23dfd9d6429e2f97'
+/**
+ * Captured from zygos.ts at commit c0699ea (before optimisation) with src/rng.ts as in the working
+ * tree at that time (seed mixing + 8 discarded outputs). Trailing comments: engine events per
+ * request at capture time (informative; not compared).
+ */
+const GOLDEN: Record<string, Golden> = {
+  "zygos | 2720 conns, load 0.3": {"records":"7b585fdccb0108ba","result":"a423a15fe302c0de","rows":100000,"counters":{"steals":33242,"stolen_events":33248,"ipis_sent":52981,"ipis_sent_idle":34702,"ipis_sent_remote":18279,"ipis_handled":46080,"ipis_ignored":6901,"remote_syscalls":33248,"polls":98851,"packets":100000,"connection_batches":99992}}, // events/request 4.561
+  "zygos-nointr | 2720 conns, load 0.3": {"records":"2e54293db413a088","result":"6d3e9eb2e004f456","rows":100000,"counters":{"steals":8306,"stolen_events":8314,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":8314,"polls":91637,"packets":100000,"connection_batches":99945}}, // events/request 2.762
+  "zygos:remote_ipi=off | 2720 conns, load 0.3": {"records":"4f99afa840486704","result":"7f2a10b4b07d3928","rows":100000,"counters":{"steals":32836,"stolen_events":32839,"ipis_sent":35183,"ipis_sent_idle":35183,"ipis_sent_remote":0,"ipis_handled":31855,"ipis_ignored":3328,"remote_syscalls":32839,"polls":98852,"packets":100000,"connection_batches":99997}}, // events/request 4.098
+  "zygos | 2720 conns, load 0.7": {"records":"5f9cbb759b46e3c5","result":"35ddac7770d71f84","rows":100000,"counters":{"steals":53992,"stolen_events":54118,"ipis_sent":76901,"ipis_sent_idle":34642,"ipis_sent_remote":42259,"ipis_handled":65590,"ipis_ignored":11311,"remote_syscalls":54118,"polls":78771,"packets":100000,"connection_batches":99714}}, // events/request 4.833
+  "zygos-nointr | 2720 conns, load 0.7": {"records":"8cf88bc2a0cf7a26","result":"6da7b595b3efdc58","rows":100000,"counters":{"steals":32179,"stolen_events":32344,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":32344,"polls":62974,"packets":100000,"connection_batches":99556}}, // events/request 2.489
+  "zygos:remote_ipi=off | 2720 conns, load 0.7": {"records":"db2062258cff9d34","result":"a20f49efbe284adb","rows":100000,"counters":{"steals":55046,"stolen_events":55148,"ipis_sent":45751,"ipis_sent_idle":45751,"ipis_sent_remote":0,"ipis_handled":41495,"ipis_ignored":4256,"remote_syscalls":55148,"polls":79229,"packets":100000,"connection_batches":99764}}, // events/request 4.073
+  "zygos | 2720 conns, load 0.9": {"records":"447801cecbabf43c","result":"0b60eae2c3a93efa","rows":100000,"counters":{"steals":1136,"stolen_events":3883,"ipis_sent":1071,"ipis_sent_idle":57,"ipis_sent_remote":1014,"ipis_handled":914,"ipis_ignored":157,"remote_syscalls":3883,"polls":31159,"packets":100000,"connection_batches":46033}}, // events/request 1.504
+  "zygos-nointr | 2720 conns, load 0.9": {"records":"97dc182c42b981f7","result":"755e35722451a061","rows":100000,"counters":{"steals":1089,"stolen_events":3873,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":3873,"polls":31218,"packets":100000,"connection_batches":46286}}, // events/request 1.474
+  "zygos:remote_ipi=off | 2720 conns, load 0.9": {"records":"37426bd42b92f180","result":"42754ae9f7f868db","rows":100000,"counters":{"steals":1224,"stolen_events":3976,"ipis_sent":84,"ipis_sent_idle":84,"ipis_sent_remote":0,"ipis_handled":79,"ipis_ignored":5,"remote_syscalls":3976,"polls":31277,"packets":100000,"connection_batches":46305}}, // events/request 1.478
+  "zygos | 12 conns, load 0.4": {"records":"f0afd1da4a3627d0","result":"ff17b1d21669956f","rows":40000,"counters":{"steals":6806,"stolen_events":10507,"ipis_sent":31212,"ipis_sent_idle":27195,"ipis_sent_remote":4017,"ipis_handled":29518,"ipis_ignored":1694,"remote_syscalls":10507,"polls":36576,"packets":40000,"connection_batches":24075}}, // events/request 4.323
+  "zygos-nointr | 12 conns, load 0.4": {"records":"1e7f90cb550cac8b","result":"ffdef2a2ffad25dc","rows":40000,"counters":{"steals":962,"stolen_events":7443,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":7443,"polls":16980,"packets":40000,"connection_batches":17881}}, // events/request 1.671
+  "zygos:remote_ipi=off | 12 conns, load 0.4": {"records":"f3acd18f82fcee15","result":"745ed505663bb292","rows":40000,"counters":{"steals":6156,"stolen_events":10227,"ipis_sent":27948,"ipis_sent_idle":27948,"ipis_sent_remote":0,"ipis_handled":26578,"ipis_ignored":1370,"remote_syscalls":10227,"polls":36552,"packets":40000,"connection_batches":23561}}, // events/request 4.071
+  "zygos | 2720 conns, load 0.95, rx_batch=4, nic ring 8": {"records":"d2707d65600c6e24","result":"6afa27907cae3176","rows":55890,"counters":{"steals":747,"stolen_events":1266,"ipis_sent":718,"ipis_sent_idle":25,"ipis_sent_remote":693,"ipis_handled":631,"ipis_ignored":87,"remote_syscalls":1266,"polls":20873,"packets":55890,"connection_batches":28799}}, // events/request 1.460
+  "zygos-nointr | 2720 conns, load 0.95, rx_batch=4, nic ring 8": {"records":"4f2b339cb3f08f42","result":"b764016be69d945e","rows":55934,"counters":{"steals":760,"stolen_events":1319,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":1319,"polls":20812,"packets":55934,"connection_batches":28848}}, // events/request 1.427
+  "zygos:remote_ipi=off | 2720 conns, load 0.95, rx_batch=4, nic ring 8": {"records":"e3f0da9b33288ac7","result":"14f106c58203c305","rows":55912,"counters":{"steals":747,"stolen_events":1265,"ipis_sent":42,"ipis_sent_idle":42,"ipis_sent_remote":0,"ipis_handled":40,"ipis_ignored":2,"remote_syscalls":1265,"polls":21006,"packets":55912,"connection_batches":29252}}, // events/request 1.435
+  "zygos | 64 conns, load 0.8, ipi_throttle=0, slow IPIs": {"records":"3890118107849575","result":"4c0632da7cea1faa","rows":60000,"counters":{"steals":10505,"stolen_events":20118,"ipis_sent":10242,"ipis_sent_idle":725,"ipis_sent_remote":9517,"ipis_handled":8433,"ipis_ignored":1809,"remote_syscalls":20118,"polls":25907,"packets":60000,"connection_batches":34133}}, // events/request 2.202
+  "zygos-nointr | 64 conns, load 0.8, ipi_throttle=0, slow IPIs": {"records":"ee08ebb47352f7b7","result":"b02dbea81b037098","rows":60000,"counters":{"steals":12088,"stolen_events":20013,"ipis_sent":0,"ipis_sent_idle":0,"ipis_sent_remote":0,"ipis_handled":0,"ipis_ignored":0,"remote_syscalls":20013,"polls":23874,"packets":60000,"connection_batches":38218}}, // events/request 1.871
+  "zygos:remote_ipi=off | 64 conns, load 0.8, ipi_throttle=0, slow IPIs": {"records":"3ca7d48903418b68","result":"0ae5ed6ad5159c7c","rows":60000,"counters":{"steals":13550,"stolen_events":21622,"ipis_sent":4682,"ipis_sent_idle":4682,"ipis_sent_remote":0,"ipis_handled":4037,"ipis_ignored":645,"remote_syscalls":21622,"polls":25990,"packets":60000,"connection_batches":38683}}, // events/request 2.099
+}
+
+describe('zygos performance work keeps behaviour bit-identical', () => {
+  it('inputs (src/rng.ts, paper preset) are the ones the goldens were captured with', () => {
+    expect(
+      inputFingerprint(),
+      'src/rng.ts or the paper preset changed: recapture GOLDEN from the unoptimised zygos.ts (see header)',
+    ).toBe(INPUT_FINGERPRINT)
+  })
+
+  for (const c of CASES) {
+    for (const policy of POLICIES) {
+      const key = `${policy} | ${c.name}`
+      it(key, async () => {
+        const {golden, events} = await measure(c, policy)
+        if (process.env.ZYGOS_GOLDEN_PRINT === '1') {
+          console.log(`GOLDEN ${JSON.stringify(key)}: ${JSON.stringify(golden)}, // events/request ${(events / c.n).toFixed(3)}`)
+        }
+        expect(golden).toEqual(GOLDEN[key])
+      })
+    }
+  }
+})
