@@ -11,8 +11,15 @@ import {xoroshiro128plus} from 'pure-rand/generator/xoroshiro128plus'
 export class Rng {
   private readonly gen: ReturnType<typeof xoroshiro128plus>
 
+  /**
+   * @param seed any integer. It is mixed (murmur3 finaliser) before seeding xoroshiro128+:
+   * seeded directly with a small integer, the generator's first outputs are nearly constant
+   * (Rng(1) used to give 0.99999998 first), and consecutive seeds give correlated streams.
+   */
   constructor(readonly seed: number) {
-    this.gen = xoroshiro128plus(seed | 0)
+    this.gen = xoroshiro128plus(mix32(seed ^ 0x2545f491) | 0)
+    // Discard a few outputs so that even close seeds have diverged completely.
+    for (let i = 0; i < 8; i++) this.gen.next()
   }
 
   /** Uniform in [0, 1), 53 bits. */

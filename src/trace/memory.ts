@@ -80,8 +80,15 @@ export function memoryStats(cols: TraceColumns): TraceStats {
     serviceMin: min,
     serviceMax: max,
     serviceCv: mean > 0 ? Math.sqrt(Math.max(0, variance)) / mean : 0,
-    busiestConnShare: n > 0 ? Math.max(...perConn.values()) / n : 0,
+    busiestConnShare: n > 0 ? maxOf(perConn.values()) / n : 0,
     typeCounts,
     sha256: hash.digest('hex'),
   }
+}
+
+/** Largest value of an iterable (no argument spreading: fine for millions of connections). */
+function maxOf(values: Iterable<number>): number {
+  let m = -Infinity
+  for (const v of values) if (v > m) m = v
+  return m
 }
