@@ -1,0 +1,34 @@
+// Bounded fuzz suite (issue 6): a few hundred mutated trace and machine files through every
+// reader; each must end in a valid result or a typed error with a message, never an unhandled
+// exception or a hang. The long run is `npm run fuzz -- --minutes 10`.
+import {rmSync} from 'node:fs'
+
+import {afterAll, beforeAll, expect, test} from 'vitest'
+
+// @ts-expect-error plain JS module shared with the long fuzz run
+import {runCase, scratchDir, seedFiles} from '../../bench/lib/fuzz.js'
+
+let dir: string
+let seeds: Record<string, Uint8Array>
+
+beforeAll(async () => {
+  dir = scratchDir()
+  seeds = await seedFiles(dir)
+})
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+test('mutated traces and machine files end in a result or a typed error', async () => {
+  const outcomes: Record<string, number> = {}
+  const findings: string[] = []
+  for (let seed = 1; seed <= 300; seed++) {
+    const res = await runCase(seed, seeds, dir, 20_000)
+    outcomes[`${res.target}:${res.ok ? res.outcome : 'finding'}`] = (outcomes[`${res.target}:${res.ok ? res.outcome : 'finding'}`] ?? 0) + 1
+    if (!res.ok) findings.push(`seed ${seed} (${res.target}): ${res.finding}`)
+  }
+  expect(findings).toEqual([])
+  // The mutators must actually produce both outcomes, or the suite proves nothing.
+  const errors = Object.entries(outcomes).filter(([k]) => k.endsWith(':error')).reduce((a, [, v]) => a + v, 0)
+  const valid = Object.entries(outcomes).filter(([k]) => k.endsWith(':valid')).reduce((a, [, v]) => a + v, 0)
+  expect(errors).toBeGreaterThan(100)
+  expect(valid).toBeGreaterThan(5)
+})
