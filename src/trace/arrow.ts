@@ -223,12 +223,41 @@ export class ArrowIngest {
   }
 }
 
+function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
+  return typeof (x as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
+}
+
 /** Wrap anything a third-party reader throws as a TraceError naming the file. */
 export function wrapReadError(error: unknown, file: string, what: string): Error {
   if (error instanceof TailsimError) return error
   const trap = (error as Error | undefined)?.constructor?.name === 'RuntimeError' // a WebAssembly trap (decoder panic)
   const msg = trap ? 'the decoder failed on corrupt data' : error instanceof Error ? error.message : String(error)
   return new TraceError(`Expected ${what}, got an unreadable or truncated file (${msg.split('\n')[0]})`, {file})
+}
+
+/** Consecutive empty reads after which a reader is taken to be stuck on corrupt lengths. */
+const MAX_EMPTY_READS = 256
+
+/**
+ * A view of a file handle for apache-arrow that fails, instead of spinning forever, when the
+ * reader keeps asking for bytes that are not there (a corrupt message length can make it loop on
+ * empty reads).
+ */
+function watchdogHandle(fh: FileHandle, file: string): FileHandle {
+  let empty = 0
+  return {
+    fd: fh.fd,
+    stat: () => fh.stat(),
+    close: async () => {}, // the caller owns and closes the real handle
+    async read(buffer: Uint8Array, offset: number, length: number, position: number) {
+      const r = await fh.read(buffer, offset, length, position)
+      if (r.bytesRead > 0) empty = 0
+      else if (++empty > MAX_EMPTY_READS) {
+        throw new TraceError('Expected a valid Arrow IPC file or stream, got one whose message lengths point past its end', {file})
+      }
+      return r
+    },
+  } as unknown as FileHandle
 }
 
 /**
@@ -244,7 +273,8 @@ export async function* readArrow(
   const what = 'a valid Arrow IPC file or stream'
   let reader: RecordBatchReader
   try {
-    reader = (await RecordBatchReader.from(input as AsyncIterable<Uint8Array>)) as RecordBatchReader
+    const source = isAsyncIterable(input) ? input : watchdogHandle(input, file)
+    reader = (await RecordBatchReader.from(source as AsyncIterable<Uint8Array>)) as RecordBatchReader
     await reader.open()
   } catch (error) {
     throw wrapReadError(error, file, what)

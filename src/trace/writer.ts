@@ -279,7 +279,7 @@ async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta
     .setCompression(pq.Compression.ZSTD)
     .setColumnDictionaryEnabled('arrival_ns', false)
     .setColumnDictionaryEnabled('service_ns', false)
-    .setMaxRowGroupSize(1 << 20)
+    .setMaxRowGroupSize(1 << 18)
     .setKeyValueMetadata(meta)
     .setCreatedBy('tailsim')
     .build()
