@@ -188,6 +188,14 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
         hash.update(r.value)
         yield r.value
       }
+    }
+    /** After a full pass: hash whatever the reader left unread (e.g. bytes after an Arrow end-of-stream). */
+    async function finishHash(): Promise<void> {
+      for (;;) {
+        const r = await it.next()
+        if (r.done) break
+        hash.update(r.value)
+      }
       resolveHash(hash.digest('hex'))
     }
     const magic = sniffFormat(head)
@@ -202,6 +210,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       }
       yield* readCsv(all(), '-', opts, types)
     }
+    await finishHash()
   }
 
   return {
