@@ -58,6 +58,17 @@ export class Engine {
   }
 
   /**
+   * Cancel a queued event, identified by its payload (kind, a, b), so that it is never dispatched;
+   * returns whether one was found (the first match, in heap order: callers make payloads unique).
+   * The event being handled is never matched. Nothing else changes: the other events keep their
+   * (time, class, sequence) order and `events` does not count the cancelled one. O(queue size):
+   * for policies with a few events per core that would otherwise dispatch no-op stale events.
+   */
+  cancel(kind: number, a: number, b: number): boolean {
+    return this.queue.remove(kind, a, b, this.topPending ? 1 : 0)
+  }
+
+  /**
    * Run every event that precedes an arrival at time t, then set now = t.
    * Caller ensures t >= now.
    */

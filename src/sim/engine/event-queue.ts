@@ -137,6 +137,84 @@ export class EventQueue {
     b_[i] = bv
   }
 
+  /**
+   * Remove the event with payload (kind, a, b) found first at a heap index >= `from`; returns
+   * whether one was found. O(size) search plus one sift: meant for small heaps (a few events per
+   * core) where an event is known to be obsolete, so that it is never dispatched. The order of the
+   * remaining events is unchanged ((time, class, sequence) keys are kept) and no sequence number is
+   * consumed.
+   */
+  remove(kind: number, a: number, b: number, from = 0): boolean {
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
+    const n = this.size
+    for (let i = from; i < n; i++) {
+      if (kind_[i] === kind && a_[i] === a && b_[i] === b) {
+        this.removeAt(i)
+        return true
+      }
+    }
+    return false
+  }
+
+  /** Remove the event at heap index i (< size): the last event takes its place and is re-sifted. */
+  private removeAt(i: number): void {
+    const n = --this.size
+    if (i === n) return
+    const time_ = this.time
+    const tie_ = this.tie
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
+    const t = time_[n]
+    const k = tie_[n]
+    const kd = kind_[n]
+    const av = a_[n]
+    const bv = b_[n]
+    // Sift up while the moved event precedes its parent...
+    let j = i
+    while (j > 0) {
+      const p = (j - 1) >> 1
+      const pt = time_[p]
+      if (pt < t || (pt === t && tie_[p] < k)) break
+      time_[j] = pt
+      tie_[j] = tie_[p]
+      kind_[j] = kind_[p]
+      a_[j] = a_[p]
+      b_[j] = b_[p]
+      j = p
+    }
+    if (j !== i) {
+      time_[j] = t
+      tie_[j] = k
+      kind_[j] = kd
+      a_[j] = av
+      b_[j] = bv
+      return
+    }
+    // ...otherwise sift it down from i.
+    for (;;) {
+      let c = 2 * j + 1
+      if (c >= n) break
+      const r = c + 1
+      if (r < n && (time_[r] < time_[c] || (time_[r] === time_[c] && tie_[r] < tie_[c]))) c = r
+      const ct = time_[c]
+      if (t < ct || (t === ct && k < tie_[c])) break
+      time_[j] = ct
+      tie_[j] = tie_[c]
+      kind_[j] = kind_[c]
+      a_[j] = a_[c]
+      b_[j] = b_[c]
+      j = c
+    }
+    time_[j] = t
+    tie_[j] = k
+    kind_[j] = kd
+    a_[j] = av
+    b_[j] = bv
+  }
+
   clear(): void {
     this.size = 0
   }

@@ -706,7 +706,9 @@ class Zygos implements Policy {
       this.refresh(c)
       return
     }
-    this.gen[c]++ // the pending completion event is void
+    // The pending completion is void: cancel it (it would be a no-op event) and bump the token.
+    this.ctx.engine.cancel(K_APP_DONE, c, this.gen[c])
+    this.gen[c]++
     this.appEnd[c] -= this.ctx.engine.now // remaining service of the interrupted request
     this.startHandler(c)
   }
