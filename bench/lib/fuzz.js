@@ -161,7 +161,7 @@ export async function runCase(seed, seeds, dir, timeoutMs = 20_000, targets = TA
   }
   writeFileSync(file, bytes)
   try {
-    const source = openTrace(file, {ghz: 2.4})
+    const source = openTrace(file, {ghz: 2.4, stallTimeoutMs: 5000})
     const stats = await withTimeout(scanTrace(source), timeoutMs, `${target} case ${seed}`)
     return {ok: true, target, outcome: 'valid', rows: stats.requests}
   } catch (error) {

@@ -3,6 +3,7 @@
  * The format comes from magic bytes first (`ARROW1` Arrow IPC file, 0xFFFFFFFF Arrow IPC stream,
  * `PAR1` Parquet), then the extension; anything else that looks like text is CSV.
  */
+import {isolationAvailable, readIsolated} from './isolated.js'
 import {createHash} from 'node:crypto'
 import {createReadStream, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
@@ -148,6 +149,10 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       if (stdinUsed) throw new ConfigError('Expected stdin to be read once, got a second pass; save the trace to a file')
       stdinUsed = true
       yield* readStdin()
+      return
+    }
+    if (opts.isolate !== false && isolationAvailable()) {
+      yield* readIsolated(path, opts, typeNames)
       return
     }
     const format = await detectFormat(path, opts.format)

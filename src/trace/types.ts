@@ -36,6 +36,14 @@ export interface TraceOptions {
   /** Sort arrivals in memory (bounded by `maxSortRows`) instead of rejecting a decreasing arrival. */
   sort?: boolean
   maxSortRows?: number
+  /**
+   * Read files in a worker thread (default true when the compiled worker exists): contains
+   * decoder hangs, traps and runaway memory, and overlaps decoding with simulation.
+   * See src/trace/isolated.ts. Stdin is always read in-thread.
+   */
+  isolate?: boolean
+  /** With isolation: a reader that yields nothing for this long is stopped (default 30 000 ms). */
+  stallTimeoutMs?: number
   /** Force a format instead of sniffing magic bytes and the file extension. */
   format?: TraceFormat
   /** CSV parser: `auto` (fast path for unquoted lines, csv-parse otherwise) or `csv-parse` only. */

@@ -1,0 +1,124 @@
+/**
+ * Reading a trace file in a worker thread ("isolation").
+ *
+ * Why: third-party decoders can fail in ways a try/catch cannot contain. Found by fuzzing
+ * (bench/lib/fuzz.js): apache-arrow 21 loops for ever on an IPC schema message whose flatbuffer
+ * vector length is garbage (no bounds check), and parquet-wasm traps inside its asynchronous
+ * reader. In a worker, such a failure is contained: a trap or an out-of-memory kills only the
+ * worker, and a reader that makes no progress for `stallTimeoutMs` is terminated. Each ends as a
+ * TraceError naming the file. As a side effect, decoding runs on another core while the
+ * simulation consumes the previous batch.
+ *
+ * The worker is the compiled `reader-worker.js` next to this module. When it is not there (the
+ * library run from TypeScript sources, e.g. under a test runner), files are read in-thread.
+ */
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import * as errors from '../errors.js'
+import {TailsimError, TraceError} from '../errors.js'
+import type {TraceBatch, TraceOptions} from './types.js'
+
+const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
+
+/** Batches granted to the worker ahead of consumption. */
+const CREDITS = 3
+/** Default: a reader that produces nothing for this long is declared stuck. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000
+/** Heap limit of the reader worker, MB (the readers stream: they need a few tens of MB). */
+const WORKER_HEAP_MB = 1024
+
+/** True when the compiled worker script exists (the library runs from dist/). */
+export function isolationAvailable(): boolean {
+  return WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL))
+}
+
+type Msg =
+  | {kind: 'batch'; length: number; arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array; newTypes: string[]}
+  | {kind: 'end'; newTypes: string[]}
+  | {kind: 'error'; name: string; typed: boolean; message: string; where?: TailsimError['where']}
+  | {kind: 'crash'; error: Error}
+  | {kind: 'exit'; code: number}
+
+/** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
+export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
+  const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
+  const worker = new Worker(WORKER_URL, {
+    workerData: {path, opts: {...opts, isolate: false}},
+    resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
+    stdout: false,
+    stderr: false,
+  })
+  const inbox: Msg[] = []
+  let notify: (() => void) | undefined
+  const push = (m: Msg) => {
+    inbox.push(m)
+    notify?.()
+  }
+  worker.on('message', (m: Msg) => push(m))
+  worker.on('error', (error: Error) => push({kind: 'crash', error}))
+  worker.on('exit', (code: number) => push({kind: 'exit', code}))
+  const next = async (): Promise<Msg> => {
+    while (inbox.length === 0) {
+      let timer: NodeJS.Timeout | undefined
+      const stalled = await new Promise<boolean>((resolve) => {
+        notify = () => resolve(false)
+        timer = setTimeout(() => resolve(true), stallMs)
+      })
+      clearTimeout(timer)
+      notify = undefined
+      if (stalled && inbox.length === 0) {
+        throw new TraceError(
+          `Expected the reader to make progress, got none for ${stallMs / 1000} s (the file is probably corrupt)`,
+          {file: path},
+        )
+      }
+    }
+    return inbox.shift()!
+  }
+  try {
+    for (let i = 0; i < CREDITS; i++) worker.postMessage('credit')
+    for (;;) {
+      const m = await next()
+      if (m.kind === 'batch') {
+        for (const t of m.newTypes) typeNames.push(t)
+        worker.postMessage('credit')
+        yield {length: m.length, arrival: m.arrival, conn: m.conn, service: m.service, ...(m.type ? {type: m.type} : {})}
+      } else if (m.kind === 'end') {
+        for (const t of m.newTypes) typeNames.push(t)
+        return
+      } else if (m.kind === 'error') {
+        throw rehydrate(m, path)
+      } else if (m.kind === 'crash') {
+        const oom = (m.error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY'
+        throw new TraceError(
+          oom
+            ? `Expected the reader to stay within ${WORKER_HEAP_MB} MB, got more (the file is probably corrupt)`
+            : `Expected a readable trace, got a reader crash: ${m.error.message}`,
+          {file: path},
+        )
+      } else {
+        throw new TraceError(`Expected a readable trace, got a reader that stopped (exit code ${m.code})`, {file: path})
+      }
+    }
+  } finally {
+    await worker.terminate()
+  }
+}
+
+/** The worker's error, as the same class (so the exit code stays right) with the same message. */
+function rehydrate(m: Extract<Msg, {kind: 'error'}>, path: string): Error {
+  if (!m.typed) return new TraceError(`Expected a readable trace, got an internal reader error: ${m.message}`, {file: path})
+  const Cls = classOf(m.name)
+  const err = new Cls('', m.where ?? {file: path})
+  err.message = m.message
+  return err
+}
+
+function classOf(name: string): new (message: string, where?: TailsimError['where']) => TailsimError {
+  const c = (errors as unknown as Record<string, unknown>)[name]
+  return typeof c === 'function' && (c as {prototype: unknown}).prototype instanceof TailsimError
+    ? (c as new (message: string, where?: TailsimError['where']) => TailsimError)
+    : TraceError
+}

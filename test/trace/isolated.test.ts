@@ -1,0 +1,74 @@
+// Reading trace files in a worker thread (src/trace/isolated.ts). The isolation is only active
+// when the library runs from its compiled form, so these tests import dist/ (npm test builds
+// first). Fixtures in test/fixtures/fuzz/ are files found by the fuzzer (bench/lib/fuzz.js).
+import {existsSync} from 'node:fs'
+
+import {describe, expect, test} from 'vitest'
+
+const dist = new URL('../../dist/src/trace/index.js', import.meta.url)
+const lib = (await import(dist.href)) as typeof import('../../src/trace/index.js')
+const errs = (await import(new URL('../../dist/src/errors.js', import.meta.url).href)) as typeof import('../../src/errors.js')
+const iso = (await import(new URL('../../dist/src/trace/isolated.js', import.meta.url).href)) as typeof import('../../src/trace/isolated.js')
+
+const fixture = (name: string) => new URL(`../fixtures/fuzz/${name}`, import.meta.url).pathname
+
+async function collect(path: string, isolate: boolean) {
+  const source = lib.openTrace(path, {ghz: 2.4, isolate, batchSize: 4096})
+  const arrival: number[] = []
+  const conn: number[] = []
+  const service: number[] = []
+  const type: number[] = []
+  for await (const b of source.batches()) {
+    for (let i = 0; i < b.length; i++) {
+      arrival.push(b.arrival[i])
+      conn.push(b.conn[i])
+      service.push(b.service[i])
+      if (b.type) type.push(b.type[i])
+    }
+  }
+  return {arrival, conn, service, type, typeNames: [...source.typeNames]}
+}
+
+describe('isolated reading', () => {
+  test('the compiled worker is there', () => {
+    expect(iso.isolationAvailable()).toBe(true)
+  })
+
+  for (const file of ['traces/sample.csv', 'traces/exp-10us.parquet', 'traces/tpcc-like.parquet']) {
+    test(`${file}: the worker yields exactly the in-thread values`, async () => {
+      expect(existsSync(file)).toBe(true)
+      const a = await collect(file, true)
+      const b = await collect(file, false)
+      expect(a.arrival.length).toBe(50_000)
+      expect(a).toEqual(b)
+    })
+  }
+
+  test('a typed error inside the worker keeps its class, message and exit code', async () => {
+    const source = lib.openTrace('README.md', {ghz: 2.4})
+    const err = await lib.scanTrace(source).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(errs.TraceError)
+    expect((err as Error).message).toMatch(/README\.md/)
+    expect((err as InstanceType<typeof errs.TraceError>).exitCode).toBe(65)
+  })
+
+  test('an Arrow stream on which apache-arrow spins for ever ends as a TraceError after the stall timeout', async () => {
+    const t0 = Date.now()
+    const source = lib.openTrace(fixture('schema-flatbuffer-hang.arrows'), {ghz: 2.4, stallTimeoutMs: 1500})
+    await expect(lib.scanTrace(source)).rejects.toThrow(/got none for 1.5 s .*corrupt/)
+    expect(Date.now() - t0).toBeLessThan(20_000)
+  })
+
+  test('a Parquet file that traps parquet-wasm ends as a TraceError', async () => {
+    const source = lib.openTrace(fixture('parquet-wasm-trap.parquet'), {ghz: 2.4})
+    const err = await lib.scanTrace(source).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(errs.TraceError)
+    expect((err as Error).message).toMatch(/parquet-wasm-trap\.parquet/)
+  })
+})
