@@ -235,6 +235,31 @@ export function wrapReadError(error: unknown, file: string, what: string): Error
   return new TraceError(`Expected ${what}, got an unreadable or truncated file (${msg.split('\n')[0]})`, {file})
 }
 
+/** A read step (open, next batch) that takes longer than this is taken to be stuck, ms. */
+const DEFAULT_STALL_MS = 30_000
+
+/**
+ * Await `p`, or fail with a TraceError when it stays pending for `ms`: apache-arrow can wait for
+ * ever on some corrupt inputs (an idle wait, so a timer still fires).
+ */
+function stall<T>(p: Promise<T>, ms: number, file: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new TraceError(`Expected the reader to make progress, got none for ${ms / 1000} s (the file is probably corrupt)`, {file}))
+    }, ms)
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}
+
 /** Consecutive empty reads after which a reader is taken to be stuck on corrupt lengths. */
 const MAX_EMPTY_READS = 256
 
@@ -271,11 +296,12 @@ export async function* readArrow(
   types: TypeIndexer,
 ): AsyncGenerator<TraceBatch> {
   const what = 'a valid Arrow IPC file or stream'
+  const stallMs = (opts as {stallTimeoutMs?: number}).stallTimeoutMs ?? DEFAULT_STALL_MS
   let reader: RecordBatchReader
   try {
     const source = isAsyncIterable(input) ? input : watchdogHandle(input, file)
-    reader = (await RecordBatchReader.from(source as AsyncIterable<Uint8Array>)) as RecordBatchReader
-    await reader.open()
+    reader = (await stall(RecordBatchReader.from(source as AsyncIterable<Uint8Array>), stallMs, file)) as RecordBatchReader
+    await stall(Promise.resolve(reader.open()), stallMs, file)
   } catch (error) {
     throw wrapReadError(error, file, what)
   }
@@ -287,7 +313,7 @@ export async function* readArrow(
   for (;;) {
     let next: IteratorResult<RecordBatch>
     try {
-      next = await it.next()
+      next = await stall(it.next(), stallMs, file)
     } catch (error) {
       throw wrapReadError(error, file, what)
     }
