@@ -51,16 +51,19 @@
  * `rx_batch` packets, costs `ipi_handler` + packets·(`rx_packet` + `shuffle_packet`) + remote
  * replies·`tx_reply`; at its
  * end the connections are ready (stealable), the remote replies leave, the throttle is reset and
- * the request resumes: its completion moves later by the handler's cost (per-core generation token:
- * the old completion event is ignored).
+ * the request resumes: its completion moves later by the handler's cost (the old completion event
+ * is cancelled in the engine; a per-core generation token also guards against a stale one).
  *
  * `zygos-nointr` is the same class with interrupts off: no IPIs are sent at all.
  *
  * Units: all times and costs in cycles. Hot path: typed arrays, no allocation per event.
  */
-import {EventClass} from '../engine/engine.js'
+import {type Engine, EventClass} from '../engine/engine.js'
 import {IntQueue} from '../machine/int-queue.js'
+import type {RequestTable} from '../machine/requests.js'
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
+import type {Rng} from '../../rng.js'
+import type {Recorder} from '../../stats/recorder.js'
 
 // Event kinds (a = core).
 const K_KERNEL_DONE = 0
@@ -151,7 +154,13 @@ class Zygos implements Policy {
   /** Remote replies taken by the current handler (sent at its end). */
   private readonly hTxHead: Int32Array
   private readonly hTxCount: Int32Array
-  private readonly shuffle: IntQueue[]
+  /**
+   * Shuffle queue of ready connections per core: a FIFO linked through `cNext` (a connection is
+   * in at most one shuffle queue), head/tail -1 when empty.
+   */
+  private readonly shHead: Int32Array
+  private readonly shTail: Int32Array
+  private readonly shSize: Int32Array
   /** An IPI to this core was sent and not yet taken (the APIC would merge a second one). */
   private readonly ipiPending: Uint8Array
   /** An IPI arrived during the handler: it runs again when the handler returns. */
@@ -172,6 +181,17 @@ class Zygos implements Policy {
   private readonly ipiFlag: Uint8Array
   private stealCount = 0
   private ipiCount = 0
+  /** With n <= 32 cores: the flags as bit masks (bit j = core j), for an O(1)-ish `pick`. */
+  private readonly small: boolean
+  private stealMask = 0
+  private ipiMask = 0
+  // Context members used in the hot path (stable for the run).
+  private readonly engine: Engine
+  private readonly req: RequestTable
+  private readonly recorder: Recorder
+  private readonly rng: Rng
+  private readonly useApp: Float64Array
+  private readonly useNet: Float64Array
   private readonly rx: readonly IntQueue[]
   private readonly cv: Float64Array
   // Idle set with O(1) random pick and removal.
@@ -184,6 +204,8 @@ class Zygos implements Policy {
   private cHead = new Int32Array(1024).fill(-1)
   private cTail = new Int32Array(1024).fill(-1)
   private cHome = new Int32Array(1024).fill(-1)
+  /** Link of the shuffle queue the connection is in. */
+  private cNext = new Int32Array(1024).fill(-1)
 
   // Counters.
   private readonly kSteals: number
@@ -237,11 +259,17 @@ class Zygos implements Policy {
     this.remTail = new Int32Array(n).fill(-1)
     this.remCount = new Int32Array(n)
     this.remRel = []
-    this.shuffle = []
-    for (let c = 0; c < n; c++) {
-      this.remRel.push(new IntQueue(16))
-      this.shuffle.push(new IntQueue(64))
-    }
+    for (let c = 0; c < n; c++) this.remRel.push(new IntQueue(16))
+    this.shHead = new Int32Array(n).fill(-1)
+    this.shTail = new Int32Array(n).fill(-1)
+    this.shSize = new Int32Array(n)
+    this.small = n <= 32
+    this.engine = ctx.engine
+    this.req = ctx.requests
+    this.recorder = ctx.recorder
+    this.rng = ctx.rng
+    this.useApp = ctx.usage.app
+    this.useNet = ctx.usage.net
     this.relTaken = new Int32Array(n)
     this.ownRelease = new Int32Array(n).fill(-1)
     this.pktHead = new Int32Array(n).fill(-1)
@@ -280,16 +308,16 @@ class Zygos implements Policy {
 
   arrive(slot: number): void {
     const ctx = this.ctx
-    const conn = ctx.requests.conn[slot]
+    const conn = this.req.conn[slot]
     if (conn >= this.cHome.length) this.growConns(conn)
     let home = this.cHome[conn]
     if (home < 0) {
       home = ctx.machine.homeQueue(conn)
       this.cHome[conn] = home
     }
-    ctx.requests.queue[slot] = home
-    if (!ctx.machine.rx[home].push(slot)) {
-      ctx.recorder.drop(slot)
+    this.req.queue[slot] = home
+    if (!this.rx[home].push(slot)) {
+      this.recorder.drop(slot)
       return
     }
     const m = this.mode[home]
@@ -341,8 +369,7 @@ class Zygos implements Policy {
    * the end. `extra` cycles are added (e.g. an IPI sent on the way); `fromApp` adds the crossing.
    */
   private startKernel(c: number, extra: number, fromApp: boolean): void {
-    const ctx = this.ctx
-    const next = ctx.requests.next
+    const next = this.req.next
     this.setMode(c, KERNEL)
     let cost = extra + (fromApp ? this.cUk : 0)
     // (1) remote work: replies join the TX list; releases are applied at the end.
@@ -358,13 +385,12 @@ class Zygos implements Policy {
     cost += np * this.cRx
     // (3) transmit.
     cost += this.txCount[c] * this.cTx
-    ctx.usage.net[c] += cost
-    ctx.engine.schedule(ctx.engine.now + cost, EventClass.FINISH, K_KERNEL_DONE, c, 0)
+    this.useNet[c] += cost
+    this.engine.schedule(this.engine.now + cost, EventClass.FINISH, K_KERNEL_DONE, c, 0)
   }
 
   private kernelDone(c: number): void {
-    const ctx = this.ctx
-    const now = ctx.engine.now
+    const now = this.engine.now
     // (1) releases: own connection first, then the remote ones taken at the start.
     const own = this.ownRelease[c]
     if (own >= 0) {
@@ -377,8 +403,8 @@ class Zygos implements Policy {
     // (3) transmit: every queued reply leaves the NIC now.
     let s = this.txHead[c]
     if (s >= 0) {
-      const next = ctx.requests.next
-      const rec = ctx.recorder
+      const next = this.req.next
+      const rec = this.recorder
       while (s >= 0) {
         const nx = next[s]
         rec.complete(s, now)
@@ -390,9 +416,8 @@ class Zygos implements Policy {
     }
     // (4) one ready connection, or the idle loop.
     // Thieves claim connections at once, so the home core simply pops its head (under its lock).
-    const q = this.shuffle[c]
-    if (q.size > 0) {
-      this.takeConn(c, q.shift(), false)
+    if (this.shSize[c] > 0) {
+      this.takeConn(c, this.shShift(c), false)
       this.beginBatch(c)
     } else {
       this.decideIdle(c)
@@ -401,7 +426,7 @@ class Zygos implements Policy {
 
   /** Take up to rxBatch packets of core c's RX queue into its packet list. Returns the count. */
   private takePackets(c: number, next: Int32Array): number {
-    const rx = this.ctx.machine.rx[c]
+    const rx = this.rx[c]
     let np = rx.size
     if (np === 0) return 0
     if (np > this.rxBatch) np = this.rxBatch
@@ -427,10 +452,9 @@ class Zygos implements Policy {
     if (s < 0) return
     this.pktHead[c] = -1
     this.pktTail[c] = -1
-    const r = this.ctx.requests
+    const r = this.req
     const next = r.next
     const conn = r.conn
-    const q = this.shuffle[c]
     const st = this.cState
     const ch = this.cHead
     const ct = this.cTail
@@ -444,7 +468,7 @@ class Zygos implements Policy {
       ct[k] = s
       if (st[k] === C_IDLE) {
         st[k] = C_QUEUED
-        q.push(k)
+        this.shPush(c, k)
       }
       s = nx
     }
@@ -462,7 +486,7 @@ class Zygos implements Policy {
   private release(c: number, conn: number): void {
     if (this.cHead[conn] >= 0) {
       this.cState[conn] = C_QUEUED
-      this.shuffle[c].push(conn)
+      this.shPush(c, conn)
     } else {
       this.cState[conn] = C_IDLE
     }
@@ -496,16 +520,15 @@ class Zygos implements Policy {
   }
 
   private runNext(c: number): void {
-    const ctx = this.ctx
-    const r = ctx.requests
+    const r = this.req
     const s = this.batchHead[c]
     this.batchHead[c] = r.next[s]
     r.next[s] = -1
-    const now = ctx.engine.now
+    const now = this.engine.now
     const svc = r.service[s]
     r.core[s] = c
     r.start[s] = now
-    ctx.usage.app[c] += svc
+    this.useApp[c] += svc
     this.cur[c] = s
     this.events++
     if (this.batchStolen[c] === 1) {
@@ -514,11 +537,11 @@ class Zygos implements Policy {
     }
     const end = now + svc
     this.appEnd[c] = end
-    ctx.engine.schedule(end, EventClass.FINISH, K_APP_DONE, c, this.gen[c])
+    this.engine.schedule(end, EventClass.FINISH, K_APP_DONE, c, this.gen[c])
   }
 
   private appDone(c: number): void {
-    const next = this.ctx.requests.next
+    const next = this.req.next
     const s = this.cur[c]
     this.cur[c] = -1
     // The reply is held until the batch is done (sent at the next kernel entry).
@@ -554,13 +577,12 @@ class Zygos implements Policy {
    * the start of the thief's kernel entry (early by at most that extra time), which saves an event.
    */
   private routeRemote(c: number): number {
-    const ctx = this.ctx
     const conn = this.batchConn[c]
     this.batchConn[c] = -1
     this.batchStolen[c] = 0
     const h = this.cHome[conn]
     const nr = this.outCount[c]
-    const next = ctx.requests.next
+    const next = this.req.next
     if (this.remTail[h] < 0) this.remHead[h] = this.outHead[c]
     else next[this.remTail[h]] = this.outHead[c]
     this.remTail[h] = this.outTail[c]
@@ -590,7 +612,7 @@ class Zygos implements Policy {
 
   /** Core c (not in the idle set) looks for work in MODEL order; joins the idle set if none. */
   private decideIdle(c: number): void {
-    if (this.remCount[c] > 0 || this.remRel[c].size > 0 || this.ctx.machine.rx[c].size > 0) {
+    if (this.remCount[c] > 0 || this.remRel[c].size > 0 || this.rx[c].size > 0) {
       this.startKernel(c, 0, false)
       return
     }
@@ -609,23 +631,22 @@ class Zygos implements Policy {
    * saves an event and is early by at most `ipi_send` for the sender's next action).
    */
   private tryAct(c: number): boolean {
-    const ctx = this.ctx
     if (this.stealCount > 0) {
-      const v = this.pick(this.stealFlag, this.stealCount)
-      this.takeConn(c, this.shuffle[v].shift(), true)
+      const v = this.pick(this.stealFlag, this.stealMask, this.stealCount)
+      this.takeConn(c, this.shShift(v), true)
       this.refresh(v)
       this.setMode(c, KERNEL)
       this.cv[this.kSteals]++
       const cost = this.cStealAttempt + this.cStealTransfer
-      ctx.usage.net[c] += cost
-      ctx.engine.schedule(ctx.engine.now + cost, EventClass.FINISH, K_STEAL_DONE, c, 0)
+      this.useNet[c] += cost
+      this.engine.schedule(this.engine.now + cost, EventClass.FINISH, K_STEAL_DONE, c, 0)
       return true
     }
     if (this.ipiCount > 0) {
-      const t = this.pick(this.ipiFlag, this.ipiCount)
+      const t = this.pick(this.ipiFlag, this.ipiMask, this.ipiCount)
       this.sendIpi(t, 0)
       this.cv[this.kIpiIdle]++
-      ctx.usage.net[c] += this.cIpiSend
+      this.useNet[c] += this.cIpiSend
       this.idleAdd(c)
       return true
     }
@@ -633,8 +654,13 @@ class Zygos implements Policy {
   }
 
   /** A uniformly random core among the `count` flagged ones. */
-  private pick(flag: Uint8Array, count: number): number {
-    let k = count === 1 ? 0 : this.ctx.rng.int(count)
+  private pick(flag: Uint8Array, mask: number, count: number): number {
+    let k = count === 1 ? 0 : this.rng.int(count)
+    if (this.small) {
+      // The k-th set bit from the lowest (= the k-th flagged core in index order).
+      while (k-- > 0) mask &= mask - 1
+      return 31 - Math.clz32(mask & -mask)
+    }
     for (let j = 0; ; j++) {
       if (flag[j] === 1 && k-- === 0) return j
     }
@@ -646,7 +672,7 @@ class Zygos implements Policy {
    */
   private kick(): void {
     while (this.idleCount > 0 && (this.stealCount > 0 || this.ipiCount > 0)) {
-      const i = this.idleCount === 1 ? 0 : this.ctx.rng.int(this.idleCount)
+      const i = this.idleCount === 1 ? 0 : this.rng.int(this.idleCount)
       const c = this.idleArr[i]
       this.idleRemove(c)
       this.tryAct(c)
@@ -657,37 +683,39 @@ class Zygos implements Policy {
   private refresh(j: number): void {
     const m = this.mode[j]
     const inApp = m >= APP
-    const s = inApp && this.shuffle[j].size > 0 ? 1 : 0
+    const s = inApp && this.shSize[j] > 0 ? 1 : 0
     if (s !== this.stealFlag[j]) {
       this.stealFlag[j] = s
       this.stealCount += s === 1 ? 1 : -1
+      this.stealMask ^= 1 << (j & 31)
     }
     const i =
       inApp && this.interrupts && this.rx[j].size > 0 && this.ipiPending[j] === 0 && this.throttleOn[j] === 0 ? 1 : 0
     if (i !== this.ipiFlag[j]) {
       this.ipiFlag[j] = i
       this.ipiCount += i === 1 ? 1 : -1
+      this.ipiMask ^= 1 << (j & 31)
     }
   }
 
   private setMode(j: number, m: number): void {
     this.mode[j] = m
-    this.refresh(j)
+    // Outside application code both flags are 0: only a set flag needs the full refresh.
+    if (m >= APP || (this.stealFlag[j] | this.ipiFlag[j]) !== 0) this.refresh(j)
   }
 
   // ---------------------------------------------------------------- IPIs
 
   /** Send an IPI to core t; it leaves `delay` cycles from now and arrives `ipi_latency` later. */
   private sendIpi(t: number, delay: number): void {
-    const ctx = this.ctx
-    const now = ctx.engine.now + delay
+    const now = this.engine.now + delay
     this.ipiPending[t] = 1
     this.ipiStamp[t] = now
     if (this.cThrottle > 0) this.throttleOn[t] = 1
     this.ipiSeq[t]++
     this.refresh(t)
     this.cv[this.kIpiSent]++
-    ctx.engine.schedule(now + this.cIpiSend + this.cIpiLatency, EventClass.INTERRUPT, K_IPI_ARRIVE, t, 0)
+    this.engine.schedule(now + this.cIpiSend + this.cIpiLatency, EventClass.INTERRUPT, K_IPI_ARRIVE, t, 0)
   }
 
   private ipiArrive(c: number): void {
@@ -707,18 +735,17 @@ class Zygos implements Policy {
       return
     }
     // The pending completion is void: cancel it (it would be a no-op event) and bump the token.
-    this.ctx.engine.cancel(K_APP_DONE, c, this.gen[c])
+    this.engine.cancel(K_APP_DONE, c, this.gen[c])
     this.gen[c]++
-    this.appEnd[c] -= this.ctx.engine.now // remaining service of the interrupted request
+    this.appEnd[c] -= this.engine.now // remaining service of the interrupted request
     this.startHandler(c)
   }
 
   /** Core c (in application code, request interrupted) runs the IPI handler. */
   private startHandler(c: number): void {
-    const ctx = this.ctx
     this.cv[this.kIpiHandled]++
-    const next = ctx.requests.next
-    const now = ctx.engine.now
+    const next = this.req.next
+    const now = this.engine.now
     let cost = this.cIpiHandler
     // Remote work: replies to send at the end of the handler, releases.
     const nrem = this.remCount[c]
@@ -740,25 +767,24 @@ class Zygos implements Policy {
         this.throttleOn[c] = 0
         this.refresh(c)
       } else {
-        ctx.engine.schedule(at, EventClass.INTERRUPT, K_THROTTLE, c, this.ipiSeq[c])
+        this.engine.schedule(at, EventClass.INTERRUPT, K_THROTTLE, c, this.ipiSeq[c])
       }
     }
-    ctx.usage.net[c] += cost
-    ctx.engine.schedule(now + cost, EventClass.FINISH, K_HANDLER_DONE, c, 0)
+    this.useNet[c] += cost
+    this.engine.schedule(now + cost, EventClass.FINISH, K_HANDLER_DONE, c, 0)
     if (this.idleCount > 0 && this.stealFlag[c] === 1) this.kick()
   }
 
   private handlerDone(c: number): void {
-    const ctx = this.ctx
-    const now = ctx.engine.now
+    const now = this.engine.now
     this.applyRemoteReleases(c)
     this.applyPackets(c)
     let s = this.hTxHead[c]
     if (s >= 0) {
-      const next = ctx.requests.next
+      const next = this.req.next
       while (s >= 0) {
         const nx = next[s]
-        ctx.recorder.complete(s, now)
+        this.recorder.complete(s, now)
         s = nx
       }
       this.hTxHead[c] = -1
@@ -776,11 +802,30 @@ class Zygos implements Policy {
     this.setMode(c, APP)
     const end = now + this.appEnd[c]
     this.appEnd[c] = end
-    ctx.engine.schedule(end, EventClass.FINISH, K_APP_DONE, c, this.gen[c])
+    this.engine.schedule(end, EventClass.FINISH, K_APP_DONE, c, this.gen[c])
     if (this.idleCount > 0 && (this.stealFlag[c] === 1 || this.ipiFlag[c] === 1)) this.kick()
   }
 
   // ---------------------------------------------------------------- bookkeeping
+
+  private shPush(c: number, conn: number): void {
+    const t = this.shTail[c]
+    this.cNext[conn] = -1
+    if (t < 0) this.shHead[c] = conn
+    else this.cNext[t] = conn
+    this.shTail[c] = conn
+    this.shSize[c]++
+  }
+
+  /** Remove and return the head of core c's shuffle queue. Caller ensures it is not empty. */
+  private shShift(c: number): number {
+    const k = this.shHead[c]
+    const nx = this.cNext[k]
+    this.shHead[c] = nx
+    if (nx < 0) this.shTail[c] = -1
+    this.shSize[c]--
+    return k
+  }
 
   private idleAdd(c: number): void {
     this.idlePos[c] = this.idleCount
@@ -809,6 +854,7 @@ class Zygos implements Policy {
     this.cHead = grow(this.cHead)
     this.cTail = grow(this.cTail)
     this.cHome = grow(this.cHome)
+    this.cNext = grow(this.cNext)
   }
 
   metrics(): Record<string, number> {
@@ -826,7 +872,7 @@ class Zygos implements Policy {
     for (let c = 0; c < this.n; c++) {
       if (
         this.mode[c] !== IDLE ||
-        this.shuffle[c].size !== 0 ||
+        this.shSize[c] !== 0 ||
         this.ctx.machine.rx[c].size !== 0 ||
         this.remCount[c] !== 0 ||
         this.remRel[c].size !== 0 ||
@@ -834,7 +880,7 @@ class Zygos implements Policy {
         this.outCount[c] !== 0 ||
         this.cur[c] !== -1
       ) {
-        throw new Error(`zygos: core ${c} not drained (mode ${this.mode[c]}, shuffle ${this.shuffle[c].size})`)
+        throw new Error(`zygos: core ${c} not drained (mode ${this.mode[c]}, shuffle ${this.shSize[c]})`)
       }
     }
     for (let k = 0; k < this.cState.length; k++) {
