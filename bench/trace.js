@@ -16,7 +16,9 @@ const dist = new URL('../dist/src/trace/index.js', import.meta.url).href
 if (process.argv[2] === 'read') {
   // Child: read one file, print one JSON line.
   const {openTrace, scanTrace} = await import(dist)
-  const [file, mode] = process.argv.slice(3)
+  const [file, mode, where] = process.argv.slice(3)
+  // `isolate: false` reads in this thread (no reader worker), when the library supports isolation.
+  const opts = {ghz: 2.4, ...(where === 'in-thread' ? {isolate: false} : {})}
   let peakHeap = 0
   const sample = () => {
     const h = process.memoryUsage().heapUsed
@@ -27,9 +29,9 @@ if (process.argv[2] === 'read') {
   let rows = 0
   let checksum = 0
   if (mode === 'scan') {
-    rows = (await scanTrace(openTrace(file, {ghz: 2.4}))).requests
+    rows = (await scanTrace(openTrace(file, opts))).requests
   } else {
-    for await (const b of openTrace(file, {ghz: 2.4}).batches()) {
+    for await (const b of openTrace(file, opts).batches()) {
       rows += b.length
       checksum += b.service[b.length - 1]
       sample()
@@ -52,8 +54,8 @@ const SMALL = arg('--small', 2_000_000)
 const {syntheticTrace, writeTrace} = await import(dist)
 const dir = mkdtempSync(join(tmpdir(), 'tailsim-bench-trace-'))
 
-function read(file, mode = 'batches') {
-  const r = spawnSync(process.execPath, [here, 'read', file, mode], {encoding: 'utf8', maxBuffer: 1 << 20})
+function read(file, mode = 'batches', where = 'default') {
+  const r = spawnSync(process.execPath, [here, 'read', file, mode, where], {encoding: 'utf8', maxBuffer: 1 << 20})
   if (r.status !== 0) throw new Error(`reader failed: ${r.stderr}`)
   return JSON.parse(r.stdout.trim().split('\n').pop())
 }
@@ -61,24 +63,26 @@ function read(file, mode = 'batches') {
 const fmt = (x, d = 1) => x.toFixed(d)
 try {
   const cases = [
-    ['arrow', ROWS],
-    ['arrows', ROWS],
-    ['parquet', SMALL],
-    ['csv', SMALL],
+    ['arrow', ROWS, 'default'],
+    ['arrow', ROWS, 'in-thread'],
+    ['arrows', ROWS, 'default'],
+    ['parquet', SMALL, 'default'],
+    ['csv', SMALL, 'default'],
+    ['csv', SMALL, 'in-thread'],
   ]
-  console.log(`format   rows        file MiB   write s   read rows/s   read peak RSS MiB   read peak heap MiB   scan rows/s`)
-  for (const [ext, n] of cases) {
-    const file = join(dir, `trace.${ext}`)
+  console.log(`format   reader      rows        file MiB   write s   read rows/s   read peak RSS MiB   read peak heap MiB   scan rows/s`)
+  for (const [ext, n, where] of cases) {
+    const file = join(dir, `trace-${where}.${ext}`)
     const src = syntheticTrace({requests: n, service: 'exp:10us', load: 0.7, cores: 16, seed: 1})
     const t0 = performance.now()
     await writeTrace(src, file)
     const wsecs = (performance.now() - t0) / 1000
     const mib = statSync(file).size / 2 ** 20
-    const r = read(file)
-    const s = read(file, 'scan')
+    const r = read(file, 'batches', where)
+    const s = read(file, 'scan', where)
     if (r.rows !== n || s.rows !== n) throw new Error(`expected ${n} rows, read ${r.rows}/${s.rows}`)
     console.log(
-      `${ext.padEnd(8)} ${String(n).padEnd(11)} ${fmt(mib).padStart(8)}   ${fmt(wsecs).padStart(7)}   ` +
+      `${ext.padEnd(8)} ${where.padEnd(11)} ${String(n).padEnd(11)} ${fmt(mib).padStart(8)}   ${fmt(wsecs).padStart(7)}   ` +
         `${(fmt(r.rowsPerSec / 1e6, 2) + 'M').padStart(11)}   ${fmt(r.maxRssMiB).padStart(17)}   ${fmt(r.peakHeapMiB).padStart(18)}   ` +
         `${(fmt(s.rowsPerSec / 1e6, 2) + 'M').padStart(11)}`,
     )
