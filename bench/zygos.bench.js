@@ -4,7 +4,7 @@
 // shared, so wall-clock rates are also shown but are not the figure to compare), engine events per
 // request, p99, the stolen-event share, and the process's peak RSS. Target: >= 2 M req/s.
 //
-// Environment: BENCH_N (requests, default 3M), BENCH_POLICIES (comma list), BENCH_PRESET,
+// Environment: BENCH_N (requests, default 3M), BENCH_REPS (best of, default 3), BENCH_POLICIES (comma list), BENCH_PRESET,
 // BENCH_DIST (comma list of build directories to compare in this one process, default ../dist;
 // e.g. a build of the previous commit: `npx tsc -p tsconfig.json --outDir /tmp/old/dist` with
 // package.json and a node_modules link next to it). Repetitions alternate between builds.
@@ -26,6 +26,7 @@ for (const d of dists) {
 }
 
 const N = Number(process.env.BENCH_N ?? 3_000_000)
+const REPS = Number(process.env.BENCH_REPS ?? 3)
 const cores = 16
 const mean = 24_000 // 10 us at 2.4 GHz
 const load = 0.7
@@ -48,7 +49,7 @@ console.log(`requests ${N}, ${cores} cores, exp 10 us, load ${load}, 2720 connec
 console.log(
   'policy'.padEnd(22),
   'build'.padEnd(28),
-  'Mreq/s CPU'.padStart(11),
+  `Mreq/s CPU`.padStart(11),
   'Mreq/s wall'.padStart(12),
   'events/req'.padStart(11),
   'p99 us'.padStart(9),
@@ -56,7 +57,7 @@ console.log(
 )
 for (const policy of policies) {
   const best = builds.map(() => ({cpu: 0, wall: 0, r: undefined}))
-  for (let rep = 0; rep < 3; rep++) {
+  for (let rep = 0; rep < REPS; rep++) {
     for (let b = 0; b < builds.length; b++) {
       const {memory, costs, sim} = builds[b]
       const stats = memory.memoryStats(cols)
