@@ -134,9 +134,9 @@ function inputFingerprint(): string {
 
 const INPUT_FINGERPRINT = '23dfd9d6429e2f97'
 /**
- * Captured from zygos.ts at commit c0699ea (before optimisation) with src/rng.ts as in the working
- * tree at that time (seed mixing + 8 discarded outputs). Trailing comments: engine events per
- * request at capture time (informative; not compared).
+ * Captured from zygos.ts at commit c0699ea (before optimisation) with src/rng.ts as later committed
+ * in 800f14b (seed mixing + 8 discarded outputs). Trailing comments: engine events per request at
+ * capture time (informative; not compared; the engine-side cancel of f44a971 lowered them).
  */
 const GOLDEN: Record<string, Golden> = {
   "zygos | 2720 conns, load 0.3": {"records":"7b585fdccb0108ba","result":"a423a15fe302c0de","rows":100000,"counters":{"steals":33242,"stolen_events":33248,"ipis_sent":52981,"ipis_sent_idle":34702,"ipis_sent_remote":18279,"ipis_handled":46080,"ipis_ignored":6901,"remote_syscalls":33248,"polls":98851,"packets":100000,"connection_batches":99992}}, // events/request 4.561
