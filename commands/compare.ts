@@ -17,7 +17,7 @@ import {describeSlo, parseSlo} from '../src/experiment/slo.js'
 import {IncompleteSweepError, SweepInterruptedError, prepareSweep, runSweep, type SweepOutcome} from '../src/experiment/sweep.js'
 import {buildTables, renderTables, type TableFormat, type TablesModel} from '../src/report/tables.js'
 import type {ResultRow} from '../src/results/schema.js'
-import {traceFlags, traceOptions} from '../src/trace/flags.js'
+import {traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 
 export const DEFAULT_POLICIES = 'zygos,ix,linux-partitioned,linux-floating,mgn-fcfs,n-mg1-fcfs'
 export const DEFAULT_LOADS = '0.1:0.9:0.1'

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
 import {ConfigError} from '../src/errors.js'
-import {parseGhz} from '../src/trace/flags.js'
+import {parseGhz} from '../src/cli/trace-flags.js'
 import {parseServiceSpec, syntheticTrace} from '../src/trace/synthetic.js'
 import {OUTPUT_FORMATS, type OutputFormat, writeTrace} from '../src/trace/writer.js'
 

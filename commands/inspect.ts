@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
-import {parseGhz, traceFlags, traceOptions} from '../src/trace/flags.js'
+import {parseGhz, traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 import {openTrace} from '../src/trace/open.js'
 import {offeredLoad, scanTrace} from '../src/trace/scan.js'
 import type {TraceStats} from '../src/trace/types.js'

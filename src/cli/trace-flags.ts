@@ -6,9 +6,9 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError, show} from '../errors.js'
-import {DEFAULT_MAX_SORT_ROWS} from './columns.js'
-import type {TimeUnit, TraceFormat, TraceOptions} from './types.js'
-import {DEFAULT_GHZ, checkGhz} from './units.js'
+import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
+import type {TimeUnit, TraceFormat, TraceOptions} from '../trace/types.js'
+import {DEFAULT_GHZ, checkGhz} from '../trace/units.js'
 
 export const traceFlags = {
   'arrival-column': Flags.string({

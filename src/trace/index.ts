@@ -15,4 +15,3 @@ export {writeTrace, outputFormat, OUTPUT_FORMATS, type OutputFormat, type WriteO
 export {DEFAULT_GHZ, parseDuration, cyclesToNs, nsDecimals, checkGhz} from './units.js'
 export {MAX_LINE_BYTES} from './csv.js'
 export {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS} from './columns.js'
-export {traceFlags, traceOptions, parseGhz, type TraceFlagValues} from './flags.js'
