@@ -5,23 +5,12 @@ import {memoryStats, memoryTrace} from '../dist/src/trace/memory.js'
 import {Rng} from '../dist/src/rng.js'
 import {resolveCosts} from '../dist/src/sim/machine/costs.js'
 import {DEFAULT_CONFIG, simulate} from '../dist/src/sim/simulate.js'
+import {poissonColumns} from './lib/poisson.js'
 
 const N = Number(process.env.BENCH_N ?? 5_000_000)
 const cores = 16
 const mean = 24_000 // 10 us at 2.4 GHz
-const rng = new Rng(42)
-const arrival = new Float64Array(N)
-const conn = new Uint32Array(N)
-const service = new Float64Array(N)
-const rate = (0.8 * cores) / mean
-let t = 0
-for (let i = 0; i < N; i++) {
-  t += -Math.log(1 - rng.float()) / rate
-  arrival[i] = Math.round(t)
-  conn[i] = rng.int(2720)
-  service[i] = Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
-}
-const cols = {arrival, conn, service}
+const cols = poissonColumns({Rng, seed: 42, n: N, load: 0.8, cores, mean})
 const stats = memoryStats(cols)
 const policies = (process.env.BENCH_POLICIES ?? 'mgn-fcfs,n-mg1-fcfs,n-mg1-fcfs:assignment=random').split(',')
 console.log(`requests ${N}, ${cores} cores, exp 10 us, load 0.8, in-memory trace`)

@@ -8,24 +8,13 @@ import {memoryStats, memoryTrace} from '../dist/src/trace/memory.js'
 import {Rng} from '../dist/src/rng.js'
 import {resolveCosts} from '../dist/src/sim/machine/costs.js'
 import {DEFAULT_CONFIG, simulate} from '../dist/src/sim/simulate.js'
+import {poissonColumns} from './lib/poisson.js'
 
 const N = Number(process.env.BENCH_N ?? 3_000_000)
 const cores = 16
 const load = 0.7
 const mean = 24_000 // 10 us at 2.4 GHz
-const rng = new Rng(43)
-const arrival = new Float64Array(N)
-const conn = new Uint32Array(N)
-const service = new Float64Array(N)
-const rate = (load * cores) / mean
-let t = 0
-for (let i = 0; i < N; i++) {
-  t += -Math.log(1 - rng.float()) / rate
-  arrival[i] = Math.round(t)
-  conn[i] = rng.int(2720)
-  service[i] = Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
-}
-const cols = {arrival, conn, service}
+const cols = poissonColumns({Rng, seed: 43, n: N, load, cores, mean})
 const stats = memoryStats(cols)
 const policies = (process.env.BENCH_POLICIES ?? 'ix:batch=1,ix,linux-partitioned@0.4,linux-floating@0.4').split(',')
 console.log(`requests ${N}, ${cores} cores, exp 10 us, load ${load} unless @load, paper costs, in-memory trace`)

@@ -10,6 +10,7 @@
 // package.json and a node_modules link next to it). Repetitions alternate between builds.
 import {dirname, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import {poissonColumns} from './lib/poisson.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const dists = (process.env.BENCH_DIST ?? resolve(here, '../dist')).split(',').map((d) => resolve(d))
@@ -30,19 +31,7 @@ const REPS = Number(process.env.BENCH_REPS ?? 3)
 const cores = 16
 const mean = 24_000 // 10 us at 2.4 GHz
 const load = 0.7
-const rng = new builds[0].rng.Rng(42)
-const arrival = new Float64Array(N)
-const conn = new Uint32Array(N)
-const service = new Float64Array(N)
-const rate = (load * cores) / mean
-let t = 0
-for (let i = 0; i < N; i++) {
-  t += -Math.log(1 - rng.float()) / rate
-  arrival[i] = Math.round(t)
-  conn[i] = rng.int(2720)
-  service[i] = Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
-}
-const cols = {arrival, conn, service}
+const cols = poissonColumns({Rng: builds[0].rng.Rng, seed: 42, n: N, load, cores, mean})
 const policies = (process.env.BENCH_POLICIES ?? 'zygos,zygos-nointr').split(',')
 const preset = process.env.BENCH_PRESET ?? 'paper'
 console.log(`requests ${N}, ${cores} cores, exp 10 us, load ${load}, 2720 connections, preset ${preset}, in-memory trace`)
