@@ -24,18 +24,26 @@ export function memoryTrace(name: string, cols: TraceColumns, batchSize = 65536)
     name,
     typeNames,
     async *batches(): AsyncIterable<TraceBatch> {
-      const n = cols.arrival.length
-      for (let i = 0; i < n; i += batchSize) {
-        const j = Math.min(n, i + batchSize)
-        yield {
-          length: j - i,
-          arrival: cols.arrival.subarray(i, j),
-          conn: cols.conn.subarray(i, j),
-          service: cols.service.subarray(i, j),
-          type: cols.type?.subarray(i, j),
-        }
-      }
+      yield* sliceColumns(cols, batchSize)
     },
+  }
+}
+
+/** In-memory columns as consecutive batches of at most `size` rows (views, no copies). */
+export function* sliceColumns(
+  cols: Pick<TraceColumns, 'arrival' | 'conn' | 'service' | 'type'>,
+  size: number,
+): Generator<TraceBatch> {
+  const n = cols.arrival.length
+  for (let s = 0; s < n; s += size) {
+    const e = Math.min(n, s + size)
+    yield {
+      length: e - s,
+      arrival: cols.arrival.subarray(s, e),
+      conn: cols.conn.subarray(s, e),
+      service: cols.service.subarray(s, e),
+      ...(cols.type ? {type: cols.type.subarray(s, e)} : {}),
+    }
   }
 }
 

@@ -3,7 +3,6 @@
  * The format comes from magic bytes first (`ARROW1` Arrow IPC file, 0xFFFFFFFF Arrow IPC stream,
  * `PAR1` Parquet), then the extension; anything else that looks like text is CSV.
  */
-import {isolationAvailable, readIsolated} from './isolated.js'
 import {createHash} from 'node:crypto'
 import {createReadStream, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
@@ -16,6 +15,8 @@ import {readCsv} from './csv.js'
 import {parquetRows, readParquet} from './parquet.js'
 import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
+import {isolationAvailable, readIsolated} from './isolated.js'
+import {sliceColumns} from './memory.js'
 
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 const PARQUET_EXT = new Set(['.parquet', '.pq'])
@@ -101,23 +102,6 @@ function checkOptions(opts: TraceOptions): Required<Pick<TraceOptions, 'ghz' | '
   return {...opts, ghz, batchSize, maxSortRows}
 }
 
-/** Re-yield a fully collected, sorted trace in batches of `size` rows (one reused batch). */
-function* sliceSorted(
-  cols: {arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array},
-  size: number,
-): Generator<TraceBatch> {
-  const n = cols.arrival.length
-  for (let s = 0; s < n; s += size) {
-    const e = Math.min(n, s + size)
-    yield {
-      length: e - s,
-      arrival: cols.arrival.subarray(s, e),
-      conn: cols.conn.subarray(s, e),
-      service: cols.service.subarray(s, e),
-      ...(cols.type ? {type: cols.type.subarray(s, e)} : {}),
-    }
-  }
-}
 
 /**
  * Open a trace file (Arrow IPC file or stream, Parquet, CSV) or `-` for stdin (Arrow IPC stream
@@ -242,7 +226,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
         sorted = buf.finish()
         rowsHint = sorted.arrival.length
       }
-      yield* sliceSorted(sorted, opts.batchSize)
+      yield* sliceColumns(sorted, opts.batchSize)
     },
   } satisfies TraceSource
 }
