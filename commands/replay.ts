@@ -45,7 +45,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
 
   static override examples = [
     {description: 'The reference M/M/16 model on a synthetic 10 µs exponential workload at 80% load.', command: '<%= config.bin %> replay --synthetic exp:10us --requests 1000000 --policy mgn-fcfs --cores 16 --load 0.8'},
-    {description: 'ZygOS on a trace file at a target load, with 5 replications.', command: '<%= config.bin %> replay traces/exp-10us.arrow --policy zygos --load 0.7 --replications 5'},
+    {description: 'ZygOS on a trace file at a target load, with 5 replications.', command: '<%= config.bin %> replay traces/exp-10us.parquet --policy zygos --load 0.7 --replications 5'},
     {description: 'IX with batches of up to 64 packets; per-request records to Parquet.', command: '<%= config.bin %> replay trace.parquet --policy ix --batch 64 --load 0.6 --records requests.parquet'},
     {description: 'Random assignment to 16 M/G/1 queues, at a fixed arrival rate.', command: '<%= config.bin %> replay trace.csv --policy n-mg1-fcfs:assignment=random --rate 1000000'},
     {description: 'The effective costs and machine, without simulating.', command: '<%= config.bin %> replay --show-config --preset paper --cost ipi_latency=1200'},
