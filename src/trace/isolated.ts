@@ -27,7 +27,7 @@ const CREDITS = 3
 /** Default: a reader that produces nothing for this long is declared stuck. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000
 /** Heap limit of the reader worker, MB (the readers stream: they need a few tens of MB). */
-const WORKER_HEAP_MB = 1024
+const WORKER_HEAP_MB = 256
 
 /** True when the compiled worker script exists (the library runs from dist/). */
 export function isolationAvailable(): boolean {
