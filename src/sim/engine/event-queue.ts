@@ -47,29 +47,7 @@ export class EventQueue {
   push(time: number, cls: number, kind: number, a: number, b: number): void {
     if (this.size === this.time.length) this.grow()
     const tie = cls * CLASS_SHIFT + this.seq++
-    const time_ = this.time
-    const tie_ = this.tie
-    const kind_ = this.kind
-    const a_ = this.argA
-    const b_ = this.argB
-    // Sift up: move parents down until the slot for the new event is found.
-    let i = this.size++
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      const pt = time_[p]
-      if (pt < time || (pt === time && tie_[p] < tie)) break
-      time_[i] = pt
-      tie_[i] = tie_[p]
-      kind_[i] = kind_[p]
-      a_[i] = a_[p]
-      b_[i] = b_[p]
-      i = p
-    }
-    time_[i] = time
-    tie_[i] = tie
-    kind_[i] = kind
-    a_[i] = a
-    b_[i] = b
+    this.place(this.siftUp(this.size++, time, tie), time, tie, kind, a, b)
   }
 
   /**
@@ -87,8 +65,8 @@ export class EventQueue {
 
   /** Replace the earliest event (already read with readTop) by a new one. Caller ensures size > 0. */
   replaceTop(time: number, cls: number, kind: number, a: number, b: number): void {
-    const n = this.size
-    this.siftDown(time, cls * CLASS_SHIFT + this.seq++, kind, a, b, n)
+    const tie = cls * CLASS_SHIFT + this.seq++
+    this.place(this.siftDown(0, time, tie, this.size), time, tie, kind, a, b)
   }
 
   /** Remove the earliest event into the `popped*` fields. Caller ensures size > 0. */
@@ -104,18 +82,46 @@ export class EventQueue {
     this.poppedB = b_[0]
     const n = --this.size
     if (n === 0) return
-    // Sift the last element down from the root.
-    this.siftDown(time_[n], tie_[n], kind_[n], a_[n], b_[n], n)
+    // The last event fills the hole at the root.
+    const t = time_[n]
+    const k = tie_[n]
+    this.place(this.siftDown(0, t, k, n), t, k, kind_[n], a_[n], b_[n])
   }
 
-  /** Place (t, k, kd, av, bv) at the root of a heap of n elements and sift it down. */
-  private siftDown(t: number, k: number, kd: number, av: number, bv: number, n: number): void {
+  /**
+   * Move the hole at index i up past every ancestor that (t, k) precedes, shifting those
+   * ancestors down; returns the index where an event keyed (t, k) belongs.
+   */
+  private siftUp(i: number, t: number, k: number): number {
     const time_ = this.time
     const tie_ = this.tie
     const kind_ = this.kind
     const a_ = this.argA
     const b_ = this.argB
-    let i = 0
+    while (i > 0) {
+      const p = (i - 1) >> 1
+      const pt = time_[p]
+      if (pt < t || (pt === t && tie_[p] < k)) break
+      time_[i] = pt
+      tie_[i] = tie_[p]
+      kind_[i] = kind_[p]
+      a_[i] = a_[p]
+      b_[i] = b_[p]
+      i = p
+    }
+    return i
+  }
+
+  /**
+   * Move the hole at index i down (in a heap of n events) past every child that precedes (t, k),
+   * shifting those children up; returns the index where an event keyed (t, k) belongs.
+   */
+  private siftDown(i: number, t: number, k: number, n: number): number {
+    const time_ = this.time
+    const tie_ = this.tie
+    const kind_ = this.kind
+    const a_ = this.argA
+    const b_ = this.argB
     for (;;) {
       let c = 2 * i + 1
       if (c >= n) break
@@ -130,11 +136,15 @@ export class EventQueue {
       b_[i] = b_[c]
       i = c
     }
-    time_[i] = t
-    tie_[i] = k
-    kind_[i] = kd
-    a_[i] = av
-    b_[i] = bv
+    return i
+  }
+
+  private place(i: number, t: number, k: number, kd: number, av: number, bv: number): void {
+    this.time[i] = t
+    this.tie[i] = k
+    this.kind[i] = kd
+    this.argA[i] = av
+    this.argB[i] = bv
   }
 
   /**
@@ -162,57 +172,15 @@ export class EventQueue {
   private removeAt(i: number): void {
     const n = --this.size
     if (i === n) return
-    const time_ = this.time
-    const tie_ = this.tie
-    const kind_ = this.kind
-    const a_ = this.argA
-    const b_ = this.argB
-    const t = time_[n]
-    const k = tie_[n]
-    const kd = kind_[n]
-    const av = a_[n]
-    const bv = b_[n]
-    // Sift up while the moved event precedes its parent...
-    let j = i
-    while (j > 0) {
-      const p = (j - 1) >> 1
-      const pt = time_[p]
-      if (pt < t || (pt === t && tie_[p] < k)) break
-      time_[j] = pt
-      tie_[j] = tie_[p]
-      kind_[j] = kind_[p]
-      a_[j] = a_[p]
-      b_[j] = b_[p]
-      j = p
-    }
-    if (j !== i) {
-      time_[j] = t
-      tie_[j] = k
-      kind_[j] = kd
-      a_[j] = av
-      b_[j] = bv
-      return
-    }
-    // ...otherwise sift it down from i.
-    for (;;) {
-      let c = 2 * j + 1
-      if (c >= n) break
-      const r = c + 1
-      if (r < n && (time_[r] < time_[c] || (time_[r] === time_[c] && tie_[r] < tie_[c]))) c = r
-      const ct = time_[c]
-      if (t < ct || (t === ct && k < tie_[c])) break
-      time_[j] = ct
-      tie_[j] = tie_[c]
-      kind_[j] = kind_[c]
-      a_[j] = a_[c]
-      b_[j] = b_[c]
-      j = c
-    }
-    time_[j] = t
-    tie_[j] = k
-    kind_[j] = kd
-    a_[j] = av
-    b_[j] = bv
+    const t = this.time[n]
+    const k = this.tie[n]
+    const kd = this.kind[n]
+    const av = this.argA[n]
+    const bv = this.argB[n]
+    // Up if the moved event precedes its new parent, otherwise down.
+    let j = this.siftUp(i, t, k)
+    if (j === i) j = this.siftDown(i, t, k, n)
+    this.place(j, t, k, kd, av, bv)
   }
 
   clear(): void {
