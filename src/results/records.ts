@@ -45,6 +45,7 @@ import {
 import {ConfigError, OutputError, show} from '../errors.js'
 import type {RecordSink, RequestRecordBatch} from '../stats/recorder.js'
 import {parquetWasm} from '../trace/parquet.js'
+import {pipeArrowBatches} from '../trace/arrow-pipe.js'
 import {nsDecimals} from '../trace/units.js'
 
 export type RecordFormat = 'parquet' | 'arrow'
@@ -304,48 +305,16 @@ export class RecordsFile implements RecordSink {
   }
 
   private async toArrow(fh: FileHandle, schema: Schema): Promise<number> {
-    const writer = new RecordBatchFileWriter()
-    let produced = 0
-    let written = 0
-    let wake: (() => void) | undefined
-    let failure: unknown
-    const poke = () => {
-      const w = wake
-      wake = undefined
-      w?.()
+    const write = async (chunk: Uint8Array) => {
+      let off = 0
+      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
     }
-    // Drain the writer's byte queue into the file concurrently with producing batches.
-    const drain = (async () => {
-      for await (const chunk of writer) {
-        let off = 0
-        while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
-        written += chunk.length
-        poke()
-      }
-    })()
-    drain.catch((error: unknown) => {
-      failure = error
-      poke()
+    const {bytes} = await pipeArrowBatches(new RecordBatchFileWriter(), this.batches(schema), write, {
+      bytesPerRow: ARROW_ROW_BYTES,
+      limitBytes: 32 << 20, // wait while more than 32 MB are queued but not yet on disk
+      emptySchema: schema,
     })
-    try {
-      let any = false
-      for (const rb of this.batches(schema)) {
-        writer.write(rb)
-        any = true
-        produced += rb.numRows * ARROW_ROW_BYTES
-        // Bounded buffering: wait while more than 32 MB are queued but not yet on disk.
-        while (produced - written > 32 << 20 && failure === undefined) await new Promise<void>((r) => (wake = r))
-        if (failure !== undefined) throw failure
-      }
-      if (!any) writer.write(new Table(schema))
-      writer.finish()
-    } catch (error) {
-      writer.abort()
-      await drain.catch(() => {})
-      throw error
-    }
-    await drain
-    return written
+    return bytes
   }
 
   private async toParquet(fh: FileHandle, schema: Schema, meta: Map<string, string>): Promise<number> {

@@ -37,6 +37,7 @@ import {
 } from 'apache-arrow'
 
 import {ConfigError, OutputError, TailsimError, show} from '../errors.js'
+import {pipeArrowBatches} from './arrow-pipe.js'
 import {parquetWasm} from './parquet.js'
 import type {TraceBatch, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz, nsDecimals} from './units.js'
@@ -205,47 +206,18 @@ async function peek(source: TraceSource): Promise<{first: TraceBatch | undefined
 async function writeArrow(source: TraceSource, sink: Sink, ghz: number, stream: boolean, meta: Map<string, string>): Promise<number> {
   const {first, rest} = await peek(source)
   const batcher = new ArrowBatcher(source, ghz, first?.type !== undefined, meta)
-  const writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter()
-  // Drain the writer's byte queue into the sink concurrently; bound what is buffered in between.
-  let produced = 0
-  let consumed = 0
-  let wake: (() => void) | undefined
-  const drain = (async () => {
-    for await (const chunk of writer) {
-      await sink.write(chunk)
-      consumed += chunk.length
-      if (wake) {
-        const w = wake
-        wake = undefined
-        w()
-      }
-    }
-  })()
-  let failed: unknown
-  drain.catch((e) => {
-    failed = e
-    if (wake) wake()
-  })
-  const LIMIT = 64 << 20
-  let rows = 0
-  try {
+  async function* batches(): AsyncGenerator<RecordBatch> {
     for (let b: TraceBatch | undefined = first; b !== undefined; ) {
-      writer.write(batcher.batch(b))
-      rows += b.length
-      produced += b.length * (b.type ? 22 : 20)
-      while (produced - consumed > LIMIT && failed === undefined) await new Promise<void>((r) => (wake = r))
-      if (failed !== undefined) throw failed
+      yield batcher.batch(b)
       const r = await rest.next()
       b = r.done ? undefined : r.value
     }
-    // With autoDestroy (the default), finish() writes the footer / end-of-stream and closes the queue.
-    writer.finish()
-  } catch (error) {
-    writer.abort()
-    await drain.catch(() => {})
-    throw error
   }
-  await drain
+  const writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter()
+  const {rows} = await pipeArrowBatches(writer, batches(), (chunk) => sink.write(chunk), {
+    bytesPerRow: first?.type ? 22 : 20,
+    limitBytes: 64 << 20,
+  })
   return rows
 }
 
