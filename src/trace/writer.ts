@@ -115,14 +115,15 @@ function streamSink(w: Writable): Sink {
     write(chunk) {
       sink.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
       return new Promise((resolve, reject) => {
+        // Settle when this chunk is flushed (its callback), so the one-shot error listener is
+        // removed before the next write adds its own: no listeners pile up on a fast producer.
         const onError = (e: Error) => reject(new OutputError(`Expected stdout to accept the trace, got ${e.message}`))
         w.once('error', onError)
-        const ok = w.write(chunk, (e) => {
+        w.write(chunk, (e) => {
           w.off('error', onError)
           if (e) reject(new OutputError(`Expected stdout to accept the trace, got ${e.message}`))
+          else resolve()
         })
-        if (ok) resolve()
-        else w.once('drain', () => resolve())
       })
     },
   }
