@@ -83,8 +83,13 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
       const m = await next()
       if (m.kind === 'batch') {
         for (const t of m.newTypes) typeNames.push(t)
-        worker.postMessage('credit')
         yield {length: m.length, arrival: m.arrival, conn: m.conn, service: m.service, ...(m.type ? {type: m.type} : {})}
+        // The consumer has finished with this batch (it pulled the next): its arrays go back to
+        // the worker with the next credit, to be refilled (see reader-worker.ts).
+        const buffers = {arrival: m.arrival, conn: m.conn, service: m.service, ...(m.type ? {type: m.type} : {})}
+        const transfer: ArrayBuffer[] = [m.arrival.buffer as ArrayBuffer, m.conn.buffer as ArrayBuffer, m.service.buffer as ArrayBuffer]
+        if (m.type) transfer.push(m.type.buffer as ArrayBuffer)
+        worker.postMessage({kind: 'credit', buffers}, transfer)
       } else if (m.kind === 'end') {
         for (const t of m.newTypes) typeNames.push(t)
         return

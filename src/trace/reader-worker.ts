@@ -1,9 +1,14 @@
 /**
  * Worker-thread side of `readIsolated` (isolated.ts): reads one trace file with the ordinary
- * in-thread readers and posts each batch (copied into fresh, transferred buffers) to the parent.
+ * in-thread readers and posts each batch (copied into transferred buffers) to the parent.
  * Flow control: the parent grants credits; one batch is sent per credit, so at most a few batches
  * are ever in flight. Errors are posted as plain data and re-thrown by the parent as the same
  * typed error.
+ *
+ * Buffer recycling: a credit may carry the arrays of a batch the parent has finished with
+ * (TraceSource batches are only valid until the next one is pulled); they are reused for the
+ * next batches instead of allocating fresh ones. Allocating (and page-faulting, and later
+ * collecting) 1–2 MB of new memory per batch cost about as much CPU as decoding the file.
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
@@ -18,14 +23,39 @@ interface Job {
 
 const port = parentPort!
 const {path, opts} = workerData as Job
+/** Arrays of one batch, as sent and as returned with a credit. */
+interface Buffers {
+  arrival: Float64Array
+  conn: Uint32Array
+  service: Float64Array
+  type?: Uint16Array
+}
+
 let credits = 0
 let wake: (() => void) | undefined
+const pool: Buffers[] = []
 port.on('message', (m: unknown) => {
-  if (m === 'credit') {
+  if (m === 'credit' || (m as {kind?: string})?.kind === 'credit') {
+    const back = (m as {buffers?: Buffers}).buffers
+    if (back !== undefined) pool.push(back)
     credits++
     wake?.()
   }
 })
+
+/** A set of arrays with room for n rows (and types when `typed`), from the pool when possible. */
+function take(n: number, typed: boolean): Buffers {
+  while (pool.length > 0) {
+    const b = pool.pop()!
+    if (b.arrival.length >= n && (!typed || (b.type !== undefined && b.type.length >= n))) return b
+  }
+  return {
+    arrival: new Float64Array(n),
+    conn: new Uint32Array(n),
+    service: new Float64Array(n),
+    ...(typed ? {type: new Uint16Array(n)} : {}),
+  }
+}
 
 async function main(): Promise<void> {
   const source = openTrace(path, {...opts, isolate: false})
@@ -34,13 +64,16 @@ async function main(): Promise<void> {
     while (credits === 0) await new Promise<void>((r) => (wake = r))
     credits--
     const n = b.length
-    const arrival = b.arrival.slice(0, n)
-    const conn = b.conn.slice(0, n)
-    const service = b.service.slice(0, n)
-    const type = b.type?.slice(0, n)
+    const out = take(n, b.type !== undefined)
+    out.arrival.set(b.arrival.subarray(0, n))
+    out.conn.set(b.conn.subarray(0, n))
+    out.service.set(b.service.subarray(0, n))
+    if (b.type !== undefined) out.type!.set(b.type.subarray(0, n))
+    const {arrival, conn, service} = out
+    const type = b.type !== undefined ? out.type : undefined
     const newTypes = source.typeNames.slice(sentTypes)
     sentTypes = source.typeNames.length
-    const transfer: ArrayBuffer[] = [arrival.buffer, conn.buffer, service.buffer]
+    const transfer = [arrival.buffer, conn.buffer, service.buffer] as ArrayBuffer[]
     if (type) transfer.push(type.buffer as ArrayBuffer)
     port.postMessage({kind: 'batch', length: n, arrival, conn, service, type, newTypes}, transfer)
   }
