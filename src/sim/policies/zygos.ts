@@ -4,7 +4,8 @@
  * the calibration of the `paper` costs are in docs/zygos-model.md.
  *
  * Three layers per core:
- *  - networking: the core's own NIC RX queue (`ctx.machine.rx[core]`, filled by RSS) and TCP,
+ *  - networking: the core's own NIC RX queue (RSS: `ctx.machine.homeQueue`; kept in this class as
+ *    an intrusive FIFO bounded by the machine's `nicRing`) and TCP,
  *    done only by the connection's *home* core (the core of its RX queue);
  *  - shuffle: a per-core FIFO of *ready connections* (connections with pending requests);
  *  - application: runs all pending requests of one connection, to completion, in order.
@@ -59,7 +60,6 @@
  * Units: all times and costs in cycles. Hot path: typed arrays, no allocation per event.
  */
 import {type Engine, EventClass} from '../engine/engine.js'
-import {IntQueue} from '../machine/int-queue.js'
 import type {RequestTable} from '../machine/requests.js'
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
 import type {Rng} from '../../rng.js'
@@ -142,15 +142,18 @@ class Zygos implements Policy {
   private readonly remHead: Int32Array
   private readonly remTail: Int32Array
   private readonly remCount: Int32Array
-  /** Remote ownership releases pushed to this core (connection ids). */
-  private readonly remRel: IntQueue[]
-  /** Releases taken by the current kernel phase / handler (the first k of remRel). */
+  /**
+   * Remote ownership releases pushed to this core: a FIFO of connection ids linked through
+   * `cNext` (free while the connection is held: it is in no shuffle queue), -1 when empty.
+   */
+  private readonly relHead: Int32Array
+  private readonly relTail: Int32Array
+  /** Releases taken by the current kernel phase / handler (the list detached from relHead). */
   private readonly relTaken: Int32Array
   /** Own connection to release at the next kernel phase, -1 = none. */
   private readonly ownRelease: Int32Array
   /** Packets taken by the current kernel phase / handler (list through requests.next). */
   private readonly pktHead: Int32Array
-  private readonly pktTail: Int32Array
   /** Remote replies taken by the current handler (sent at its end). */
   private readonly hTxHead: Int32Array
   private readonly hTxCount: Int32Array
@@ -192,7 +195,16 @@ class Zygos implements Policy {
   private readonly rng: Rng
   private readonly useApp: Float64Array
   private readonly useNet: Float64Array
-  private readonly rx: readonly IntQueue[]
+  /**
+   * NIC RX queue per core (RSS; MODEL §3): a FIFO of request slots linked through
+   * `requests.next` (free until TCP delivers the packet), bounded by the machine's `nicRing`.
+   * Kept here rather than in `machine.rx` so that a poll detaches up to `rx_batch` packets as one
+   * list instead of shifting them one by one, and the size is a typed-array read in `refresh`.
+   */
+  private readonly rxHead: Int32Array
+  private readonly rxTail: Int32Array
+  private readonly rxSize: Int32Array
+  private readonly rxBound: number
   private readonly cv: Float64Array
   // Idle set with O(1) random pick and removal.
   private readonly idleArr: Int32Array
@@ -258,8 +270,8 @@ class Zygos implements Policy {
     this.remHead = new Int32Array(n).fill(-1)
     this.remTail = new Int32Array(n).fill(-1)
     this.remCount = new Int32Array(n)
-    this.remRel = []
-    for (let c = 0; c < n; c++) this.remRel.push(new IntQueue(16))
+    this.relHead = new Int32Array(n).fill(-1)
+    this.relTail = new Int32Array(n).fill(-1)
     this.shHead = new Int32Array(n).fill(-1)
     this.shTail = new Int32Array(n).fill(-1)
     this.shSize = new Int32Array(n)
@@ -270,10 +282,9 @@ class Zygos implements Policy {
     this.rng = ctx.rng
     this.useApp = ctx.usage.app
     this.useNet = ctx.usage.net
-    this.relTaken = new Int32Array(n)
+    this.relTaken = new Int32Array(n).fill(-1)
     this.ownRelease = new Int32Array(n).fill(-1)
     this.pktHead = new Int32Array(n).fill(-1)
-    this.pktTail = new Int32Array(n).fill(-1)
     this.hTxHead = new Int32Array(n).fill(-1)
     this.hTxCount = new Int32Array(n)
     this.ipiPending = new Uint8Array(n)
@@ -282,7 +293,10 @@ class Zygos implements Policy {
     this.throttleOn = new Uint8Array(n)
     this.stealFlag = new Uint8Array(n)
     this.ipiFlag = new Uint8Array(n)
-    this.rx = ctx.machine.rx
+    this.rxHead = new Int32Array(n).fill(-1)
+    this.rxTail = new Int32Array(n).fill(-1)
+    this.rxSize = new Int32Array(n)
+    this.rxBound = ctx.machine.config.nicRing
     this.ipiSeq = new Int32Array(n)
     this.idleArr = new Int32Array(n)
     this.idlePos = new Int32Array(n).fill(-1)
@@ -316,10 +330,17 @@ class Zygos implements Policy {
       this.cHome[conn] = home
     }
     this.req.queue[slot] = home
-    if (!this.rx[home].push(slot)) {
+    if (this.rxSize[home] >= this.rxBound) {
+      // The NIC ring is full: the packet is dropped.
       this.recorder.drop(slot)
       return
     }
+    // Append to the RX FIFO (the slot's `next` is -1 since its allocation).
+    const t = this.rxTail[home]
+    if (t < 0) this.rxHead[home] = slot
+    else this.req.next[t] = slot
+    this.rxTail[home] = slot
+    this.rxSize[home]++
     const m = this.mode[home]
     if (m === IDLE) {
       this.idleRemove(home)
@@ -379,7 +400,7 @@ class Zygos implements Policy {
       this.remTail[c] = -1
       this.remCount[c] = 0
     }
-    this.relTaken[c] = this.remRel[c].size
+    this.takeReleases(c)
     // (2) poll + TCP.
     const np = this.takePackets(c, next)
     cost += np * this.cRx
@@ -426,21 +447,23 @@ class Zygos implements Policy {
 
   /** Take up to rxBatch packets of core c's RX queue into its packet list. Returns the count. */
   private takePackets(c: number, next: Int32Array): number {
-    const rx = this.rx[c]
-    let np = rx.size
+    let np = this.rxSize[c]
     if (np === 0) return 0
-    if (np > this.rxBatch) np = this.rxBatch
-    let head = -1
-    let tail = -1
-    for (let i = 0; i < np; i++) {
-      const s = rx.shift()
-      next[s] = -1
-      if (tail < 0) head = s
-      else next[tail] = s
-      tail = s
+    const head = this.rxHead[c]
+    if (np <= this.rxBatch) {
+      // The whole queue (the usual case): detach it as it is; its tail's link is already -1.
+      this.rxHead[c] = -1
+      this.rxTail[c] = -1
+      this.rxSize[c] = 0
+    } else {
+      np = this.rxBatch
+      let tail = head
+      for (let i = 1; i < np; i++) tail = next[tail]
+      this.rxHead[c] = next[tail]
+      next[tail] = -1
+      this.rxSize[c] -= np
     }
     this.pktHead[c] = head
-    this.pktTail[c] = tail
     this.cv[this.kPolls]++
     this.cv[this.kPackets] += np
     return np
@@ -451,7 +474,6 @@ class Zygos implements Policy {
     let s = this.pktHead[c]
     if (s < 0) return
     this.pktHead[c] = -1
-    this.pktTail[c] = -1
     const r = this.req
     const next = r.next
     const conn = r.conn
@@ -474,12 +496,26 @@ class Zygos implements Policy {
     }
   }
 
+  /** Detach the remote releases pushed so far (applied at the end of the phase / handler). */
+  private takeReleases(c: number): void {
+    const h = this.relHead[c]
+    if (h < 0) return
+    this.relTaken[c] = h
+    this.relHead[c] = -1
+    this.relTail[c] = -1
+  }
+
   private applyRemoteReleases(c: number): void {
     let k = this.relTaken[c]
-    if (k === 0) return
-    this.relTaken[c] = 0
-    const rq = this.remRel[c]
-    while (k-- > 0) this.release(c, rq.shift())
+    if (k < 0) return
+    this.relTaken[c] = -1
+    const link = this.cNext
+    while (k >= 0) {
+      // Read the link first: release() may reuse it for the shuffle queue.
+      const nx = link[k]
+      this.release(c, k)
+      k = nx
+    }
   }
 
   /** Ownership release by home core c: re-enqueue at the tail if requests arrived meanwhile. */
@@ -590,7 +626,11 @@ class Zygos implements Policy {
     this.outHead[c] = -1
     this.outTail[c] = -1
     this.outCount[c] = 0
-    this.remRel[h].push(conn)
+    // The connection is held (in no shuffle queue): its shuffle link is free for this list.
+    this.cNext[conn] = -1
+    if (this.relTail[h] < 0) this.relHead[h] = conn
+    else this.cNext[this.relTail[h]] = conn
+    this.relTail[h] = conn
     this.cv[this.kRemote] += nr
     let extra = nr * this.cRemote
     const mh = this.mode[h]
@@ -612,7 +652,7 @@ class Zygos implements Policy {
 
   /** Core c (not in the idle set) looks for work in MODEL order; joins the idle set if none. */
   private decideIdle(c: number): void {
-    if (this.remCount[c] > 0 || this.remRel[c].size > 0 || this.rx[c].size > 0) {
+    if (this.remCount[c] > 0 || this.relHead[c] >= 0 || this.rxSize[c] > 0) {
       this.startKernel(c, 0, false)
       return
     }
@@ -690,7 +730,7 @@ class Zygos implements Policy {
       this.stealMask ^= 1 << (j & 31)
     }
     const i =
-      inApp && this.interrupts && this.rx[j].size > 0 && this.ipiPending[j] === 0 && this.throttleOn[j] === 0 ? 1 : 0
+      inApp && this.interrupts && this.rxSize[j] > 0 && this.ipiPending[j] === 0 && this.throttleOn[j] === 0 ? 1 : 0
     if (i !== this.ipiFlag[j]) {
       this.ipiFlag[j] = i
       this.ipiCount += i === 1 ? 1 : -1
@@ -757,7 +797,7 @@ class Zygos implements Policy {
       this.remCount[c] = 0
       cost += nrem * this.cTx
     }
-    this.relTaken[c] = this.remRel[c].size
+    this.takeReleases(c)
     cost += this.takePackets(c, next) * this.cRx
     this.setMode(c, HANDLER)
     // The throttle of the IPI being handled could expire before the handler returns.
@@ -873,9 +913,9 @@ class Zygos implements Policy {
       if (
         this.mode[c] !== IDLE ||
         this.shSize[c] !== 0 ||
-        this.ctx.machine.rx[c].size !== 0 ||
         this.remCount[c] !== 0 ||
-        this.remRel[c].size !== 0 ||
+        this.relHead[c] !== -1 ||
+        this.rxSize[c] !== 0 ||
         this.txCount[c] !== 0 ||
         this.outCount[c] !== 0 ||
         this.cur[c] !== -1
