@@ -346,7 +346,8 @@ class Zygos implements Policy {
       this.idleRemove(home)
       this.startKernel(home, 0, false)
     } else if (m >= APP && this.interrupts) {
-      this.refresh(home)
+      // Only the IPI flag can change (the RX queue is now non-empty): what `refresh` would do.
+      if (this.ipiFlag[home] === 0 && this.ipiPending[home] === 0 && this.throttleOn[home] === 0) this.setIpiFlag(home, 1)
       if (this.ipiFlag[home] === 1 && this.idleCount > 0) this.kick()
     }
   }
@@ -674,7 +675,8 @@ class Zygos implements Policy {
     if (this.stealCount > 0) {
       const v = this.pick(this.stealFlag, this.stealMask, this.stealCount)
       this.takeConn(c, this.shShift(v), true)
-      this.refresh(v)
+      // v is in application code: its steal flag follows its shuffle queue, its IPI flag is unchanged.
+      if (this.shSize[v] === 0) this.setStealFlag(v, 0)
       this.setMode(c, KERNEL)
       this.cv[this.kSteals]++
       const cost = this.cStealAttempt + this.cStealTransfer
@@ -724,24 +726,34 @@ class Zygos implements Policy {
     const m = this.mode[j]
     const inApp = m >= APP
     const s = inApp && this.shSize[j] > 0 ? 1 : 0
-    if (s !== this.stealFlag[j]) {
-      this.stealFlag[j] = s
-      this.stealCount += s === 1 ? 1 : -1
-      this.stealMask ^= 1 << (j & 31)
-    }
+    if (s !== this.stealFlag[j]) this.setStealFlag(j, s)
     const i =
       inApp && this.interrupts && this.rxSize[j] > 0 && this.ipiPending[j] === 0 && this.throttleOn[j] === 0 ? 1 : 0
-    if (i !== this.ipiFlag[j]) {
-      this.ipiFlag[j] = i
-      this.ipiCount += i === 1 ? 1 : -1
-      this.ipiMask ^= 1 << (j & 31)
-    }
+    if (i !== this.ipiFlag[j]) this.setIpiFlag(j, i)
   }
 
   private setMode(j: number, m: number): void {
     this.mode[j] = m
-    // Outside application code both flags are 0: only a set flag needs the full refresh.
-    if (m >= APP || (this.stealFlag[j] | this.ipiFlag[j]) !== 0) this.refresh(j)
+    if (m >= APP) this.refresh(j)
+    else {
+      // Outside application code both flags are 0.
+      if (this.stealFlag[j] === 1) this.setStealFlag(j, 0)
+      if (this.ipiFlag[j] === 1) this.setIpiFlag(j, 0)
+    }
+  }
+
+  /** Set core j's steal flag to v (0 or 1), which must differ from its current value. */
+  private setStealFlag(j: number, v: number): void {
+    this.stealFlag[j] = v
+    this.stealCount += v === 1 ? 1 : -1
+    this.stealMask ^= 1 << (j & 31)
+  }
+
+  /** Set core j's IPI flag to v (0 or 1), which must differ from its current value. */
+  private setIpiFlag(j: number, v: number): void {
+    this.ipiFlag[j] = v
+    this.ipiCount += v === 1 ? 1 : -1
+    this.ipiMask ^= 1 << (j & 31)
   }
 
   // ---------------------------------------------------------------- IPIs
@@ -753,7 +765,8 @@ class Zygos implements Policy {
     this.ipiStamp[t] = now
     if (this.cThrottle > 0) this.throttleOn[t] = 1
     this.ipiSeq[t]++
-    this.refresh(t)
+    // An IPI is pending now: t is not IPI-able (its steal flag is unchanged).
+    if (this.ipiFlag[t] === 1) this.setIpiFlag(t, 0)
     this.cv[this.kIpiSent]++
     this.engine.schedule(now + this.cIpiSend + this.cIpiLatency, EventClass.INTERRUPT, K_IPI_ARRIVE, t, 0)
   }
@@ -771,7 +784,7 @@ class Zygos implements Policy {
       this.ipiStamp[c] = -1
       this.throttleOn[c] = 0
       this.cv[this.kIpiIgnored]++
-      this.refresh(c)
+      // Outside application code both flags are already 0 (see setMode): nothing to refresh.
       return
     }
     // The pending completion is void: cancel it (it would be a no-op event) and bump the token.
