@@ -205,7 +205,7 @@ export async function simulate(
   const maxCycles = config.maxSimTimeS * config.ghz * 1e9
   const limitError = () =>
     new LimitError(
-      `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(engine.now / config.ghz / 1e9).toFixed(3)} s`,
+      `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(Math.max(engine.now, recorder.lastEnd) / config.ghz / 1e9).toFixed(3)} s`,
       {flag: 'max-sim-time'},
     )
 
@@ -228,7 +228,9 @@ export async function simulate(
       if (engine.now > maxCycles) throw limitError()
     }
     engine.drain(maxCycles)
-    if (engine.queue.size > 0) throw limitError()
+    // Policies that compute completions without events (the FCFS recursions) report them
+    // through the recorder: the limit applies to those too.
+    if (engine.queue.size > 0 || recorder.lastEnd > maxCycles) throw limitError()
     policy.finish?.()
     recorder.flush()
     if (recorder.completed + recorder.dropped !== seq || requests.live !== 0) {

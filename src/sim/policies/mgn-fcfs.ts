@@ -65,10 +65,111 @@ class MgnFcfs implements Policy {
   }
 }
 
+/**
+ * The same model without engine events (the Kiefer–Wolfowitz recursion): with one FIFO and zero
+ * overhead, requests start in arrival order, each on the first core to become free, so a
+ * request's core, start and completion are all known at its arrival.
+ *
+ * It reproduces `MgnFcfs` exactly, core choice included (the tests compare the two request by
+ * request): cores whose work ends by `now` move onto the same idle stack, in the order the event
+ * version dispatches their completions ((end, trace index of the request) ascending); an arrival
+ * takes the top of that stack (the most recently freed core) or, when no core is idle, the core
+ * that finishes first (start = its end).
+ *
+ * Busy cores are kept sorted by (end, index) in an array window [head, head + busy): the earliest
+ * leaves from the front; a new end is inserted by scanning from the back, where it usually
+ * belongs (a fresh service time tends to outlast the residual work of the others), and the
+ * window is moved back to 0 when it reaches the end of the array. Measured at 16 cores, this
+ * sorted insertion costs about half of a binary heap's sift-down (whose comparisons branch
+ * unpredictably); its worst case is O(cores) per request, for high-variance service on many
+ * cores, where `method=events` (O(log cores)) may be faster.
+ */
+class MgnFcfsRecursion implements Policy {
+  private readonly bEnd: Float64Array
+  private readonly bCore: Int32Array
+  private head = 0
+  private busy = 0
+  private readonly idleStack: Int32Array
+  private idle: number
+
+  constructor(private readonly ctx: SimContext) {
+    const n = ctx.machine.cores
+    const cap = 4 * n + 4
+    this.bEnd = new Float64Array(cap)
+    this.bCore = new Int32Array(cap)
+    this.idleStack = new Int32Array(n)
+    for (let i = 0; i < n; i++) this.idleStack[i] = n - 1 - i // core 0 on top, as in MgnFcfs
+    this.idle = n
+  }
+
+  arrive(slot: number): void {
+    const ctx = this.ctx
+    const r = ctx.requests
+    const now = ctx.engine.now
+    const bEnd = this.bEnd
+    const bCore = this.bCore
+    const stack = this.idleStack
+    // The window and stack heights live in locals in the hot path and are written back once.
+    let head = this.head
+    let busy = this.busy
+    let idle = this.idle
+    // Work that ends by now (inclusive: a completion precedes an arrival at the same cycle)
+    // frees its core.
+    while (busy > 0 && bEnd[head] <= now) {
+      stack[idle++] = bCore[head++]
+      busy--
+    }
+    const s = r.service[slot]
+    let core: number
+    let start: number
+    if (idle > 0) {
+      core = stack[--idle]
+      start = now
+    } else {
+      core = bCore[head]
+      start = bEnd[head++]
+      busy--
+    }
+    const end = start + s
+    // Insert (end, core), keeping the window sorted by (end, trace index): the new request has
+    // the largest trace index so far, so it goes after every core with the same end. First move
+    // the window back to 0 when it reaches the end of the arrays.
+    if (head + busy === bEnd.length) {
+      bEnd.copyWithin(0, head, head + busy)
+      bCore.copyWithin(0, head, head + busy)
+      head = 0
+    }
+    let i = head + busy++
+    while (i > head) {
+      const pe = bEnd[i - 1]
+      if (pe <= end) break
+      bEnd[i] = pe
+      bCore[i] = bCore[i - 1]
+      i--
+    }
+    bEnd[i] = end
+    bCore[i] = core
+    this.head = head
+    this.busy = busy
+    this.idle = idle
+    r.core[slot] = core
+    r.queue[slot] = 0
+    r.start[slot] = start
+    ctx.usage.app[core] += s
+    ctx.recorder.complete(slot, end)
+  }
+
+  handle(): void {
+    throw new Error('mgn-fcfs (recursion) schedules no events')
+  }
+}
+
 export const mgnFcfs: PolicyDef = {
   name: 'mgn-fcfs',
   summary: 'M/G/n: one central FIFO, first free core takes the head (zero overhead)',
   family: 'theory',
-  options: [],
-  create: (ctx) => new MgnFcfs(ctx),
+  options: [
+    {name: 'method', description: 'recursion: no engine events, O(log n) per request (fast); events: one engine event per request (reference)', default: 'recursion', choices: ['recursion', 'events']},
+  ],
+  create: (ctx, o) => (o.method === 'events' ? new MgnFcfs(ctx) : new MgnFcfsRecursion(ctx)),
 }
