@@ -11,6 +11,7 @@
  */
 import {ConfigError, LimitError, TailsimError} from '../errors.js'
 import {Rng} from '../rng.js'
+import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
 import {Counters} from '../stats/counters.js'
@@ -176,7 +177,7 @@ export async function simulate(
     )
   }
   const first = stats.firstArrival
-  const last = first + Math.round((stats.lastArrival - first) * factor)
+  const last = first + roundHalfUp((stats.lastArrival - first) * factor)
   const warmupUntil = first + config.warmup * (last - first)
 
   const rng = new Rng(config.seed)
@@ -219,7 +220,7 @@ export async function simulate(
       const cn = b.conn
       const ty = b.type
       for (let i = 0; i < n; i++) {
-        const t = factor === 1 ? arr[i] : first + Math.round((arr[i] - first) * factor)
+        const t = factor === 1 ? arr[i] : first + roundHalfUp((arr[i] - first) * factor)
         engine.advanceTo(t)
         const slot = requests.alloc(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
         policy.arrive(slot)

@@ -3,6 +3,7 @@
  * connection and type indexing, per-row validation and conversion to cycles, and the reusable
  * output batch.
  */
+import {roundHalfUp} from '../round.js'
 import {ConfigError, LimitError, TraceError, show} from '../errors.js'
 import type {TimeUnit, TraceBatch, TraceOptions} from './types.js'
 import {cyclesPerUnit} from './units.js'
@@ -15,7 +16,7 @@ export interface TimeColumn {
   name: string
   index: number
   unit: TimeUnit
-  /** cycles = Math.round(value * toCycles). */
+  /** cycles = Math.round(value * toCycles) (computed by roundHalfUp, the same value). */
   toCycles: number
 }
 
@@ -241,7 +242,8 @@ export class BatchBuilder {
     const outC = b.conn
     const outS = b.service
     const outT = b.type
-    let prev = this.checkOrder ? this.prevArrival : 0
+    const checkOrder = this.checkOrder
+    let prev = checkOrder ? this.prevArrival : 0
     for (let i = from; i < end; i++, k++) {
       const a = arrival[i]
       if (!(a >= prev && a < maxRaw)) {
@@ -251,15 +253,16 @@ export class BatchBuilder {
         }
         throw this.arrivalError(a, firstRow + i)
       }
-      if (this.checkOrder) prev = a
+      if (checkOrder) prev = a
       const s = service[i]
       if (!(s > 0 && s < Infinity)) throw this.serviceError(s, firstRow + i)
-      outA[k] = Math.round(a * am)
+      outA[k] = roundHalfUp(a * am)
       outC[k] = conn[i]
-      const sc = Math.round(s * sm)
+      const sc = roundHalfUp(s * sm)
       outS[k] = sc >= 1 ? sc : 1
-      if (outT !== undefined && type !== undefined) outT[k] = type[i]
     }
+    // Types in a loop of their own: the row loop above stays free of a per-row type test.
+    if (outT !== undefined && type !== undefined) for (let i = from, j = b.length; i < end; i++, j++) outT[j] = type[i]
     if (end > from) {
       this.prevArrival = prev
       this.prevRow = firstRow + end - 1
@@ -280,9 +283,9 @@ export class BatchBuilder {
       this.prevArrival = a
       this.prevRow = row
     }
-    b.arrival[k] = Math.round(a * this.cols.arrival.toCycles)
+    b.arrival[k] = roundHalfUp(a * this.cols.arrival.toCycles)
     b.conn[k] = conn
-    const sc = Math.round(s * this.cols.service.toCycles)
+    const sc = roundHalfUp(s * this.cols.service.toCycles)
     b.service[k] = sc >= 1 ? sc : 1
     if (b.type !== undefined) b.type[k] = type
     b.length = k + 1
