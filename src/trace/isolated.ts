@@ -35,30 +35,73 @@ export function isolationAvailable(): boolean {
 }
 
 type Msg =
-  | {kind: 'batch'; length: number; arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array; newTypes: string[]}
-  | {kind: 'end'; newTypes: string[]}
+  | {kind: 'batch'; length: number; arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array; typesFrom: number; newTypes: string[]}
+  | {kind: 'end'; typesFrom: number; newTypes: string[]}
   | {kind: 'error'; name: string; typed: boolean; message: string; where?: TailsimError['where']}
   | {kind: 'crash'; error: Error}
   | {kind: 'exit'; code: number}
 
+/**
+ * One idle reader worker, kept after a complete pass for the next pass over the same file with
+ * the same options (a run reads its trace twice: the scan, then the simulation; a sweep reads it
+ * once per cell). Reusing it skips the worker's start-up (~0.35 s, mostly loading apache-arrow)
+ * and its JIT warm-up (its first ~100 batches ran 3x slower than the rest). An idle worker is
+ * unref'd, so it never keeps the process alive; a newer idle worker replaces (terminates) it.
+ */
+let idle: {key: string; worker: Worker} | undefined
+
+/** Reader workers started and reused in this process (for tests and diagnostics). */
+export const readerWorkerCounts = {started: 0, reused: 0}
+
+function takeIdle(key: string): Worker | undefined {
+  if (idle === undefined || idle.key !== key) return undefined
+  const w = idle.worker
+  idle = undefined
+  w.ref()
+  return w
+}
+
+function keepIdle(key: string, worker: Worker): void {
+  if (idle !== undefined) void idle.worker.terminate()
+  worker.unref()
+  idle = {key, worker}
+}
+
+/** Stop the idle reader worker, if any (for tests and long-lived hosts). */
+export async function closeIdleReader(): Promise<void> {
+  const w = idle?.worker
+  idle = undefined
+  await w?.terminate()
+}
+
 /** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
 export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
-  const worker = new Worker(WORKER_URL, {
-    workerData: {path, opts: {...opts, isolate: false}},
-    resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
-    stdout: false,
-    stderr: false,
-  })
+  const workerOpts = {...opts, isolate: false}
+  const key = JSON.stringify([path, workerOpts])
+  const reused = takeIdle(key)
+  if (reused) readerWorkerCounts.reused++
+  else readerWorkerCounts.started++
+  const worker =
+    reused ??
+    new Worker(WORKER_URL, {
+      workerData: {path, opts: workerOpts},
+      resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
+      stdout: false,
+      stderr: false,
+    })
   const inbox: Msg[] = []
   let notify: (() => void) | undefined
   const push = (m: Msg) => {
     inbox.push(m)
     notify?.()
   }
-  worker.on('message', (m: Msg) => push(m))
-  worker.on('error', (error: Error) => push({kind: 'crash', error}))
-  worker.on('exit', (code: number) => push({kind: 'exit', code}))
+  const onMessage = (m: Msg) => push(m)
+  const onError = (error: Error) => push({kind: 'crash', error})
+  const onExit = (code: number) => push({kind: 'exit', code})
+  worker.on('message', onMessage)
+  worker.on('error', onError)
+  worker.on('exit', onExit)
   const next = async (): Promise<Msg> => {
     while (inbox.length === 0) {
       let timer: NodeJS.Timeout | undefined
@@ -77,12 +120,18 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
     }
     return inbox.shift()!
   }
+  /** Type names by index (a reused worker sends only names its earlier passes did not). */
+  const names = (from: number, list: string[]) => {
+    for (let i = 0; i < list.length; i++) typeNames[from + i] = list[i]
+  }
+  let complete = false
   try {
-    for (let i = 0; i < CREDITS; i++) worker.postMessage('credit')
+    if (reused) worker.postMessage({kind: 'restart'})
+    for (let i = 0; i < CREDITS; i++) worker.postMessage({kind: 'credit'})
     for (;;) {
       const m = await next()
       if (m.kind === 'batch') {
-        for (const t of m.newTypes) typeNames.push(t)
+        names(m.typesFrom, m.newTypes)
         yield {length: m.length, arrival: m.arrival, conn: m.conn, service: m.service, ...(m.type ? {type: m.type} : {})}
         // The consumer has finished with this batch (it pulled the next): its arrays go back to
         // the worker with the next credit, to be refilled (see reader-worker.ts).
@@ -91,7 +140,8 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
         if (m.type) transfer.push(m.type.buffer as ArrayBuffer)
         worker.postMessage({kind: 'credit', buffers}, transfer)
       } else if (m.kind === 'end') {
-        for (const t of m.newTypes) typeNames.push(t)
+        names(m.typesFrom, m.newTypes)
+        complete = true
         return
       } else if (m.kind === 'error') {
         throw rehydrate(m, path)
@@ -108,7 +158,13 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
       }
     }
   } finally {
-    await worker.terminate()
+    worker.off('message', onMessage)
+    worker.off('error', onError)
+    worker.off('exit', onExit)
+    // Only a worker that finished a pass cleanly is reused; one stopped early, failed or stuck
+    // is terminated.
+    if (complete) keepIdle(key, worker)
+    else await worker.terminate()
   }
 }
 

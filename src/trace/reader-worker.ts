@@ -5,6 +5,10 @@
  * are ever in flight. Errors are posted as plain data and re-thrown by the parent as the same
  * typed error.
  *
+ * Reuse: after `end`, the worker waits; a `restart` message starts another pass over the same
+ * source (the parent keeps one idle worker per file, see isolated.ts), so a second read (the
+ * simulation after the scan) skips the worker's start-up and runs already-optimised code.
+ *
  * Buffer recycling: a credit may carry the arrays of a batch the parent has finished with
  * (TraceSource batches are only valid until the next one is pulled); they are reused for the
  * next batches instead of allocating fresh ones. Allocating (and page-faulting, and later
@@ -33,13 +37,19 @@ interface Buffers {
 
 let credits = 0
 let wake: (() => void) | undefined
+/** Set below: starts another pass (the parent reuses an idle worker for a second read). */
+let restart: () => void = () => {}
 const pool: Buffers[] = []
 port.on('message', (m: unknown) => {
-  if (m === 'credit' || (m as {kind?: string})?.kind === 'credit') {
+  const kind = (m as {kind?: string})?.kind
+  if (kind === 'credit') {
     const back = (m as {buffers?: Buffers}).buffers
     if (back !== undefined) pool.push(back)
     credits++
     wake?.()
+  } else if (kind === 'restart') {
+    // Ordered after the previous pass's last credits, which it discards.
+    restart()
   }
 })
 
@@ -57,9 +67,12 @@ function take(n: number, typed: boolean): Buffers {
   }
 }
 
-async function main(): Promise<void> {
-  const source = openTrace(path, {...opts, isolate: false})
-  let sentTypes = 0
+/** The same source serves every pass: a re-read after `restart` keeps its warm code and type ids. */
+const source = openTrace(path, {...opts, isolate: false})
+let sentTypes = 0
+
+/** One pass over the file: a batch per credit, then `end`. */
+async function pass(): Promise<void> {
   for await (const b of source.batches()) {
     while (credits === 0) await new Promise<void>((r) => (wake = r))
     credits--
@@ -71,22 +84,36 @@ async function main(): Promise<void> {
     if (b.type !== undefined) out.type!.set(b.type.subarray(0, n))
     const {arrival, conn, service} = out
     const type = b.type !== undefined ? out.type : undefined
+    const typesFrom = sentTypes
     const newTypes = source.typeNames.slice(sentTypes)
     sentTypes = source.typeNames.length
     const transfer = [arrival.buffer, conn.buffer, service.buffer] as ArrayBuffer[]
     if (type) transfer.push(type.buffer as ArrayBuffer)
-    port.postMessage({kind: 'batch', length: n, arrival, conn, service, type, newTypes}, transfer)
+    port.postMessage({kind: 'batch', length: n, arrival, conn, service, type, typesFrom, newTypes}, transfer)
   }
-  port.postMessage({kind: 'end', newTypes: source.typeNames.slice(sentTypes)})
+  const typesFrom = sentTypes
+  sentTypes = source.typeNames.length
+  port.postMessage({kind: 'end', typesFrom, newTypes: source.typeNames.slice(typesFrom)})
 }
 
-main().catch((error: unknown) => {
-  const e = error as Error & {where?: unknown; code?: string}
-  port.postMessage({
-    kind: 'error',
-    name: e?.constructor?.name ?? 'Error',
-    typed: error instanceof TailsimError,
-    message: String(e?.message ?? error),
-    where: e?.where,
+function run(): void {
+  pass().catch((error: unknown) => {
+    const e = error as Error & {where?: unknown; code?: string}
+    port.postMessage({
+      kind: 'error',
+      name: e?.constructor?.name ?? 'Error',
+      typed: error instanceof TailsimError,
+      message: String(e?.message ?? error),
+      where: e?.where,
+    })
   })
-})
+}
+
+restart = () => {
+  credits = 0
+  // The parent may read into a new TraceSource (a new type-name list): send every name again;
+  // the parent stores them by index, so a repeat is harmless.
+  sentTypes = 0
+  run()
+}
+run()

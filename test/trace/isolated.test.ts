@@ -44,6 +44,44 @@ describe('isolated reading', () => {
     })
   }
 
+  test('a second pass reuses the idle worker and yields the same values and type names', async () => {
+    const file = 'traces/tpcc-like.parquet'
+    const expected = await collect(file, false)
+    const source = lib.openTrace(file, {ghz: 2.4, isolate: true, batchSize: 4096})
+    const pass = async () => {
+      const rows: number[] = []
+      for await (const b of source.batches()) for (let i = 0; i < b.length; i++) rows.push(b.arrival[i], b.conn[i], b.service[i], b.type![i])
+      return rows
+    }
+    const flat = (c: Awaited<ReturnType<typeof collect>>) => c.arrival.flatMap((a, i) => [a, c.conn[i], c.service[i], c.type[i]])
+    const first = await pass()
+    const before = {...iso.readerWorkerCounts}
+    const second = await pass()
+    expect(iso.readerWorkerCounts.reused).toBe(before.reused + 1)
+    expect(first).toEqual(flat(expected))
+    expect(second).toEqual(first)
+    expect(source.typeNames).toEqual(expected.typeNames)
+    // A new source for the same file and options also reuses the worker, and gets every type name.
+    const again = await collect(file, true)
+    expect(iso.readerWorkerCounts.reused).toBe(before.reused + 2)
+    expect(again).toEqual(expected)
+  })
+
+  test('a pass stopped early is not reused; the next pass starts a fresh worker and reads everything', async () => {
+    const file = 'traces/exp-10us.parquet'
+    const source = lib.openTrace(file, {ghz: 2.4, isolate: true, batchSize: 4096})
+    for await (const b of source.batches()) {
+      expect(b.length).toBe(4096)
+      break
+    }
+    const before = {...iso.readerWorkerCounts}
+    let rows = 0
+    for await (const b of source.batches()) rows += b.length
+    expect(rows).toBe(50_000)
+    expect(iso.readerWorkerCounts.started).toBe(before.started + 1)
+    await iso.closeIdleReader()
+  })
+
   test('a typed error inside the worker keeps its class, message and exit code', async () => {
     const source = lib.openTrace('README.md', {ghz: 2.4})
     const err = await lib.scanTrace(source).then(
