@@ -8,7 +8,7 @@
  * slice gives a 95% t-interval on p99 (batch-means method).
  */
 import type {RequestTable} from '../sim/machine/requests.js'
-import {type Histogram, meanCi, newHistogram} from './histogram.js'
+import {type Histogram, HistogramFront, meanCi, newHistogram} from './histogram.js'
 
 /** Per-request output rows, struct-of-arrays (times in cycles). */
 export interface RequestRecordBatch {
@@ -72,6 +72,13 @@ export class Recorder {
   private readonly whole: Histogram | undefined
   private readonly batchHists: Histogram[] = []
   private readonly typeHists: (Histogram | undefined)[] = []
+  /**
+   * Values are counted by a HistogramFront per histogram (cheap per request) and handed to the
+   * histograms in bulk before any statistic is read (`settle`).
+   */
+  private readonly wholeFront: HistogramFront | undefined
+  private readonly batchFronts: HistogramFront[] = []
+  private readonly typeFronts: (HistogramFront | undefined)[] = []
   private readonly typeSums: number[] = []
   private readonly batchScale: number
   private readonly warmupUntil: number
@@ -89,11 +96,14 @@ export class Recorder {
     const span = opts.lastArrival - opts.warmupUntil
     if (k >= 2 && span > 0) {
       for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
+      this.batchFronts = this.batchHists.map((h) => new HistogramFront(h))
       this.batchScale = k / span
       this.whole = undefined
+      this.wholeFront = undefined
     } else {
       this.batchScale = 0
       this.whole = newHistogram()
+      this.wholeFront = new HistogramFront(this.whole)
     }
     this.sink = opts.records
     if (this.sink) {
@@ -121,12 +131,12 @@ export class Recorder {
     if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
-      if (this.whole === undefined) {
+      if (this.wholeFront === undefined) {
         let b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
-        if (b >= this.batchHists.length) b = this.batchHists.length - 1
-        this.batchHists[b].recordValue(latency)
+        if (b >= this.batchFronts.length) b = this.batchFronts.length - 1
+        this.batchFronts[b].record(latency)
       } else {
-        this.whole.recordValue(latency)
+        this.wholeFront.record(latency)
       }
       const t = r.type[slot]
       if (t !== 0) this.recordType(t, latency)
@@ -149,7 +159,15 @@ export class Recorder {
     }
   }
 
+  /** Hand every counted value to its histogram (before reading any statistic). */
+  private settle(): void {
+    this.wholeFront?.flush()
+    for (const f of this.batchFronts) f.flush()
+    for (const f of this.typeFronts) f?.flush()
+  }
+
   summary(): LatencySummary {
+    this.settle()
     if (this.whole !== undefined) return summarize(this.whole, this.measured, this.sum, [])
     const all = newHistogram()
     try {
@@ -165,6 +183,7 @@ export class Recorder {
    * Type indices come from the trace's type dictionary, offset by one.
    */
   typeSummaries(): Map<number, LatencySummary> {
+    this.settle()
     const out = new Map<number, LatencySummary>()
     this.typeHists.forEach((h, i) => {
       if (h !== undefined) out.set(i, summarize(h, h.totalCount, this.typeSums[i], []))
@@ -183,13 +202,15 @@ export class Recorder {
   }
 
   private recordType(t: number, latency: number): void {
-    let h = this.typeHists[t]
-    if (h === undefined) {
-      h = newHistogram()
+    let f = this.typeFronts[t]
+    if (f === undefined) {
+      const h = newHistogram()
       this.typeHists[t] = h
+      f = new HistogramFront(h)
+      this.typeFronts[t] = f
       this.typeSums[t] = 0
     }
-    h.recordValue(latency)
+    f.record(latency)
     this.typeSums[t] += latency
   }
 
