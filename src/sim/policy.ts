@@ -35,6 +35,14 @@ export interface SimContext {
 export interface Policy extends EventHandler {
   /** A request (its slot in ctx.requests) reaches the NIC at ctx.engine.now. */
   arrive(slot: number): void
+  /**
+   * Optional fast path for policies that settle a request completely at its arrival (the FCFS
+   * recursions, which need no events): the run loop passes the request's fields instead of
+   * allocating a slot, and the policy reports the completion with `ctx.recorder.completeRequest`.
+   * When present, the run loop calls this instead of `arrive`. Saves the slot table's writes and
+   * reads, a quarter of such a policy's cost per request.
+   */
+  arriveDirect?(seq: number, arrival: number, service: number, conn: number, type: number): void
   /** Extra flat numeric metrics for the result row (e.g. IX batch-size distribution). */
   metrics?(): Record<string, number>
   /** Called after the run drained; throw if an internal invariant does not hold. */

@@ -211,6 +211,8 @@ export async function simulate(
     )
 
   let seq = 0
+  // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
+  const direct = policy.arriveDirect !== undefined
   try {
     for await (const b of source.batches()) {
       if (opts.signal?.aborted) throw new InterruptedError('Interrupted')
@@ -222,8 +224,12 @@ export async function simulate(
       for (let i = 0; i < n; i++) {
         const t = factor === 1 ? arr[i] : first + roundHalfUp((arr[i] - first) * factor)
         engine.advanceTo(t)
-        const slot = requests.alloc(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
-        policy.arrive(slot)
+        if (direct) {
+          policy.arriveDirect!(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
+        } else {
+          const slot = requests.alloc(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
+          policy.arrive(slot)
+        }
       }
       opts.onProgress?.(seq, stats.requests)
       if (engine.now > maxCycles) throw limitError()

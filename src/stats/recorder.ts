@@ -124,7 +124,15 @@ export class Recorder {
   /** The reply of request `slot` leaves the NIC at cycle `end`. Frees the slot. */
   complete(slot: number, end: number): void {
     const r = this.requests
-    const arrival = r.arrival[slot]
+    this.completeRequest(r.seq[slot], r.arrival[slot], r.conn[slot], r.type[slot], r.queue[slot], r.core[slot], r.start[slot], end)
+    r.release(slot)
+  }
+
+  /**
+   * The reply of a request that has no slot (a policy's `arriveDirect` path) leaves the NIC at
+   * cycle `end`: the request's fields as `RequestTable` holds them (type 0 = none).
+   */
+  completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number): void {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
@@ -138,11 +146,9 @@ export class Recorder {
       } else {
         this.wholeFront.record(latency)
       }
-      const t = r.type[slot]
-      if (t !== 0) this.recordType(t, latency)
+      if (type !== 0) this.recordType(type, latency)
     }
-    if (this.rec !== undefined) this.record(slot, end, latency)
-    r.release(slot)
+    if (this.rec !== undefined) this.record(seq, arrival, conn, queue, core, start, end, latency)
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -214,16 +220,15 @@ export class Recorder {
     this.typeSums[t] += latency
   }
 
-  private record(slot: number, end: number, latency: number): void {
-    const r = this.requests
+  private record(seq: number, arrival: number, conn: number, queue: number, core: number, start: number, end: number, latency: number): void {
     const rec = this.rec!
     const i = rec.length++
-    rec.seq[i] = r.seq[slot]
-    rec.arrival[i] = r.arrival[slot]
-    rec.conn[i] = r.conn[slot]
-    rec.queue[i] = r.queue[slot]
-    rec.core[i] = r.core[slot]
-    rec.start[i] = r.start[slot]
+    rec.seq[i] = seq
+    rec.arrival[i] = arrival
+    rec.conn[i] = conn
+    rec.queue[i] = queue
+    rec.core[i] = core
+    rec.start[i] = start
     rec.end[i] = end
     rec.latency[i] = latency
     if (rec.length === RECORD_CHUNK) this.flush()

@@ -74,7 +74,7 @@ class MgnFcfs implements Policy {
  * request): cores whose work ends by `now` move onto the same idle stack, in the order the event
  * version dispatches their completions ((end, trace index of the request) ascending); an arrival
  * takes the top of that stack (the most recently freed core) or, when no core is idle, the core
- * that finishes first (start = its end).
+ * that finishes first (start = its end). It takes requests through `arriveDirect` (no slot).
  *
  * Busy cores are kept sorted by (end, index) in an array window [head, head + busy): the earliest
  * leaves from the front; a new end is inserted by scanning from the back, where it usually
@@ -103,9 +103,12 @@ class MgnFcfsRecursion implements Policy {
   }
 
   arrive(slot: number): void {
-    const ctx = this.ctx
-    const r = ctx.requests
-    const now = ctx.engine.now
+    const r = this.ctx.requests
+    this.arriveDirect(r.seq[slot], r.arrival[slot], r.service[slot], r.conn[slot], r.type[slot])
+    r.release(slot)
+  }
+
+  arriveDirect(seq: number, now: number, s: number, conn: number, type: number): void {
     const bEnd = this.bEnd
     const bCore = this.bCore
     const stack = this.idleStack
@@ -119,7 +122,6 @@ class MgnFcfsRecursion implements Policy {
       stack[idle++] = bCore[head++]
       busy--
     }
-    const s = r.service[slot]
     let core: number
     let start: number
     if (idle > 0) {
@@ -152,11 +154,9 @@ class MgnFcfsRecursion implements Policy {
     this.head = head
     this.busy = busy
     this.idle = idle
-    r.core[slot] = core
-    r.queue[slot] = 0
-    r.start[slot] = start
+    const ctx = this.ctx
     ctx.usage.app[core] += s
-    ctx.recorder.complete(slot, end)
+    ctx.recorder.completeRequest(seq, now, conn, type, 0, core, start, end)
   }
 
   handle(): void {

@@ -82,20 +82,20 @@ class NMg1FcfsRecursion implements Policy {
   }
 
   arrive(slot: number): void {
+    const r = this.ctx.requests
+    this.arriveDirect(r.seq[slot], r.arrival[slot], r.service[slot], r.conn[slot], r.type[slot])
+    r.release(slot)
+  }
+
+  arriveDirect(seq: number, now: number, s: number, conn: number, type: number): void {
     const ctx = this.ctx
-    const r = ctx.requests
-    const q = this.random ? ctx.rng.int(ctx.machine.cores) : ctx.machine.homeQueue(r.conn[slot])
-    const now = ctx.engine.now
+    const q = this.random ? ctx.rng.int(ctx.machine.cores) : ctx.machine.homeQueue(conn)
     const f = this.free[q]
     const start = f > now ? f : now
-    const s = r.service[slot]
     const end = start + s
     this.free[q] = end
-    r.queue[slot] = q
-    r.core[slot] = q
-    r.start[slot] = start
     ctx.usage.app[q] += s
-    ctx.recorder.complete(slot, end)
+    ctx.recorder.completeRequest(seq, now, conn, type, q, q, start, end)
   }
 
   handle(): void {
