@@ -73,3 +73,12 @@ export interface PolicyDef {
   options: readonly PolicyOptionDef[]
   create(ctx: SimContext, options: Readonly<Record<string, PolicyOptionValue>>): Policy
 }
+
+/**
+ * `arrive(slot)` of a policy that works through `arriveDirect`: hands it the slot's fields and
+ * frees the slot (the policy reports the completion itself, with `recorder.completeRequest`).
+ */
+export function arriveFromSlot(policy: Required<Pick<Policy, 'arriveDirect'>>, r: RequestTable, slot: number): void {
+  policy.arriveDirect(r.seq[slot], r.arrival[slot], r.service[slot], r.conn[slot], r.type[slot])
+  r.release(slot)
+}

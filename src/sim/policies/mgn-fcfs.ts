@@ -8,7 +8,7 @@
  */
 import {EventClass} from '../engine/engine.js'
 import {IntQueue} from '../machine/int-queue.js'
-import type {Policy, PolicyDef, SimContext} from '../policy.js'
+import {type Policy, type PolicyDef, type SimContext, arriveFromSlot} from '../policy.js'
 
 const DONE = 0
 
@@ -103,9 +103,7 @@ class MgnFcfsRecursion implements Policy {
   }
 
   arrive(slot: number): void {
-    const r = this.ctx.requests
-    this.arriveDirect(r.seq[slot], r.arrival[slot], r.service[slot], r.conn[slot], r.type[slot])
-    r.release(slot)
+    arriveFromSlot(this, this.ctx.requests, slot)
   }
 
   arriveDirect(seq: number, now: number, s: number, conn: number, type: number): void {
