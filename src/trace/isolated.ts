@@ -48,29 +48,53 @@ type Msg =
  * and its JIT warm-up (its first ~100 batches ran 3x slower than the rest). An idle worker is
  * unref'd, so it never keeps the process alive; a newer idle worker replaces (terminates) it.
  */
-let idle: {key: string; worker: Worker} | undefined
+let idle: {key: string; worker: Worker; onExit: () => void; onError: () => void} | undefined
 
 /** Reader workers started and reused in this process (for tests and diagnostics). */
 export const readerWorkerCounts = {started: 0, reused: 0}
 
 function takeIdle(key: string): Worker | undefined {
   if (idle === undefined || idle.key !== key) return undefined
-  const w = idle.worker
+  const {worker, onExit, onError} = idle
   idle = undefined
-  w.ref()
-  return w
+  worker.off('exit', onExit)
+  worker.off('error', onError)
+  worker.ref()
+  return worker
 }
 
 function keepIdle(key: string, worker: Worker): void {
-  if (idle !== undefined) void idle.worker.terminate()
+  if (idle !== undefined) {
+    const old = idle
+    idle = undefined
+    old.worker.off('exit', old.onExit)
+    old.worker.off('error', old.onError)
+    void old.worker.terminate()
+  }
+  // An idle worker that dies (it should not: it only waits for a message) is forgotten, and its
+  // error, having no reader to go to, is dropped instead of crashing the process.
+  const entry = {
+    key,
+    worker,
+    onExit: () => {
+      if (idle === entry) idle = undefined
+    },
+    onError: () => {},
+  }
+  worker.on('exit', entry.onExit)
+  worker.on('error', entry.onError)
   worker.unref()
-  idle = {key, worker}
+  idle = entry
+}
+
+/** The idle reader worker, if any (tests only). */
+export function idleReaderForTests(): Worker | undefined {
+  return idle?.worker
 }
 
 /** Stop the idle reader worker, if any (for tests and long-lived hosts). */
 export async function closeIdleReader(): Promise<void> {
-  const w = idle?.worker
-  idle = undefined
+  const w = idle === undefined ? undefined : takeIdle(idle.key)
   await w?.terminate()
 }
 

@@ -82,6 +82,24 @@ describe('isolated reading', () => {
     await iso.closeIdleReader()
   })
 
+  test('an idle worker that died is not reused: the next pass starts a fresh one at once', async () => {
+    const file = 'traces/exp-10us.parquet'
+    const source = lib.openTrace(file, {ghz: 2.4, isolate: true, batchSize: 4096, stallTimeoutMs: 5000})
+    let rows = 0
+    for await (const b of source.batches()) rows += b.length
+    const w = iso.idleReaderForTests()
+    expect(w).toBeDefined()
+    await w!.terminate()
+    expect(iso.idleReaderForTests()).toBeUndefined()
+    const before = {...iso.readerWorkerCounts}
+    let again = 0
+    for await (const b of source.batches()) again += b.length
+    expect(again).toBe(rows)
+    expect(iso.readerWorkerCounts.started).toBe(before.started + 1)
+    await iso.closeIdleReader()
+    expect(iso.idleReaderForTests()).toBeUndefined()
+  })
+
   test('a typed error inside the worker keeps its class, message and exit code', async () => {
     const source = lib.openTrace('README.md', {ghz: 2.4})
     const err = await lib.scanTrace(source).then(
