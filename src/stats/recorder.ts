@@ -56,6 +56,8 @@ export interface LatencySummary {
 }
 
 const RECORD_CHUNK = 65536
+/** Request types whose latencies are counted through a HistogramFront (see recordType). */
+const TYPE_FRONTS = 32
 
 export class Recorder {
   completed = 0
@@ -208,15 +210,18 @@ export class Recorder {
   }
 
   private recordType(t: number, latency: number): void {
-    let f = this.typeFronts[t]
-    if (f === undefined) {
-      const h = newHistogram()
+    let h = this.typeHists[t]
+    if (h === undefined) {
+      h = newHistogram()
       this.typeHists[t] = h
-      f = new HistogramFront(h)
-      this.typeFronts[t] = f
+      // A front holds ~360 kB: the first TYPE_FRONTS types get one, further ones (a trace may
+      // have up to 65 535) record into their histogram directly.
+      if (t <= TYPE_FRONTS) this.typeFronts[t] = new HistogramFront(h)
       this.typeSums[t] = 0
     }
-    f.record(latency)
+    const f = this.typeFronts[t]
+    if (f !== undefined) f.record(latency)
+    else h.recordValue(latency)
     this.typeSums[t] += latency
   }
 

@@ -105,6 +105,27 @@ describe('Recorder', () => {
     expect(types.get(2)!.p50).toBeGreaterThanOrEqual(2010 * 0.999)
   })
 
+  test('many request types (beyond those counted through a front) keep their own exact statistics', () => {
+    // 60 types: the first 32 are counted through a HistogramFront, the others directly.
+    const reqs = Array.from({length: 60 * 50}, (_, i) => {
+      const t = (i % 60) + 1
+      return {arrival: i, latency: t * 1000 + (i % 7), type: t}
+    })
+    const {types, summary} = record(reqs)
+    expect(summary.count).toBe(3000)
+    expect(types.size).toBe(60)
+    for (let t = 1; t <= 60; t++) {
+      const mine = reqs.filter((r) => r.type === t).map((r) => r.latency).sort((a, b) => a - b)
+      const exact = (v: number[], p: number) => exactPercentile(v, p)
+      const s = types.get(t)!
+      expect(s.count).toBe(50)
+      expect(s.p99).toBeGreaterThanOrEqual(exact(mine, 99) * 0.999)
+      expect(s.p99).toBeLessThanOrEqual(exact(mine, 99) * 1.001)
+      expect(s.p50).toBeGreaterThanOrEqual(exact(mine, 50) * 0.999)
+      expect(s.p50).toBeLessThanOrEqual(exact(mine, 50) * 1.001)
+    }
+  })
+
   test('records: one row per completion, in completion order, with the slot fields', () => {
     const table = new RequestTable(2)
     const rows: number[][] = []
