@@ -39,7 +39,7 @@ Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so th
 
 Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcfs:assignment=random, ix:batch=64 (--batch B is a shortcut for ix:batch=B).
 
---records FILE.parquet|FILE.arrow writes one row per request: seq, arrival_ns, conn, queue, core (-1 when no single core ran it), start_ns, end_ns, latency_ns — times in nanoseconds, rows in completion order, warm-up rows included (the cut-off is in the file metadata). The file is written under a temporary name and renamed at the end; an existing file is kept unless --force.
+--records FILE.parquet|FILE.arrow writes one row per request: seq, arrival_ns, conn, queue, core (-1 when no single core ran it), start_ns, end_ns, latency_ns — times in nanoseconds, rows in completion order (in arrival order for mgn-fcfs and n-mg1-fcfs, which settle each request when it arrives; sort by end_ns or seq for a fixed order), warm-up rows included (the cut-off is in the file metadata). The file is written under a temporary name and renamed at the end; an existing file is kept unless --force.
 
 --synthetic generates the trace at --load for --cores (or at --rate) with the generator of \`tailsim generate\` and trace seed --seed; replication r uses seed + r for both the trace and the simulator.`
 

@@ -13,7 +13,8 @@
  *   latency_ns float64  end − arrival + network_rtt
  * Times are nanoseconds from the trace's time origin, rounded to `nsDecimals(ghz)` decimals (one
  * decimal at 2.4 GHz), which converts back to the exact simulated cycle counts. Rows are in
- * completion order (sort by `seq` for trace order).
+ * completion order, except for policies that settle each request at its arrival (the FCFS
+ * recursions: arrival order); sort by `seq` for trace order.
  *
  * How: `write` (called synchronously from inside the simulation loop) appends the raw columns to a
  * spool file next to the destination with blocking writes — no unbounded buffering, no async work
