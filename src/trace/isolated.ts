@@ -22,8 +22,12 @@ import type {TraceBatch, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
 
-/** Batches granted to the worker ahead of consumption. */
-const CREDITS = 3
+/**
+ * Batches granted to the worker ahead of consumption (each ~1.3 MB at 65 536 rows). With 3, the
+ * simulation of a 100 M-row file waited 1.1 s of 9.8 s for batches (the reader is faster on
+ * average but uneven); with 8 it waited 0.2–0.35 s, and ran at 11.8–13.2 instead of 10.2 M req/s.
+ */
+const CREDITS = 8
 /** Default: a reader that produces nothing for this long is declared stuck. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000
 /** Heap limit of the reader worker, MB (the readers stream: they need a few tens of MB). */
