@@ -11,7 +11,7 @@
 // is): the reader's ceiling.
 //
 // Env: BENCH_N (default 10000000), BENCH_BIG=1 (adds 100 M), BENCH_POLICIES (comma list),
-// BENCH_REPS (runs per policy, best rate kept; default 1), BENCH_KEEP=1 (keep the trace files).
+// BENCH_REPS (runs per policy, best rate kept; default 3: the machine is noisy), BENCH_KEEP=1 (keep the trace files).
 // The trace files are generated once per size in os.tmpdir() with `writeTrace` (the generator of
 // `tailsim generate`) and removed at the end.
 import {spawnSync} from 'node:child_process'
@@ -100,7 +100,7 @@ async function main() {
   if (process.env.BENCH_BIG === '1') sizes.push(100_000_000)
   // `read-only` streams the file without simulating: the ingest ceiling of the end-to-end rate.
   const policies = (process.env.BENCH_POLICIES ?? 'read-only,mgn-fcfs,n-mg1-fcfs,mgn-ps,n-mg1-ps').split(',')
-  const reps = Number(process.env.BENCH_REPS ?? 1)
+  const reps = Number(process.env.BENCH_REPS ?? 3)
   const target = {'mgn-fcfs': 10, 'n-mg1-fcfs': 10, 'mgn-ps': 3, 'n-mg1-ps': 3}
   console.log(`${CORES} cores, exp 10 us, load ${LOAD}, 2720 connections, streamed from an Arrow IPC file (zero costs)`)
   const files = []
