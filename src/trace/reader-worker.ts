@@ -6,7 +6,7 @@
  * typed error.
  *
  * Reuse: after `end`, the worker waits; a `restart` message starts another pass over the same
- * source (the parent keeps one idle worker per file, see isolated.ts), so a second read (the
+ * source (the parent keeps its last idle worker, see isolated.ts), so a second read (the
  * simulation after the scan) skips the worker's start-up and runs already-optimised code.
  *
  * Buffer recycling: a credit may carry the arrays of a batch the parent has finished with
