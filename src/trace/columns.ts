@@ -177,7 +177,7 @@ export class BatchBuilder {
       throw new ConfigError(`Expected \`batchSize\` to be an integer >= 1, got ${show(cap)}`)
     }
     this.capacity = cap
-    this.checkOrder = opts.sort !== true
+    this.checkOrder = opts.sort !== true && opts.unordered !== true
     this.batch = {
       length: 0,
       arrival: new Float64Array(cap),

@@ -105,7 +105,8 @@ export async function closeIdleReader(): Promise<void> {
 /** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
 export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
-  const workerOpts = {...opts, isolate: false}
+  // When the caller sorts (opts.sort), the worker only reads: rows are sorted once, in the caller.
+  const workerOpts: TraceOptions = {...opts, isolate: false, ...(opts.sort ? {sort: false, unordered: true} : {})}
   const key = JSON.stringify([path, workerOpts])
   const reused = takeIdle(key)
   if (reused) readerWorkerCounts.reused++

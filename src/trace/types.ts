@@ -35,6 +35,11 @@ export interface TraceOptions {
   batchSize?: number
   /** Sort arrivals in memory (bounded by `maxSortRows`) instead of rejecting a decreasing arrival. */
   sort?: boolean
+  /**
+   * Internal: yield rows in file order without the arrival-order check and without sorting. The
+   * reader worker reads this way when its parent sorts (`sort`), so the rows are sorted once.
+   */
+  unordered?: boolean
   maxSortRows?: number
   /**
    * Read files in a worker thread (default true when the compiled worker exists): contains

@@ -1,7 +1,9 @@
 // Reading trace files in a worker thread (src/trace/isolated.ts). The isolation is only active
 // when the library runs from its compiled form, so these tests import dist/ (npm test builds
 // first). Fixtures in test/fixtures/fuzz/ are files found by the fuzzer (bench/lib/fuzz.js).
-import {existsSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {describe, expect, test} from 'vitest'
 
@@ -98,6 +100,45 @@ describe('isolated reading', () => {
     expect(iso.readerWorkerCounts.started).toBe(before.started + 1)
     await iso.closeIdleReader()
     expect(iso.idleReaderForTests()).toBeUndefined()
+  })
+
+  test('--sort through the worker: the worker only reads (rows sorted once, by the caller), same rows as in-thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tailsim-iso-sort-'))
+    try {
+      const p = join(dir, 'unsorted.csv')
+      const lines = ['arrival_ns,conn,service_ns']
+      let x = 7
+      for (let i = 0; i < 20_000; i++) {
+        x = (x * 1103515245 + 12345) >>> 0
+        lines.push(`${x % 1_000_000},c${x % 97},${1 + (x % 5000)}`)
+      }
+      writeFileSync(p, lines.join('\n') + '\n')
+      const read = async (isolate: boolean) => {
+        const src = lib.openTrace(p, {ghz: 2.4, isolate, sort: true, batchSize: 4096})
+        const out: number[] = []
+        for await (const b of src.batches()) for (let i = 0; i < b.length; i++) out.push(b.arrival[i], b.conn[i], b.service[i])
+        return out
+      }
+      const a = await read(true)
+      const b = await read(false)
+      expect(a.length).toBe(60_000)
+      expect(a).toEqual(b)
+      for (let i = 3; i < a.length; i += 3) expect(a[i]).toBeGreaterThanOrEqual(a[i - 3])
+      // Without --sort the same file is refused, naming the row.
+      await expect(
+        (async () => {
+          for await (const _ of lib.openTrace(p, {ghz: 2.4, isolate: true}).batches());
+        })(),
+      ).rejects.toThrow(/non-decreasing/)
+      // The sort bound is enforced by the caller, with its own error class.
+      await expect(
+        (async () => {
+          for await (const _ of lib.openTrace(p, {ghz: 2.4, isolate: true, sort: true, maxSortRows: 1000}).batches());
+        })(),
+      ).rejects.toBeInstanceOf(errs.LimitError)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   test('a typed error inside the worker keeps its class, message and exit code', async () => {
