@@ -92,7 +92,8 @@ export class HistogramFront {
       this.target.recordValue(this.max)
       c[hi]--
     }
-    for (let i = 0; i < FRONT_SIZE; i++) {
+    // Only the buckets between the extremes can hold counts.
+    for (let i = lo; i <= hi; i++) {
       const k = c[i]
       if (k > 0) {
         this.target.recordValueWithCount(lowestOf(i), k)
