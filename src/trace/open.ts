@@ -9,10 +9,8 @@ import {open} from 'node:fs/promises'
 import {extname} from 'node:path'
 
 import {ConfigError, TraceError, show} from '../errors.js'
-import {readArrow} from './arrow.js'
 import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, SortBuffer, TypeIndexer} from './columns.js'
 import {readCsv} from './csv.js'
-import {parquetRows, readParquet} from './parquet.js'
 import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
 import {isolationAvailable, readIsolated} from './isolated.js'
@@ -109,6 +107,8 @@ function checkOptions(opts: TraceOptions): Required<Pick<TraceOptions, 'ghz' | '
  * then, as a TraceError naming the file, row and column.
  */
 export function openTrace(path: string, options: TraceOptions): TraceSource {
+  // The Arrow and Parquet readers are imported on first use: apache-arrow takes ~0.23 s to load,
+  // which a reader worker for a CSV trace then does not pay.
   const opts = checkOptions(options)
   const stdin = path === '-'
   const name = stdin ? '-' : path
@@ -141,10 +141,12 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
     }
     const format = await detectFormat(path, opts.format)
     if (format === 'parquet') {
+      const {readParquet} = await import('./parquet.js')
       yield* readParquet(path, opts, types)
     } else if (format === 'arrow') {
       const fh = await openFile(path)
       try {
+        const {readArrow} = await import('./arrow.js')
         yield* readArrow(fh, path, opts, types)
       } finally {
         await fh.close()
@@ -192,7 +194,10 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       throw new TraceError('Expected an Arrow IPC stream or CSV on stdin, got Parquet (pass it as a file instead)', {file: '-'})
     }
     if (opts.format === 'parquet') throw new ConfigError('Expected a file path for a Parquet trace, got - (stdin)')
-    if (magic !== undefined || opts.format === 'arrow') yield* readArrow(all(), '-', opts, types)
+    if (magic !== undefined || opts.format === 'arrow') {
+      const {readArrow} = await import('./arrow.js')
+      yield* readArrow(all(), '-', opts, types)
+    }
     else {
       if (looksBinary(head.subarray(0, 4096))) {
         throw new TraceError(`Expected an Arrow IPC stream or CSV on stdin, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: '-'})
@@ -235,7 +240,9 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
 export async function traceRowsHint(path: string): Promise<number | undefined> {
   if (path === '-') return undefined
   try {
-    return (await detectFormat(path)) === 'parquet' ? await parquetRows(path) : undefined
+    if ((await detectFormat(path)) !== 'parquet') return undefined
+    const {parquetRows} = await import('./parquet.js')
+    return await parquetRows(path)
   } catch {
     return undefined
   }
