@@ -42,23 +42,44 @@ export function newHistogram(): Histogram {
  * Why: a call into hdr-histogram-js's WebAssembly histogram goes through the AssemblyScript
  * loader's generic wrapper (rest arguments, spread, an argument-count call) and cost ~20 ns per
  * value here, a fifth of a request's whole budget in the FCFS models. This front counts values in
- * a plain array of fine log-linear buckets (exact below 2048; 2048 buckets per power of two above,
- * i.e. half the width of the histogram's 3-significant-digit buckets, and aligned to them, so each
- * front bucket lies inside exactly one histogram bucket) and `flush()` hands the counts to the
- * histogram with `recordValueWithCount` on each bucket's lowest value. The histogram's counts are
- * therefore exactly those of recording every value; its minimum and maximum too, because the
- * exact extreme values are recorded as themselves. The library stays the histogram: percentiles,
- * merging and its bucket structure are its own. Values outside the front's domain (non-integers,
- * below 1, at or above 2^32) go to the histogram directly. test/stats/histogram-front.test.ts
- * compares every statistic with direct recording.
+ * a plain array with the histogram's own bucket layout at 3 significant digits (exact below 2048;
+ * 1024 buckets per power of two above, aligned as the histogram's are), and `flush()` hands the
+ * counts to the histogram with `recordValueWithCount` on each bucket's lowest value. The
+ * histogram's counts are therefore exactly those of recording every value; its minimum and
+ * maximum too, because the exact extreme values are recorded as themselves. The library stays the
+ * histogram: percentiles, merging and its bucket structure are its own. Values outside the front's
+ * domain (non-integers, below 1, at or above 2^32) go to the histogram directly.
+ * test/stats/histogram-front.test.ts compares every statistic with direct recording (a coarser
+ * front fails it).
+ *
+ * The count arrays (184 kB) are recycled through `release()`: a run makes about a dozen fronts,
+ * and allocating and zeroing fresh ones dominated short runs (sweeps run many).
  */
-const FRONT_SUB = 2048
-const FRONT_SUB_BITS = 11
-/** Buckets: values 0..2047 exactly, then 2048 per power of two from 2^11 to 2^31. */
-const FRONT_SIZE = FRONT_SUB + (32 - FRONT_SUB_BITS) * FRONT_SUB
+const EXACT = 2048
+const EXACT_BITS = 11
+const PER_POWER = 1024
+/** Buckets: values 0..2047 exactly, then 1024 per power of two from 2^11 to 2^31. */
+const FRONT_SIZE = EXACT + (32 - EXACT_BITS) * PER_POWER
+/** Zeroed count arrays of released fronts, for the next ones. */
+const spareCounts: Float64Array[] = []
+const MAX_SPARE = 64
+
+/** Front bucket of an integer value in [1, 2^32). */
+function frontIndex(x: number): number {
+  const e = 31 - Math.clz32(x)
+  return e < EXACT_BITS ? x : EXACT + (e - EXACT_BITS) * PER_POWER + ((x >>> (e - 10)) & (PER_POWER - 1))
+}
+
+/** Lowest value of front bucket i. */
+function lowestOf(i: number): number {
+  if (i < EXACT) return i
+  const j = i - EXACT
+  const e = EXACT_BITS + Math.floor(j / PER_POWER)
+  return (PER_POWER + (j % PER_POWER)) * 2 ** (e - 10)
+}
 
 export class HistogramFront {
-  private counts = new Float64Array(FRONT_SIZE)
+  private counts: Float64Array = spareCounts.pop() ?? new Float64Array(FRONT_SIZE)
   private n = 0
   private min = Infinity
   private max = -Infinity
@@ -67,10 +88,7 @@ export class HistogramFront {
 
   record(v: number): void {
     if (v >= 1 && v < 4294967296 && v === Math.floor(v)) {
-      const x = v >>> 0
-      const e = 31 - Math.clz32(x)
-      const i = e < FRONT_SUB_BITS ? x : FRONT_SUB + (e - FRONT_SUB_BITS) * FRONT_SUB + ((x >>> (e - FRONT_SUB_BITS)) & (FRONT_SUB - 1))
-      this.counts[i]++
+      this.counts[frontIndex(v >>> 0)]++
       this.n++
       if (v < this.min) this.min = v
       if (v > this.max) this.max = v
@@ -84,8 +102,8 @@ export class HistogramFront {
     if (this.n === 0) return
     const c = this.counts
     // The exact extremes, as themselves: the histogram tracks its min and max from recorded values.
-    const lo = this.indexOf(this.min)
-    const hi = this.indexOf(this.max)
+    const lo = frontIndex(this.min >>> 0)
+    const hi = frontIndex(this.max >>> 0)
     this.target.recordValue(this.min)
     c[lo]--
     if (this.max !== this.min || c[hi] > 0) {
@@ -105,19 +123,16 @@ export class HistogramFront {
     this.max = -Infinity
   }
 
-  private indexOf(v: number): number {
-    const x = v >>> 0
-    const e = 31 - Math.clz32(x)
-    return e < FRONT_SUB_BITS ? x : FRONT_SUB + (e - FRONT_SUB_BITS) * FRONT_SUB + ((x >>> (e - FRONT_SUB_BITS)) & (FRONT_SUB - 1))
+  /** Give the count array back for reuse (call once, when the front is no longer used). */
+  release(): void {
+    const c = this.counts
+    if (this.n > 0) c.fill(0)
+    this.n = 0
+    this.min = Infinity
+    this.max = -Infinity
+    if (spareCounts.length < MAX_SPARE && c.length === FRONT_SIZE) spareCounts.push(c)
+    this.counts = new Float64Array(0)
   }
-}
-
-/** Lowest value of front bucket i. */
-function lowestOf(i: number): number {
-  if (i < FRONT_SUB) return i
-  const j = i - FRONT_SUB
-  const e = FRONT_SUB_BITS + Math.floor(j / FRONT_SUB)
-  return (FRONT_SUB + (j % FRONT_SUB)) * 2 ** (e - FRONT_SUB_BITS)
 }
 
 /** Two-sided Student t quantile at 97.5% for k-1 degrees of freedom (k = 2..30, then normal). */

@@ -200,6 +200,9 @@ export class Recorder {
   }
 
   destroy(): void {
+    this.wholeFront?.release()
+    for (const f of this.batchFronts) f.release()
+    for (const f of this.typeFronts) f?.release()
     this.whole?.destroy()
     for (const h of this.batchHists) h.destroy()
     for (const h of this.typeHists) h?.destroy()

@@ -83,6 +83,24 @@ describe('HistogramFront', () => {
     )
   })
 
+  test('recycled count arrays start clean (a front released with values still counted)', () => {
+    for (let round = 0; round < 3; round++) {
+      const dropped: HistogramFront[] = []
+      const hs: Histogram[] = []
+      for (let k = 0; k < 8; k++) {
+        const h = newHistogram()
+        hs.push(h)
+        const f = new HistogramFront(h)
+        for (let i = 1; i <= 500; i++) f.record(i * 37 + k)
+        dropped.push(f)
+      }
+      for (const f of dropped) f.release() // never flushed
+      for (const h of hs) h.destroy()
+      // New fronts take the released arrays: they must hold nothing of the old values.
+      compare([5, 6, 7, 100_000])
+    }
+  })
+
   test('many exponential latencies', () => {
     let x = 12345
     const values: number[] = []
