@@ -57,7 +57,8 @@ export function newHistogram(): Histogram {
  */
 const EXACT = 2048
 const EXACT_BITS = 11
-const PER_POWER = 1024
+const PER_POWER_BITS = 10
+const PER_POWER = 1 << PER_POWER_BITS
 /** Buckets: values 0..2047 exactly, then 1024 per power of two from 2^11 to 2^31. */
 const FRONT_SIZE = EXACT + (32 - EXACT_BITS) * PER_POWER
 /** Zeroed count arrays of released fronts, for the next ones. */
@@ -67,7 +68,7 @@ const MAX_SPARE = 64
 /** Front bucket of an integer value in [1, 2^32). */
 function frontIndex(x: number): number {
   const e = 31 - Math.clz32(x)
-  return e < EXACT_BITS ? x : EXACT + (e - EXACT_BITS) * PER_POWER + ((x >>> (e - 10)) & (PER_POWER - 1))
+  return e < EXACT_BITS ? x : EXACT + (e - EXACT_BITS) * PER_POWER + ((x >>> (e - PER_POWER_BITS)) & (PER_POWER - 1))
 }
 
 /** Lowest value of front bucket i. */
@@ -75,7 +76,7 @@ function lowestOf(i: number): number {
   if (i < EXACT) return i
   const j = i - EXACT
   const e = EXACT_BITS + Math.floor(j / PER_POWER)
-  return (PER_POWER + (j % PER_POWER)) * 2 ** (e - 10)
+  return (PER_POWER + (j % PER_POWER)) * 2 ** (e - PER_POWER_BITS)
 }
 
 export class HistogramFront {
