@@ -23,7 +23,7 @@ import {ConfigError, LimitError} from '../errors.js'
 import type {ReplicaInput} from '../experiment/replications.js'
 import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import {traceFlags, traceOptions, type TraceFlagValues} from './trace-flags.js'
-import {memoryTrace, type TraceColumns} from '../trace/memory.js'
+import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
 import {scanTrace} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
@@ -104,58 +104,6 @@ export function yielding(source: TraceSource, everyMs = 50): TraceSource {
   }
 }
 
-/** Read a stream into memory (stdin), bounded by `maxRows`. */
-async function collect(source: TraceSource, maxRows: number): Promise<TraceColumns> {
-  let cap = 1 << 16
-  let arrival = new Float64Array(cap)
-  let conn = new Uint32Array(cap)
-  let service = new Float64Array(cap)
-  let type: Uint16Array | undefined
-  let n = 0
-  for await (const b of source.batches()) {
-    const m = b.length
-    if (n + m > maxRows) {
-      throw new LimitError(
-        `stdin holds more than ${maxRows} requests, the most replay buffers in memory (--max-sort-rows); save the trace to a file and pass its path`,
-        {flag: 'max-sort-rows'},
-      )
-    }
-    if (n + m > cap) {
-      while (n + m > cap) cap *= 2
-      const grow64 = (x: Float64Array) => {
-        const y = new Float64Array(cap)
-        y.set(x.subarray(0, n))
-        return y
-      }
-      arrival = grow64(arrival)
-      service = grow64(service)
-      const c = new Uint32Array(cap)
-      c.set(conn.subarray(0, n))
-      conn = c
-      if (type) {
-        const t = new Uint16Array(cap)
-        t.set(type.subarray(0, n))
-        type = t
-      }
-    }
-    arrival.set(b.arrival.subarray(0, m), n)
-    conn.set(b.conn.subarray(0, m), n)
-    service.set(b.service.subarray(0, m), n)
-    if (b.type) {
-      if (!type) type = new Uint16Array(cap)
-      type.set(b.type.subarray(0, m), n)
-    }
-    n += m
-  }
-  return {
-    arrival: arrival.subarray(0, n),
-    conn: conn.subarray(0, n),
-    service: service.subarray(0, n),
-    ...(type ? {type: type.subarray(0, n)} : {}),
-    typeNames: source.typeNames,
-  }
-}
-
 /** Resolve the input of a simulating command (validates the TRACE / --synthetic combination). */
 export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   const opts: TraceOptions = {...req.trace_options, ghz: req.ghz}
@@ -185,7 +133,15 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   }
   if (req.trace === '-') {
     const stdin = openTrace('-', opts)
-    const cols = await collect(stdin, opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS)
+    const maxRows = opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS
+    const cols = await readColumns(stdin, {
+      maxRows,
+      tooMany: () =>
+        new LimitError(
+          `stdin holds more than ${maxRows} requests, the most replay buffers in memory (--max-sort-rows); save the trace to a file and pass its path`,
+          {flag: 'max-sort-rows'},
+        ),
+    })
     const source = yielding(memoryTrace('-', cols))
     const scanned = await scanTrace(source, {ghz: req.ghz})
     // The fingerprint is that of the bytes read from stdin (available after the full pass).

@@ -11,7 +11,7 @@
  * replays the same trace dozens of times; larger traces stream from the file on every run.
  */
 import {ConfigError} from '../errors.js'
-import {memoryTrace, type TraceColumns} from '../trace/memory.js'
+import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
 import {scanTrace} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
@@ -63,27 +63,6 @@ export async function scanInput(input: TraceInput, replication = 0): Promise<Tra
   return scanTrace(openInput(input, replication), {ghz: input.kind === 'file' ? input.options.ghz : input.ghz})
 }
 
-/** Read a whole trace into columns (only for traces known to be small). */
-async function readAll(source: TraceSource, rows: number): Promise<TraceColumns> {
-  const arrival = new Float64Array(rows)
-  const conn = new Uint32Array(rows)
-  const service = new Float64Array(rows)
-  let type: Uint16Array | undefined
-  let n = 0
-  for await (const b of source.batches()) {
-    if (n + b.length > rows) throw new Error(`internal: trace ${source.name} has more than the ${rows} rows its scan counted`)
-    arrival.set(b.arrival.subarray(0, b.length), n)
-    conn.set(b.conn.subarray(0, b.length), n)
-    service.set(b.service.subarray(0, b.length), n)
-    if (b.type) {
-      type ??= new Uint16Array(rows)
-      type.set(b.type.subarray(0, b.length), n)
-    }
-    n += b.length
-  }
-  return {arrival: arrival.subarray(0, n), conn: conn.subarray(0, n), service: service.subarray(0, n), type: type?.subarray(0, n), typeNames: source.typeNames}
-}
-
 /**
  * Per-worker trace access: the source and stats for (trace, replication), cached in memory when
  * the trace has at most `cacheRows` requests.
@@ -102,7 +81,11 @@ export class TraceCache {
     const source = openInput(input, rep)
     let entry: {source: TraceSource; stats: TraceStats}
     if (stats.requests <= this.cacheRows) {
-      const cols = await readAll(source, stats.requests)
+      const cols = await readColumns(source, {
+        maxRows: stats.requests,
+        expectedRows: stats.requests,
+        tooMany: () => new Error(`internal: trace ${source.name} has more than the ${stats.requests} rows its scan counted`),
+      })
       // Keep the file's own fingerprint and name: the in-memory copy is the same trace.
       entry = {source: memoryTrace(source.name, cols), stats}
     } else entry = {source, stats}

@@ -29,6 +29,59 @@ export function memoryTrace(name: string, cols: TraceColumns, batchSize = 65536)
   }
 }
 
+/**
+ * Read a whole trace into columns. `maxRows` bounds it: a source with more rows throws
+ * `tooMany()`. `expectedRows` (when known, e.g. from a scan) sizes the arrays at once; otherwise
+ * they start at 65 536 rows and double.
+ */
+export async function readColumns(
+  source: TraceSource,
+  opts: {maxRows: number; expectedRows?: number; tooMany: () => Error},
+): Promise<TraceColumns> {
+  let cap = Math.max(1, Math.min(opts.maxRows, opts.expectedRows ?? 1 << 16))
+  let arrival = new Float64Array(cap)
+  let conn = new Uint32Array(cap)
+  let service = new Float64Array(cap)
+  let type: Uint16Array | undefined
+  let n = 0
+  for await (const b of source.batches()) {
+    const m = b.length
+    if (n + m > opts.maxRows) throw opts.tooMany()
+    if (n + m > cap) {
+      while (n + m > cap) cap *= 2
+      const a = new Float64Array(cap)
+      a.set(arrival.subarray(0, n))
+      arrival = a
+      const s = new Float64Array(cap)
+      s.set(service.subarray(0, n))
+      service = s
+      const c = new Uint32Array(cap)
+      c.set(conn.subarray(0, n))
+      conn = c
+      if (type) {
+        const t = new Uint16Array(cap)
+        t.set(type.subarray(0, n))
+        type = t
+      }
+    }
+    arrival.set(b.arrival.subarray(0, m), n)
+    conn.set(b.conn.subarray(0, m), n)
+    service.set(b.service.subarray(0, m), n)
+    if (b.type) {
+      type ??= new Uint16Array(cap)
+      type.set(b.type.subarray(0, m), n)
+    }
+    n += m
+  }
+  return {
+    arrival: arrival.subarray(0, n),
+    conn: conn.subarray(0, n),
+    service: service.subarray(0, n),
+    ...(type ? {type: type.subarray(0, n)} : {}),
+    typeNames: source.typeNames,
+  }
+}
+
 /** In-memory columns as consecutive batches of at most `size` rows (views, no copies). */
 export function* sliceColumns(
   cols: Pick<TraceColumns, 'arrival' | 'conn' | 'service' | 'type'>,
