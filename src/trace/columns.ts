@@ -4,7 +4,8 @@
  * output batch.
  */
 import {roundHalfUp} from '../round.js'
-import {ConfigError, LimitError, TraceError, show} from '../errors.js'
+import {ConfigError, TraceError, show} from '../errors.js'
+import type {TraceColumns} from './memory.js'
 import type {TimeUnit, TraceBatch, TraceOptions} from './types.js'
 import {cyclesPerUnit} from './units.js'
 
@@ -293,98 +294,54 @@ export class BatchBuilder {
 }
 
 /**
- * Collects every row of a trace (for `sort`), bounded by `maxRows`, then sorts by arrival
- * (stable: equal arrivals keep file order) and renumbers connections by first appearance in the
- * sorted order.
+ * Sort columns by arrival, stably (equal arrivals keep file order), and renumber connections by
+ * first appearance in the sorted order. Columns already sorted are returned as they are.
  */
-export class SortBuffer {
-  private n = 0
-  private arrival = new Float64Array(1 << 16)
-  private conn = new Uint32Array(1 << 16)
-  private service = new Float64Array(1 << 16)
-  private type: Uint16Array | undefined
-
-  constructor(
-    readonly file: string,
-    readonly maxRows: number,
-  ) {}
-
-  get length(): number {
-    return this.n
+export function sortColumns(cols: Pick<TraceColumns, 'arrival' | 'conn' | 'service' | 'type'>): {
+  arrival: Float64Array
+  conn: Uint32Array
+  service: Float64Array
+  type?: Uint16Array
+} {
+  const n = cols.arrival.length
+  const arr = cols.arrival
+  let sorted = true
+  for (let i = 1; i < n; i++) {
+    if (arr[i] < arr[i - 1]) {
+      sorted = false
+      break
+    }
   }
-
-  push(b: TraceBatch): void {
-    const need = this.n + b.length
-    if (need > this.maxRows) {
-      throw new LimitError(
-        `${this.file}: Expected at most ${this.maxRows} rows to sort in memory (--max-sort-rows), got more; ` +
-          'raise --max-sort-rows or sort the file beforehand',
-        {file: this.file, flag: 'max-sort-rows'},
-      )
+  let arrival = arr
+  let conn = cols.conn
+  let service = cols.service
+  let type = cols.type
+  if (!sorted) {
+    const idx = new Uint32Array(n)
+    for (let i = 0; i < n; i++) idx[i] = i
+    idx.sort((x, y) => arr[x] - arr[y] || x - y)
+    const permute = <T extends Float64Array | Uint32Array | Uint16Array>(src: T, make: (n: number) => T): T => {
+      const out = make(n)
+      for (let i = 0; i < n; i++) out[i] = src[idx[i]]
+      return out
     }
-    if (b.type !== undefined && this.type === undefined) this.type = new Uint16Array(this.arrival.length)
-    if (need > this.arrival.length) {
-      const cap = Math.min(Math.max(need, this.arrival.length * 2), Math.max(this.maxRows, need))
-      const grow = <T extends Float64Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-        const g = make(cap)
-        g.set(a.subarray(0, this.n) as never)
-        return g
-      }
-      this.arrival = grow(this.arrival, (n) => new Float64Array(n))
-      this.conn = grow(this.conn, (n) => new Uint32Array(n))
-      this.service = grow(this.service, (n) => new Float64Array(n))
-      if (this.type) this.type = grow(this.type, (n) => new Uint16Array(n))
+    arrival = permute(arrival, (m) => new Float64Array(m))
+    conn = permute(conn, (m) => new Uint32Array(m))
+    service = permute(service, (m) => new Float64Array(m))
+    if (type) type = permute(type, (m) => new Uint16Array(m))
+    // Renumber connections by first appearance in the sorted order.
+    let connections = 0
+    for (let i = 0; i < n; i++) if (conn[i] >= connections) connections = conn[i] + 1
+    const remap = new Int32Array(connections).fill(-1)
+    let next = 0
+    for (let i = 0; i < n; i++) {
+      const c = conn[i]
+      let d = remap[c]
+      if (d < 0) d = remap[c] = next++
+      conn[i] = d
     }
-    this.arrival.set(b.arrival.subarray(0, b.length), this.n)
-    this.conn.set(b.conn.subarray(0, b.length), this.n)
-    this.service.set(b.service.subarray(0, b.length), this.n)
-    if (this.type && b.type) this.type.set(b.type.subarray(0, b.length), this.n)
-    this.n = need
   }
-
-  /** Sort in place (once) and return the sorted columns, trimmed to length. */
-  finish(): {arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array} {
-    const n = this.n
-    const arr = this.arrival
-    let sorted = true
-    for (let i = 1; i < n; i++) {
-      if (arr[i] < arr[i - 1]) {
-        sorted = false
-        break
-      }
-    }
-    let arrival = arr.subarray(0, n)
-    let conn = this.conn.subarray(0, n)
-    let service = this.service.subarray(0, n)
-    let type = this.type?.subarray(0, n)
-    if (!sorted) {
-      const idx = new Uint32Array(n)
-      for (let i = 0; i < n; i++) idx[i] = i
-      idx.sort((x, y) => arr[x] - arr[y] || x - y)
-      const permute = <T extends Float64Array | Uint32Array | Uint16Array>(src: T, make: (n: number) => T): T => {
-        const out = make(n)
-        for (let i = 0; i < n; i++) out[i] = src[idx[i]]
-        return out
-      }
-      arrival = permute(arrival, (m) => new Float64Array(m))
-      conn = permute(conn, (m) => new Uint32Array(m))
-      service = permute(service, (m) => new Float64Array(m))
-      if (type) type = permute(type, (m) => new Uint16Array(m))
-      // Renumber connections by first appearance in the sorted order.
-      let connections = 0
-      for (let i = 0; i < n; i++) if (conn[i] >= connections) connections = conn[i] + 1
-      const remap = new Int32Array(connections).fill(-1)
-      let next = 0
-      for (let i = 0; i < n; i++) {
-        const c = conn[i]
-        let d = remap[c]
-        if (d < 0) d = remap[c] = next++
-        conn[i] = d
-      }
-    }
-    this.arrival = this.conn = this.service = undefined as never
-    return {arrival, conn, service, ...(type ? {type} : {})}
-  }
+  return {arrival, conn, service, ...(type ? {type} : {})}
 }
 
 /** Parse a CSV numeric field: decimal (optionally signed, with exponent), NaN or Infinity. */

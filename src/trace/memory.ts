@@ -49,6 +49,7 @@ export async function readColumns(
     if (n + m > opts.maxRows) throw opts.tooMany()
     if (n + m > cap) {
       while (n + m > cap) cap *= 2
+      cap = Math.min(cap, opts.maxRows) // n + m <= maxRows here
       const a = new Float64Array(cap)
       a.set(arrival.subarray(0, n))
       arrival = a

@@ -8,13 +8,13 @@ import {createReadStream, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {extname} from 'node:path'
 
-import {ConfigError, TraceError, show} from '../errors.js'
-import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, SortBuffer, TypeIndexer} from './columns.js'
+import {ConfigError, LimitError, TraceError, show} from '../errors.js'
+import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, TypeIndexer, sortColumns} from './columns.js'
 import {readCsv} from './csv.js'
 import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
 import {isolationAvailable, readIsolated} from './isolated.js'
-import {sliceColumns} from './memory.js'
+import {readColumns, sliceColumns} from './memory.js'
 
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 const PARQUET_EXT = new Set(['.parquet', '.pq'])
@@ -125,7 +125,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   const types = new TypeIndexer(typeNames)
   let stdinUsed = false
   let stdinHash: Promise<string> | undefined
-  let sorted: ReturnType<SortBuffer['finish']> | undefined
+  let sorted: ReturnType<typeof sortColumns> | undefined
   let rowsHint: number | undefined
 
   async function* raw(): AsyncGenerator<TraceBatch> {
@@ -226,9 +226,20 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
         return
       }
       if (sorted === undefined) {
-        const buf = new SortBuffer(name, opts.maxSortRows)
-        for await (const b of raw()) buf.push(b)
-        sorted = buf.finish()
+        const max = opts.maxSortRows
+        const rows = await readColumns(
+          {name, typeNames, batches: raw},
+          {
+            maxRows: max,
+            tooMany: () =>
+              new LimitError(
+                `${name}: Expected at most ${max} rows to sort in memory (--max-sort-rows), got more; ` +
+                  'raise --max-sort-rows or sort the file beforehand',
+                {file: name, flag: 'max-sort-rows'},
+              ),
+          },
+        )
+        sorted = sortColumns(rows)
         rowsHint = sorted.arrival.length
       }
       yield* sliceColumns(sorted, opts.batchSize)
