@@ -126,7 +126,10 @@ export class Recorder {
   /** The reply of request `slot` leaves the NIC at cycle `end`. Frees the slot. */
   complete(slot: number, end: number): void {
     const r = this.requests
-    this.completeRequest(r.seq[slot], r.arrival[slot], r.conn[slot], r.type[slot], r.queue[slot], r.core[slot], r.start[slot], end)
+    const arrival = r.arrival[slot]
+    const latency = this.measure(arrival, end, r.type[slot])
+    // The other fields are read only when records are written.
+    if (this.rec !== undefined) this.record(r.seq[slot], arrival, r.conn[slot], r.queue[slot], r.core[slot], r.start[slot], end, latency)
     r.release(slot)
   }
 
@@ -135,6 +138,12 @@ export class Recorder {
    * cycle `end`: the request's fields as `RequestTable` holds them (type 0 = none).
    */
   completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number): void {
+    const latency = this.measure(arrival, end, type)
+    if (this.rec !== undefined) this.record(seq, arrival, conn, queue, core, start, end, latency)
+  }
+
+  /** Count a completion and, after the warm-up, its latency; returns the latency. */
+  private measure(arrival: number, end: number, type: number): number {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
@@ -150,7 +159,7 @@ export class Recorder {
       }
       if (type !== 0) this.recordType(type, latency)
     }
-    if (this.rec !== undefined) this.record(seq, arrival, conn, queue, core, start, end, latency)
+    return latency
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
