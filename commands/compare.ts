@@ -2,14 +2,13 @@
  * `tailsim compare TRACE... --policies ... --loads ...`: the side-by-side verdict. Thin: flags →
  * SweepRequest → prepareSweep/runSweep (src/experiment) → renderTables (src/report/tables).
  */
-import os from 'node:os'
-
 import {Args, Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../src/cli/base.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
+import {usableCpus} from '../src/experiment/cpus.js'
 import {parseLoads} from '../src/experiment/loads.js'
 import {parseShard} from '../src/experiment/plan.js'
 import type {CellFailure} from '../src/experiment/pool.js'
@@ -86,7 +85,11 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     shard: Flags.string({description: 'Run shard i of n (cells k with k mod n = i-1), e.g. 3/16.'}),
     resume: Flags.boolean({description: 'Skip cells whose parts already exist in --out (same sweep).', default: false}),
     force: Flags.boolean({description: 'Overwrite --out (delete its earlier parts).', default: false}),
-    jobs: Flags.integer({char: 'j', description: 'Worker threads (0 = run in this thread). [default: available parallelism]', min: 0}),
+    jobs: Flags.integer({
+      char: 'j',
+      description: 'Worker threads (0 = run in this thread). [default: the CPUs this process may use: affinity and cgroup CPU quota]',
+      min: 0,
+    }),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: Flags.integer({description: 'Requests of synthetic:SPEC traces.', default: 100_000, min: 1}),
     connections: Flags.integer({description: 'Connections of synthetic:SPEC traces.', default: 2720, min: 1}),
@@ -146,7 +149,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     try {
       outcome = await runSweep(prepared, {
         shard,
-        jobs: flags.jobs ?? os.availableParallelism(),
+        jobs: flags.jobs ?? usableCpus(),
         out: flags.out,
         resume: flags.resume,
         force: flags.force,

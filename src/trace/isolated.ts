@@ -9,6 +9,11 @@
  * TraceError naming the file. As a side effect, decoding runs on another core while the
  * simulation consumes the previous batch.
  *
+ * The stall timeout does not count time the worker spent waiting for a CPU (stall.ts): with more
+ * threads than CPUs (a sweep with a large --jobs, a busy machine) a healthy reader is slow, not
+ * stuck. The worker publishes its kernel thread id in a shared word at start-up so that the
+ * parent can read that thread's scheduler statistics.
+ *
  * The worker is the compiled `reader-worker.js` next to this module. When it is not there (the
  * library run from TypeScript sources, e.g. under a test runner), files are read in-thread.
  */
@@ -18,6 +23,7 @@ import {Worker} from 'node:worker_threads'
 
 import * as errors from '../errors.js'
 import {TailsimError, TraceError} from '../errors.js'
+import {StallWatch, threadStarvation} from './stall.js'
 import type {TraceBatch, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
@@ -28,8 +34,16 @@ const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
  * average but uneven); with 8 it waited 0.2–0.35 s, and ran at 11.8–13.2 instead of 10.2 M req/s.
  */
 const CREDITS = 8
-/** Default: a reader that produces nothing for this long is declared stuck. */
+/**
+ * Default: a reader that produces nothing for this long, not counting time it waited for a CPU,
+ * is declared stuck.
+ */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000
+/** Longest interval between two checks of the watchdog while waiting for a batch, ms. */
+const WATCH_TICK_MS = 1000
+
+/** Each worker's shared word holding its kernel thread id (0 until it starts, -1 if unknown). */
+const threadIds = new WeakMap<Worker, Int32Array>()
 /** Heap limit of the reader worker, MB (the readers stream: they need a few tens of MB). */
 const WORKER_HEAP_MB = 256
 
@@ -102,6 +116,18 @@ export async function closeIdleReader(): Promise<void> {
   await w?.terminate()
 }
 
+function startWorker(path: string, opts: TraceOptions): Worker {
+  const tid = new Int32Array(new SharedArrayBuffer(4))
+  const worker = new Worker(WORKER_URL, {
+    workerData: {path, opts, tid},
+    resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
+    stdout: false,
+    stderr: false,
+  })
+  threadIds.set(worker, tid)
+  return worker
+}
+
 /** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
 export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
@@ -111,14 +137,10 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
   const reused = takeIdle(key)
   if (reused) readerWorkerCounts.reused++
   else readerWorkerCounts.started++
-  const worker =
-    reused ??
-    new Worker(WORKER_URL, {
-      workerData: {path, opts: workerOpts},
-      resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
-      stdout: false,
-      stderr: false,
-    })
+  const worker = reused ?? startWorker(path, workerOpts)
+  const tidWord = threadIds.get(worker)
+  const watch = new StallWatch(stallMs, threadStarvation(() => (tidWord === undefined ? -1 : Atomics.load(tidWord, 0))))
+  const tick = Math.max(1, Math.min(WATCH_TICK_MS, stallMs / 5))
   const inbox: Msg[] = []
   let notify: (() => void) | undefined
   const push = (m: Msg) => {
@@ -132,17 +154,22 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
   worker.on('error', onError)
   worker.on('exit', onExit)
   const next = async (): Promise<Msg> => {
+    if (inbox.length === 0) watch.reset()
     while (inbox.length === 0) {
       let timer: NodeJS.Timeout | undefined
-      const stalled = await new Promise<boolean>((resolve) => {
-        notify = () => resolve(false)
-        timer = setTimeout(() => resolve(true), stallMs)
+      const woken = await new Promise<boolean>((resolve) => {
+        notify = () => resolve(true)
+        timer = setTimeout(() => resolve(false), tick)
       })
       clearTimeout(timer)
       notify = undefined
-      if (stalled && inbox.length === 0) {
+      if (woken || inbox.length > 0 || !watch.stalled()) continue
+      // A message already delivered to this thread but not yet dispatched (this thread was itself
+      // starved) is handled before the verdict: setImmediate runs after the poll phase.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      if (inbox.length === 0) {
         throw new TraceError(
-          `Expected the reader to make progress, got none for ${stallMs / 1000} s (the file is probably corrupt)`,
+          `Expected the reader to make progress, got none for ${stallMs / 1000} s (time spent waiting for a CPU not counted; the file is probably corrupt)`,
           {file: path},
         )
       }

@@ -18,15 +18,19 @@ import {parentPort, workerData} from 'node:worker_threads'
 
 import {TailsimError} from '../errors.js'
 import {openTrace} from './open.js'
+import {currentThreadId} from './stall.js'
 import type {TraceOptions} from './types.js'
 
 interface Job {
   path: string
   opts: TraceOptions
+  /** Shared word: this thread's kernel id, for the parent's stall watchdog (see stall.ts). */
+  tid: Int32Array
 }
 
 const port = parentPort!
-const {path, opts} = workerData as Job
+const {path, opts, tid} = workerData as Job
+Atomics.store(tid, 0, currentThreadId())
 /** Arrays of one batch, as sent and as returned with a credit. */
 interface Buffers {
   arrival: Float64Array

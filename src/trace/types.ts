@@ -47,7 +47,7 @@ export interface TraceOptions {
    * See src/trace/isolated.ts. Stdin is always read in-thread.
    */
   isolate?: boolean
-  /** With isolation: a reader that yields nothing for this long is stopped (default 30 000 ms). */
+  /** With isolation: a reader that yields nothing for this long, not counting time it waited for a CPU, is stopped (default 30 000 ms). */
   stallTimeoutMs?: number
   /** Force a format instead of sniffing magic bytes and the file extension. */
   format?: TraceFormat

@@ -147,11 +147,11 @@ describe('isolated reading', () => {
     expect((err as InstanceType<typeof errs.TraceError>).exitCode).toBe(65)
   })
 
+  // The spinning worker runs (it is not starved), so its time counts towards the stall timeout
+  // (src/trace/stall.ts); on a busy machine it gets less CPU and ends later in wall time.
   test('an Arrow stream on which apache-arrow spins for ever ends as a TraceError after the stall timeout', async () => {
-    const t0 = Date.now()
     const source = lib.openTrace(fixture('schema-flatbuffer-hang.arrows'), {ghz: 2.4, stallTimeoutMs: 1500})
     await expect(lib.scanTrace(source)).rejects.toThrow(/got none for 1.5 s .*corrupt/)
-    expect(Date.now() - t0).toBeLessThan(20_000)
   })
 
   test('a Parquet file that traps parquet-wasm ends as a TraceError', async () => {
