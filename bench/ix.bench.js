@@ -1,8 +1,8 @@
 // IX hot path: `ix:batch=1` and `ix` (B = 64) with the `paper` costs on an in-memory 16-core,
-// 10 us exponential trace at load 0.7 (no file I/O; target >= 2 M simulated requests/s). Also the
-// two Linux models for reference (no target), at load 0.4 because 0.7 exceeds their capacity
-// with the paper costs. Prints simulated requests/s (best of 3, wall and CPU time), events per
-// request, p99 and mean batch size, and the process's peak RSS.
+// 10 us exponential trace at load 0.7, 2720 connections (no file I/O; target >= 6 M simulated
+// requests/s). The Linux models have their own bench (linux.bench.js). Prints simulated
+// requests/s (best of 3, wall and CPU time), events per request, p99 and mean batch size, and the
+// process's peak RSS.
 // Env: BENCH_N (requests, default 3 M), BENCH_POLICIES (comma-separated `spec` or `spec@load`).
 import {memoryStats, memoryTrace} from '../dist/src/trace/memory.js'
 import {Rng} from '../dist/src/rng.js'
@@ -16,7 +16,7 @@ const load = 0.7
 const mean = 24_000 // 10 us at 2.4 GHz
 const cols = poissonColumns({Rng, seed: 43, n: N, load, cores, mean})
 const stats = memoryStats(cols)
-const policies = (process.env.BENCH_POLICIES ?? 'ix:batch=1,ix,linux-partitioned@0.4,linux-floating@0.4').split(',')
+const policies = (process.env.BENCH_POLICIES ?? 'ix:batch=1,ix').split(',')
 console.log(`requests ${N}, ${cores} cores, exp 10 us, load ${load} unless @load, paper costs, in-memory trace`)
 console.log('policy'.padEnd(24), 'Mreq/s wall'.padStart(12), 'Mreq/s CPU'.padStart(12), 'events/req'.padStart(11), 'p99 us'.padStart(10), 'batch'.padStart(7))
 for (const item of policies) {

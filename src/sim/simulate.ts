@@ -237,7 +237,7 @@ export async function simulate(
     engine.drain(maxCycles)
     // Policies that compute completions without events (the FCFS recursions) report them
     // through the recorder: the limit applies to those too.
-    if (engine.queue.size > 0 || recorder.lastEnd > maxCycles) throw limitError()
+    if (engine.pending > 0 || recorder.lastEnd > maxCycles) throw limitError()
     policy.finish?.()
     recorder.flush()
     if (recorder.completed + recorder.dropped !== seq || requests.live !== 0) {

@@ -1,15 +1,33 @@
 /**
- * The discrete-event engine: an integer-cycle clock and an event queue. It knows nothing of
+ * The discrete-event engine: an integer-cycle clock and two event stores. It knows nothing of
  * policies: it calls one `EventHandler` with (kind, a, b) for each event, in (time, class,
  * sequence) order. Arrivals are not queued as events: the run loop (src/sim/simulate.ts) feeds them
  * from the trace in order and calls `advanceTo(t)` first, which runs every event that precedes an
  * arrival at t.
  *
- * Equal-time order (documented contract): events of class < ARRIVAL_CLASS run before an arrival
- * at the same cycle, events of class > ARRIVAL_CLASS after it; within a class, in scheduling order;
- * arrivals among themselves in trace order.
+ * The two stores:
+ *  - the general heap (`schedule`, `cancel`): any number of events with any payload;
+ *  - per-lane timers (`useLanes`, `setTimer`, `clearTimer`; lane-timers.ts): for models made of
+ *    per-owner state machines (a lane is an integer owner id, e.g. a core) with a fixed number of
+ *    pending events per owner. Timer (lane, slot) holds at most one event, dispatched as
+ *    handle(kind, lane, b); re-arming replaces it and clearing is O(log timers), no search. A
+ *    winner tree over all timers names the earliest.
+ *
+ * Order contract (exact, across both stores): every event is keyed (time, class, sequence), where
+ * `sequence` is one counter shared by `schedule` and `setTimer` (incremented by each call, not by
+ * `cancel`/`clearTimer`). The engine always dispatches the event with the least key of either
+ * store, so the dispatch order is exactly the one a single heap holding every event would give:
+ *  - earlier time first;
+ *  - at equal time, lower class first; events of class < ARRIVAL run before an arrival at the
+ *    same cycle, events of class > ARRIVAL after it (class ARRIVAL itself is reserved);
+ *  - at equal time and class, in scheduling order (the order of the `schedule`/`setTimer` calls);
+ *  - arrivals among themselves in trace order.
+ * A cleared timer, a replaced timer event and a cancelled heap event are never dispatched and do
+ * not count in `events`. Moving a model's events from the heap to timers therefore changes
+ * nothing but `events` when it drops events the model would have ignored (stale completions).
  */
 import {CLASS_SHIFT, EventQueue, MAX_CLASS} from './event-queue.js'
+import {LaneTimers} from './lane-timers.js'
 
 /** Event classes. Lower runs first at equal time. */
 export const EventClass = {
@@ -33,6 +51,11 @@ export class Engine {
   /** Events executed so far. */
   events = 0
   readonly queue = new EventQueue(256)
+  /** Per-lane timers (none until `useLanes`). */
+  timers = new LaneTimers(0, 1)
+  private slots = 1
+  /** The timer being dispatched while its handler has not re-armed or cleared it, else -1. */
+  private timerPending = -1
   private handler: EventHandler | undefined
   /**
    * True while the event being handled still sits at the top of the heap (read, not removed):
@@ -43,6 +66,52 @@ export class Engine {
 
   bind(handler: EventHandler): void {
     this.handler = handler
+  }
+
+  /**
+   * Give the engine `lanes` x `slots` timers (all disarmed), replacing any it had. Called by a
+   * policy when it is created, before any event is scheduled.
+   */
+  useLanes(lanes: number, slots: number): void {
+    if (this.timers.armed > 0) throw new Error('useLanes: timers are armed')
+    this.timers = new LaneTimers(lanes, slots)
+    this.slots = slots
+    this.timerPending = -1
+  }
+
+  /**
+   * Arm timer `slot` of lane `lane`: an event at absolute time `at` (cycles, >= now) of class
+   * `cls`, dispatched as handle(kind, lane, b). A pending event of that timer is replaced (never
+   * dispatched). Takes a sequence number like `schedule`.
+   */
+  setTimer(lane: number, slot: number, at: number, cls: number, kind: number, b: number): void {
+    if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
+    if (cls < 0 || cls > MAX_CLASS || cls === EventClass.ARRIVAL) throw new RangeError(`bad event class ${cls}`)
+    if (slot < 0 || slot >= this.slots || lane < 0 || lane >= this.timers.lanes) throw new RangeError(`no timer ${lane}/${slot}`)
+    const i = lane * this.slots + slot
+    if (i === this.timerPending) this.timerPending = -1
+    this.timers.arm(i, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+  }
+
+  /** Disarm timer `slot` of lane `lane` (its event is never dispatched); returns whether it was armed. */
+  clearTimer(lane: number, slot: number): boolean {
+    const i = lane * this.slots + slot
+    if (i === this.timerPending) {
+      this.timerPending = -1
+      this.timers.update(i)
+      return false
+    }
+    return this.timers.disarm(i)
+  }
+
+  /** Whether timer `slot` of lane `lane` holds a pending event (the one being dispatched does not). */
+  timerArmed(lane: number, slot: number): boolean {
+    return this.timers.time[lane * this.slots + slot] !== Infinity
+  }
+
+  /** Events pending in either store. */
+  get pending(): number {
+    return this.queue.size + this.timers.armed
   }
 
   /** Schedule an event at absolute time `at` (cycles, >= now). */
@@ -75,19 +144,60 @@ export class Engine {
   advanceTo(t: number): void {
     const q = this.queue
     const h = this.handler!
-    while (q.size > 0) {
-      const et = q.peekTime()
-      if (et > t || (et === t && q.peekTie() > Engine.ARRIVAL_TIE)) break
-      this.dispatchTop(q, h)
+    const lt = this.timers
+    const time = lt.time
+    const tie = lt.tie
+    for (;;) {
+      const w = lt.win[1]
+      const wt = time[w]
+      if (q.size > 0) {
+        const et = q.peekTime()
+        if (et < wt || (et === wt && q.peekTie() < tie[w])) {
+          if (et > t || (et === t && q.peekTie() > Engine.ARRIVAL_TIE)) break
+          this.dispatchTop(q, h)
+          continue
+        }
+      }
+      if (wt > t || (wt === t && tie[w] > Engine.ARRIVAL_TIE)) break
+      this.dispatchTimer(lt, w, h)
     }
     this.now = t
   }
 
-  /** Run events until the queue is empty or the next event is later than `limit`. */
+  /** Run events until none is pending or the next event is later than `limit`. */
   drain(limit = Infinity): void {
     const q = this.queue
     const h = this.handler!
-    while (q.size > 0 && q.peekTime() <= limit) this.dispatchTop(q, h)
+    const lt = this.timers
+    for (;;) {
+      const w = lt.win[1]
+      const wt = lt.time[w]
+      if (q.size > 0) {
+        const et = q.peekTime()
+        if (et < wt || (et === wt && q.peekTie() < lt.tie[w])) {
+          if (et > limit) break
+          this.dispatchTop(q, h)
+          continue
+        }
+      }
+      if (wt === Infinity || wt > limit) break
+      this.dispatchTimer(lt, w, h)
+    }
+  }
+
+  /** Run timer w (the earliest event); the tree is updated after its handler unless re-armed. */
+  private dispatchTimer(lt: LaneTimers, w: number, h: EventHandler): void {
+    this.now = lt.time[w]
+    this.events++
+    const kind = lt.kind[w]
+    const b = lt.arg[w]
+    lt.disarmLazy(w)
+    this.timerPending = w
+    h.handle(kind, lt.laneOf[w], b)
+    if (this.timerPending === w) {
+      this.timerPending = -1
+      lt.update(w)
+    }
   }
 
   /** Run the earliest event; its heap entry is reused by the handler's first schedule(). */

@@ -13,7 +13,11 @@ export const MAX_CLASS = 255
 
 export class EventQueue {
   size = 0
-  private seq = 0
+  /**
+   * Sequence counter: the next event's sequence number. Shared with the engine's lane timers
+   * (engine.ts), which draw from it so that both stores' events form one order.
+   */
+  seq = 0
   private time: Float64Array
   private tie: Float64Array
   private kind: Int32Array

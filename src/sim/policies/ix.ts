@@ -29,7 +29,7 @@
 import {EventClass} from '../engine/engine.js'
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
 
-/** Event kinds (a = core). */
+/** Event kinds (a = core), on the core's one engine timer: a core waits for one thing at a time. */
 const POLL = 0
 const BATCH_END = 1
 
@@ -62,6 +62,8 @@ class Ix implements Policy {
     batch: number,
   ) {
     const n = ctx.machine.cores
+    // One engine timer per core (lane = core): its pending poll or batch end.
+    ctx.engine.useLanes(n, 1)
     this.batch = batch
     this.state = new Uint8Array(n)
     this.head = new Int32Array(n).fill(-1)
@@ -86,7 +88,7 @@ class Ix implements Policy {
     }
     if (this.state[q] === IDLE) {
       this.state[q] = POLL_PENDING
-      ctx.engine.schedule(ctx.engine.now, EventClass.DISPATCH, POLL, q, 0)
+      ctx.engine.setTimer(q, 0, ctx.engine.now, EventClass.DISPATCH, POLL, 0)
     }
   }
 
@@ -136,7 +138,7 @@ class Ix implements Policy {
     while (b < BUCKET_HI.length && n > BUCKET_HI[b]) b++
     this.buckets[b]++
     // Back into the kernel with the batched syscalls.
-    ctx.engine.schedule(t + this.ukCost, EventClass.FINISH, BATCH_END, core, 0)
+    ctx.engine.setTimer(core, 0, t + this.ukCost, EventClass.FINISH, BATCH_END, 0)
   }
 
   /** Step 1 at the end of a batch: send its replies in order, then poll. */
@@ -158,7 +160,7 @@ class Ix implements Policy {
     this.tail[core] = -1
     ctx.usage.net[core] += m * tx
     if (t === ctx.engine.now) this.poll(core)
-    else ctx.engine.schedule(t, EventClass.FINISH, POLL, core, 0)
+    else ctx.engine.setTimer(core, 0, t, EventClass.FINISH, POLL, 0)
   }
 
   metrics(): Record<string, number> {

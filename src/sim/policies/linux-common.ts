@@ -26,8 +26,8 @@
  * Interrupts steal time (choice, documented in docs/ix-linux-model.md): hard interrupts preempt
  * the thread on the RSS core. Its current piece of work (a syscall, a request's service, a
  * wake-up) is frozen for the whole interrupt + softirq run and resumes afterwards, so the
- * interrupt delays the request running on that core. Stale completion events are recognised by
- * a per-core epoch.
+ * interrupt delays the request running on that core. The frozen segment's end event is cleared
+ * from the core's engine timer and set again when it resumes.
  *
  * Choices: threads are pinned one per core (thread i on core i; no migration). epoll_wait is
  * paid per connection visit, not per request: with the paper's 2720 connections a visit almost
@@ -41,11 +41,18 @@
 import {EventClass} from '../engine/engine.js'
 import type {Policy, SimContext} from '../policy.js'
 
-/** Event kinds. SEG: a = core, b = epoch. IRQ: a = core. */
+/**
+ * Event kinds, a = core. SEG on the core's SEG timer (the thread's running segment);
+ * IRQ, IRQ_FIRE and IRQ_END on its IRQ timer (the interrupt/softirq state machine).
+ */
 const EV_SEG = 0
 const EV_IRQ = 1
 const EV_IRQ_FIRE = 2
 const EV_IRQ_END = 3
+
+/** Engine timers per core (lane = core). */
+const T_SEG = 0
+const T_IRQ = 1
 
 /** Thread states. */
 export const BLOCKED = 0
@@ -68,7 +75,6 @@ export abstract class LinuxServer implements Policy {
   private readonly segFrozen: Uint8Array
   private readonly segEnd: Float64Array
   private readonly segRemain: Float64Array
-  private readonly epoch: Int32Array
   /** 1 while the thread's current epoll_wait segment follows a wake-up (for herd counting). */
   private readonly woke: Uint8Array
   private readonly curConn: Int32Array
@@ -109,12 +115,12 @@ export abstract class LinuxServer implements Policy {
   constructor(protected readonly ctx: SimContext) {
     const n = ctx.machine.cores
     this.cores = n
+    ctx.engine.useLanes(n, 2)
     this.tState = new Uint8Array(n)
     this.segKind = new Uint8Array(n)
     this.segFrozen = new Uint8Array(n)
     this.segEnd = new Float64Array(n)
     this.segRemain = new Float64Array(n)
-    this.epoch = new Int32Array(n)
     this.woke = new Uint8Array(n)
     this.curConn = new Int32Array(n).fill(-1)
     this.tHead = new Int32Array(n).fill(-1)
@@ -169,17 +175,16 @@ export abstract class LinuxServer implements Policy {
         this.startIrq(q)
       } else {
         this.irqActive[q] = 2
-        ctx.engine.schedule(at, EventClass.INTERRUPT, EV_IRQ_FIRE, q, 0)
+        ctx.engine.setTimer(q, T_IRQ, at, EventClass.INTERRUPT, EV_IRQ_FIRE, 0)
       }
     }
   }
 
-  handle(kind: number, a: number, b: number): void {
+  handle(kind: number, a: number): void {
     if (kind === EV_IRQ) this.softirqDone(a)
     else if (kind === EV_IRQ_FIRE) this.startIrq(a)
     else if (kind === EV_IRQ_END) this.softirqPoll(a)
-    else if (b === this.epoch[a]) this.segDone(a)
-    // else: a stale segment end (the segment was preempted by an interrupt and rescheduled).
+    else this.segDone(a)
   }
 
   // ---- interrupts and softirq ----------------------------------------------------------------
@@ -194,7 +199,7 @@ export abstract class LinuxServer implements Policy {
     const cv = ctx.counters.values
     cv[this.cIrqs]++
     cv[this.cSoftirqPackets]++
-    ctx.engine.schedule(ctx.engine.now + d, EventClass.FINISH, EV_IRQ, c, 0)
+    ctx.engine.setTimer(c, T_IRQ, ctx.engine.now + d, EventClass.FINISH, EV_IRQ, 0)
   }
 
   /**
@@ -208,7 +213,7 @@ export abstract class LinuxServer implements Policy {
     if (extra > 0) {
       this.pendingSend = 0
       ctx.usage.net[c] += extra
-      ctx.engine.schedule(ctx.engine.now + extra, EventClass.FINISH, EV_IRQ_END, c, 0)
+      ctx.engine.setTimer(c, T_IRQ, ctx.engine.now + extra, EventClass.FINISH, EV_IRQ_END, 0)
     } else {
       this.softirqPoll(c)
     }
@@ -220,7 +225,7 @@ export abstract class LinuxServer implements Policy {
     if (ctx.machine.rx[c].size > 0) {
       ctx.usage.net[c] += this.softirqCost
       ctx.counters.values[this.cSoftirqPackets]++
-      ctx.engine.schedule(ctx.engine.now + this.softirqCost, EventClass.FINISH, EV_IRQ, c, 0)
+      ctx.engine.setTimer(c, T_IRQ, ctx.engine.now + this.softirqCost, EventClass.FINISH, EV_IRQ, 0)
     } else {
       this.irqActive[c] = 0
       this.resume(c)
@@ -266,7 +271,6 @@ export abstract class LinuxServer implements Policy {
 
   private startSeg(t: number, kind: number, duration: number): void {
     this.segKind[t] = kind
-    const e = ++this.epoch[t]
     if (this.irqActive[t] === 1) {
       this.segFrozen[t] = 1
       this.segRemain[t] = duration
@@ -274,7 +278,7 @@ export abstract class LinuxServer implements Policy {
       const ctx = this.ctx
       const end = ctx.engine.now + duration
       this.segEnd[t] = end
-      ctx.engine.schedule(end, EventClass.FINISH, EV_SEG, t, e)
+      ctx.engine.setTimer(t, T_SEG, end, EventClass.FINISH, EV_SEG, 0)
     }
   }
 
@@ -283,7 +287,8 @@ export abstract class LinuxServer implements Policy {
     if (this.tState[c] === RUNNING && this.segFrozen[c] === 0) {
       this.segFrozen[c] = 1
       this.segRemain[c] = this.segEnd[c] - this.ctx.engine.now
-      this.epoch[c]++
+      // Its end event is void: never dispatched.
+      this.ctx.engine.clearTimer(c, T_SEG)
     }
   }
 
@@ -294,7 +299,7 @@ export abstract class LinuxServer implements Policy {
       this.segFrozen[c] = 0
       const end = ctx.engine.now + this.segRemain[c]
       this.segEnd[c] = end
-      ctx.engine.schedule(end, EventClass.FINISH, EV_SEG, c, ++this.epoch[c])
+      ctx.engine.setTimer(c, T_SEG, end, EventClass.FINISH, EV_SEG, 0)
     }
   }
 

@@ -11,43 +11,11 @@
  * preset: `INPUT_FINGERPRINT` pins both, so that a change there fails with a message saying the
  * goldens must be recaptured from an unoptimised build, rather than as a policy regression.
  */
-import {createHash} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 
-import {Rng} from '../../../src/rng.js'
 import {resolveCosts, type CostTable} from '../../../src/sim/machine/costs.js'
-import type {RunResult} from '../../../src/sim/simulate.js'
-import type {TraceColumns} from '../../../src/trace/memory.js'
 import {CollectSink, run} from '../../helpers.js'
-
-/** mulberry32: a tiny local generator, so the traces do not move when src/rng.ts does. */
-function localRng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Poisson arrivals, exponential service (mean cycles), uniform connections. Times in cycles. */
-function trace(n: number, load: number, cores: number, mean: number, conns: number, seed: number): TraceColumns {
-  const u = localRng(seed)
-  const rate = (load * cores) / mean
-  const arrival = new Float64Array(n)
-  const conn = new Uint32Array(n)
-  const service = new Float64Array(n)
-  let t = 0
-  for (let i = 0; i < n; i++) {
-    t += -Math.log(1 - u()) / rate
-    arrival[i] = Math.round(t)
-    conn[i] = Math.floor(u() * conns)
-    service[i] = Math.max(1, Math.round(-Math.log(1 - u()) * mean))
-  }
-  return {arrival, conn, service}
-}
+import {type Golden, inputFingerprint, recordsDigest, resultDigest, trace} from './equivalence-helpers.js'
 
 interface Case {
   name: string
@@ -75,40 +43,6 @@ const CASES: Case[] = [
 ]
 const POLICIES = ['zygos', 'zygos-nointr', 'zygos:remote_ipi=off']
 
-/** Everything behavioural in a result row (not `events`, `wall_ms`, `sim_rate_rps`). */
-function resultDigest(r: RunResult): string {
-  const keep = {
-    completed: r.completed,
-    measured: r.measured,
-    dropped: r.dropped,
-    throughput_rps: r.throughput_rps,
-    latency: r.latency,
-    util: r.util,
-    util_app: r.util_app,
-    util_net: r.util_net,
-    util_per_core: r.util_per_core,
-    counters: r.counters,
-    metrics: r.metrics,
-    sim_time_us: r.sim_time_us,
-  }
-  return createHash('sha256').update(JSON.stringify(keep)).digest('hex').slice(0, 16)
-}
-
-function recordsDigest(rows: CollectSink['rows']): string {
-  const buf = new Float64Array(rows.length * 8)
-  rows.forEach((x, i) => {
-    buf.set([x.seq, x.arrival, x.conn, x.queue, x.core, x.start, x.end, x.latency], i * 8)
-  })
-  return createHash('sha256').update(new Uint8Array(buf.buffer)).digest('hex').slice(0, 16)
-}
-
-interface Golden {
-  records: string
-  result: string
-  rows: number
-  counters: Record<string, number>
-}
-
 async function measure(c: Case, policy: string): Promise<{golden: Golden; events: number}> {
   const cols = trace(c.n, c.load, CORES, MEAN, c.conns, c.seed)
   const costs: CostTable = resolveCosts('paper', c.costs ?? {})
@@ -119,17 +53,6 @@ async function measure(c: Case, policy: string): Promise<{golden: Golden; events
     sink,
   )
   return {golden: {records: recordsDigest(sink.rows), result: resultDigest(r), rows: sink.rows.length, counters: r.counters}, events: r.events}
-}
-
-/** src/rng.ts outputs and the `paper` preset the goldens were captured with. */
-function inputFingerprint(): string {
-  const g = new Rng(12345)
-  const d = g.derive(2)
-  const xs = [g.uint32(), g.int(16), d.uint32(), d.int(1000)]
-  return createHash('sha256')
-    .update(JSON.stringify([xs, resolveCosts('paper')]))
-    .digest('hex')
-    .slice(0, 16)
 }
 
 const INPUT_FINGERPRINT = '23dfd9d6429e2f97'
