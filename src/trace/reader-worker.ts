@@ -17,16 +17,19 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {TailsimError} from '../errors.js'
+import {quickStatsOf} from './fast-stats.js'
 import {openTrace} from './open.js'
 import type {TraceOptions} from './types.js'
 
 interface Job {
   path: string
   opts: TraceOptions
+  /** `stats`: start by computing the quick statistics (fast-stats.ts) instead of a pass. */
+  mode?: 'stats'
 }
 
 const port = parentPort!
-const {path, opts} = workerData as Job
+const {path, opts, mode} = workerData as Job
 /** Arrays of one batch, as sent and as returned with a credit. */
 interface Buffers {
   arrival: Float64Array
@@ -50,8 +53,18 @@ port.on('message', (m: unknown) => {
   } else if (kind === 'restart') {
     // Ordered after the previous pass's last credits, which it discards.
     restart()
+  } else if (kind === 'stats') {
+    stats()
   }
 })
+
+/** Quick statistics of the file (null when only a full pass can tell), posted to the parent. */
+function stats(): void {
+  quickStatsOf(path, opts).then(
+    (value) => port.postMessage({kind: 'stats', value: value ?? null}),
+    () => port.postMessage({kind: 'stats', value: null}),
+  )
+}
 
 /** A set of arrays with room for n rows (and types when `typed`), from the pool when possible. */
 function take(n: number, typed: boolean): Buffers {
@@ -116,4 +129,5 @@ restart = () => {
   sentTypes = 0
   run()
 }
-run()
+if (mode === 'stats') stats()
+else run()
