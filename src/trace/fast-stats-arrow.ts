@@ -13,7 +13,7 @@ import {Footer} from 'apache-arrow/ipc/metadata/file'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer} from './columns.js'
-import {type Edges, STATS_METADATA_KEY, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
+import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
 import type {QuickStats, TraceOptions} from './types.js'
 
 const MAGIC = 'ARROW1'
@@ -174,7 +174,10 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
     const written = parseWrittenStats(schema.metadata.get(STATS_METADATA_KEY))
     if (written !== undefined && readsAsWritten(written, opts, cols.arrival.name, cols.service.name)) {
       const q = fromWritten(written, rows, e)
-      if (q !== undefined) return q
+      if (q !== undefined) {
+        fastStatsCounts.metadata++
+        return q
+      }
     }
 
     const acc = new StatsAccumulator()
@@ -189,6 +192,7 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
       if (!addRawService(acc, values, h.rows, cols.service.toCycles, scratch)) return undefined
     }
     if (acc.serviceFirst !== e.serviceFirst) return undefined
+    fastStatsCounts.columns++
     return {requests: acc.requests, firstArrival: e.firstArrival, lastArrival: e.lastArrival, serviceMean: acc.serviceMean}
   } finally {
     await fh.close()

@@ -10,7 +10,7 @@ import {RecordBatchReader, type RecordBatch, type Schema} from 'apache-arrow'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer, resolveColumns} from './columns.js'
-import {type Edges, STATS_METADATA_KEY, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
+import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
 import {guardWasm, parquetWasm} from './parquet.js'
 import type {QuickStats, TraceOptions} from './types.js'
 
@@ -80,7 +80,10 @@ export async function parquetQuickStats(path: string, opts: TraceOptions): Promi
     const written = parseWrittenStats(kv.get(STATS_METADATA_KEY))
     if (written !== undefined && readsAsWritten(written, opts, cols.arrival.name, cols.service.name)) {
       const q = fromWritten(written, rows, e)
-      if (q !== undefined) return q
+      if (q !== undefined) {
+        fastStatsCounts.metadata++
+        return q
+      }
     }
 
     const acc = new StatsAccumulator()
@@ -102,6 +105,7 @@ export async function parquetQuickStats(path: string, opts: TraceOptions): Promi
       }
     }
     if (acc.requests !== rows || acc.serviceFirst !== e.serviceFirst) return undefined
+    fastStatsCounts.columns++
     return {requests: rows, firstArrival: e.firstArrival, lastArrival: e.lastArrival, serviceMean: acc.serviceMean}
   } finally {
     try {

@@ -21,6 +21,9 @@
 import {roundHalfUp} from '../round.js'
 import type {QuickStats, TraceBatch, TraceOptions} from './types.js'
 
+/** How often each quick path gave the statistics in this thread (tests and diagnostics). */
+export const fastStatsCounts = {metadata: 0, columns: 0}
+
 /** Schema metadata key of the statistics written by `tailsim generate`. */
 export const STATS_METADATA_KEY = 'tailsim.stats'
 
