@@ -101,6 +101,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       ghz,
       stdout: process.stdout,
       metadata: {'tailsim.generator': source.canonical},
+      stats: true,
     })
     const result: GenerateResult = {
       path: written.path,

@@ -49,7 +49,9 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
     const {args, flags} = await this.parse(Inspect)
     const ghz = parseGhz(flags.ghz)
     const source = openTrace(args.trace, traceOptions(flags, ghz))
+    // inspect describes the whole trace: a full pass (whose statistics a later run can reuse).
     const stats = await scanTrace(source, {ghz})
+    await source.rememberStats?.(stats)
     const us = (cycles: number) => cycles / ghz / 1000
     const result: InspectResult = {
       ...stats,

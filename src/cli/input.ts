@@ -1,7 +1,8 @@
 /**
  * Where a simulating command's requests come from: a TRACE argument (file or `-` for stdin), or
  * `--synthetic SPEC --requests N [--connections C]` (the generator of `tailsim generate`).
- * Turns either into a TraceSource and its one-pass statistics, and gives the input of each
+ * Turns either into a TraceSource and the statistics a run needs first (`preScan`: without a
+ * full pass when the file allows it), and gives the input of each
  * replication. Also re-exports the shared trace-mapping flags (column names, units, --sort) so
  * every command that reads traces offers the same ones.
  *
@@ -25,7 +26,7 @@ import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import {traceFlags, traceOptions, type TraceFlagValues} from './trace-flags.js'
 import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
-import {scanTrace} from '../trace/scan.js'
+import {preScan, scanTrace} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
 import type {TraceOptions, TraceSource} from '../trace/types.js'
 
@@ -90,6 +91,8 @@ export function yielding(source: TraceSource, everyMs = 50): TraceSource {
       return inner.rowsHint
     },
     ...(inner.digest ? {digest: () => inner.digest!()} : {}),
+    ...(inner.quickStats ? {quickStats: () => inner.quickStats!()} : {}),
+    ...(inner.rememberStats ? {rememberStats: (s) => inner.rememberStats!(s)} : {}),
     async *batches() {
       let last = performance.now()
       for await (const b of inner.batches()) {
@@ -150,6 +153,6 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
     return {kind: 'stdin', traceVaries: false, ...first, replica: async () => first}
   }
   const source = yielding(openTrace(req.trace, opts))
-  const first = {source, stats: await scanTrace(source, {ghz: req.ghz})}
+  const first = {source, stats: await preScan(source, {ghz: req.ghz})}
   return {kind: 'file', traceVaries: false, ...first, replica: async () => first}
 }

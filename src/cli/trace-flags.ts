@@ -45,6 +45,16 @@ export const traceFlags = {
     min: 1,
     helpGroup: 'TRACE',
   }),
+  'stats-cache': Flags.string({
+    description:
+      'Folder where the statistics of trace files (count, arrival span, mean service) are kept between runs, so that a CSV trace is decoded once per run from the second run on. [default: $XDG_CACHE_HOME/tailsim/stats, or ~/.cache/tailsim/stats]',
+    helpGroup: 'TRACE',
+    exclusive: ['no-stats-cache'],
+  }),
+  'no-stats-cache': Flags.boolean({
+    description: 'Neither read nor write the stats cache.',
+    helpGroup: 'TRACE',
+  }),
 }
 
 /** The subset of parsed flag values `traceOptions` reads. */
@@ -58,6 +68,8 @@ export interface TraceFlagValues {
   'trace-format'?: string
   sort?: boolean
   'max-sort-rows'?: number
+  'stats-cache'?: string
+  'no-stats-cache'?: boolean
 }
 
 /** Parse a `--ghz` value given as a string or number. */
@@ -85,5 +97,6 @@ export function traceOptions(flags: TraceFlagValues, ghz: number): TraceOptions 
     ...(flags['trace-format'] ? {format: flags['trace-format'] as TraceFormat} : {}),
     ...(flags.sort ? {sort: true} : {}),
     ...(flags['max-sort-rows'] !== undefined ? {maxSortRows: flags['max-sort-rows']} : {}),
+    ...(flags['no-stats-cache'] ? {statsCache: false as const} : flags['stats-cache'] !== undefined ? {statsCache: flags['stats-cache']} : {}),
   }
 }

@@ -22,7 +22,7 @@ import {createHash} from 'node:crypto'
 import {ConfigError, show} from '../errors.js'
 import type {SimConfig} from '../sim/simulate.js'
 import {SCHEMA_VERSION, type RowKind} from '../results/schema.js'
-import type {TraceOptions, TraceStats} from '../trace/types.js'
+import type {PreStats, TraceOptions} from '../trace/types.js'
 import type {SearchOptions} from './search.js'
 import type {Slo, SloSpec} from './slo.js'
 
@@ -35,8 +35,8 @@ export interface PlannedTrace {
   /** As named on the command line (path, or `synthetic:SPEC`). */
   name: string
   input: TraceInput
-  /** One-pass statistics of the trace (replication 0 for synthetic traces). */
-  stats: TraceStats
+  /** Statistics of the trace a run needs (replication 0 for synthetic traces), with its fingerprint. */
+  stats: PreStats & {sha256: string}
   /** The SLO resolved for this trace. */
   slo: Slo
 }
@@ -110,7 +110,8 @@ export function canonicalJson(v: unknown): string {
 export function sweepId(spec: SweepSpec): string {
   const traces = spec.traces.map((t) =>
     t.input.kind === 'file'
-      ? {sha256: t.stats.sha256, read: {...t.input.options, batchSize: undefined}}
+      ? // Where statistics are cached changes nothing in the results.
+        {sha256: t.stats.sha256, read: {...t.input.options, batchSize: undefined, statsCache: undefined}}
       : {sha256: t.stats.sha256, synthetic: {...t.input}},
   )
   const key = {

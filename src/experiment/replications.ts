@@ -18,12 +18,12 @@ import {ConfigError} from '../errors.js'
 import {meanCi} from '../stats/histogram.js'
 import type {RecordSink} from '../stats/recorder.js'
 import {simulate, type RunResult, type SimConfig} from '../sim/simulate.js'
-import type {TraceSource, TraceStats} from '../trace/types.js'
+import type {PreStats, TraceSource} from '../trace/types.js'
 
 /** The input of replication r: its trace stream and that trace's one-pass statistics. */
 export interface ReplicaInput {
   source: TraceSource
-  stats: TraceStats
+  stats: PreStats
 }
 
 export interface ReplicationOptions {

@@ -13,9 +13,9 @@
 import {ConfigError} from '../errors.js'
 import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
-import {scanTrace} from '../trace/scan.js'
+import {preScan} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
-import type {TraceOptions, TraceSource, TraceStats} from '../trace/types.js'
+import type {PreStats, TraceOptions, TraceSource} from '../trace/types.js'
 import type {TraceInput} from './plan.js'
 
 export const SYNTHETIC_PREFIX = 'synthetic:'
@@ -59,8 +59,13 @@ export function variesByReplication(input: TraceInput): boolean {
   return input.kind === 'synthetic'
 }
 
-export async function scanInput(input: TraceInput, replication = 0): Promise<TraceStats> {
-  return scanTrace(openInput(input, replication), {ghz: input.kind === 'file' ? input.options.ghz : input.ghz})
+/** Statistics a run needs, with the fingerprint computed (a sweep plans with it). */
+export type KnownStats = PreStats & {sha256: string}
+
+/** The statistics a run of this input needs first (`preScan`), with the fingerprint computed. */
+export async function scanInput(input: TraceInput, replication = 0): Promise<KnownStats> {
+  const stats = await preScan(openInput(input, replication), {ghz: input.kind === 'file' ? input.options.ghz : input.ghz})
+  return {...stats, sha256: await stats.sha256}
 }
 
 /**
@@ -68,18 +73,18 @@ export async function scanInput(input: TraceInput, replication = 0): Promise<Tra
  * the trace has at most `cacheRows` requests.
  */
 export class TraceCache {
-  private readonly cache = new Map<string, {source: TraceSource; stats: TraceStats}>()
+  private readonly cache = new Map<string, {source: TraceSource; stats: KnownStats}>()
 
   constructor(private readonly cacheRows = 1_000_000) {}
 
-  async get(input: TraceInput, replication: number, stats0: TraceStats): Promise<{source: TraceSource; stats: TraceStats}> {
+  async get(input: TraceInput, replication: number, stats0: KnownStats): Promise<{source: TraceSource; stats: KnownStats}> {
     const rep = variesByReplication(input) ? replication : 0
     const key = `${JSON.stringify(input)}|${rep}`
     const hit = this.cache.get(key)
     if (hit) return hit
     const stats = rep === 0 ? stats0 : await scanInput(input, rep)
     const source = openInput(input, rep)
-    let entry: {source: TraceSource; stats: TraceStats}
+    let entry: {source: TraceSource; stats: KnownStats}
     if (stats.requests <= this.cacheRows) {
       const cols = await readColumns(source, {
         maxRows: stats.requests,

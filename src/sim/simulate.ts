@@ -2,7 +2,7 @@
  * One simulation run: a trace (streamed), a machine, a policy → one result row.
  *
  * Rescaling (MODEL.md §2): `load` or `rate` multiplies every inter-arrival gap by one factor
- * f = (trace rate) / (target rate), computed from the trace's one-pass statistics; arrival i
+ * f = (trace rate) / (target rate), computed from the trace's statistics (preScan); arrival i
  * becomes first + round((a_i − first)·f). Service times never change. The offered load reported is
  * ρ = λ·E[S]/cores for the rescaled trace.
  *
@@ -15,7 +15,7 @@ import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
 import {Counters} from '../stats/counters.js'
-import type {TraceSource, TraceStats} from '../trace/types.js'
+import type {PreStats, TraceSource} from '../trace/types.js'
 import {TOOL} from '../version.js'
 import {Engine} from './engine/engine.js'
 import {type CostTable} from './machine/costs.js'
@@ -147,7 +147,7 @@ function validate(config: SimConfig): void {
 }
 
 /** The rescale factor for inter-arrival gaps, and the resulting offered rate (requests/cycle). */
-export function rescaleFactor(stats: TraceStats, config: Pick<SimConfig, 'load' | 'rate' | 'cores' | 'ghz'>): {factor: number; ratePerCycle: number} {
+export function rescaleFactor(stats: Pick<PreStats, 'ratePerCycle' | 'serviceMean'>, config: Pick<SimConfig, 'load' | 'rate' | 'cores' | 'ghz'>): {factor: number; ratePerCycle: number} {
   let target: number | undefined
   if (config.load !== undefined) target = (config.load * config.cores) / stats.serviceMean
   else if (config.rate !== undefined) target = config.rate / (config.ghz * 1e9)
@@ -155,9 +155,16 @@ export function rescaleFactor(stats: TraceStats, config: Pick<SimConfig, 'load' 
   return {factor: stats.ratePerCycle / target, ratePerCycle: target}
 }
 
+/** A copy of `a` with room for index `k`. */
+function grow(a: Uint8Array, k: number): Uint8Array {
+  const g = new Uint8Array(Math.max(a.length * 2, k + 1))
+  g.set(a)
+  return g
+}
+
 export async function simulate(
   source: TraceSource,
-  stats: TraceStats,
+  stats: PreStats,
   config: SimConfig,
   opts: SimRunOptions = {},
 ): Promise<RunResult> {
@@ -211,6 +218,9 @@ export async function simulate(
     )
 
   let seq = 0
+  // Connections seen, counted on this pass (the statistics taken before it need not have them).
+  let connSeen: Uint8Array = new Uint8Array(4096)
+  let connections = 0
   // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
   const direct = policy.arriveDirect !== undefined
   try {
@@ -222,12 +232,18 @@ export async function simulate(
       const cn = b.conn
       const ty = b.type
       for (let i = 0; i < n; i++) {
+        const c = cn[i]
+        if (c >= connSeen.length) connSeen = grow(connSeen, c)
+        if (connSeen[c] === 0) {
+          connSeen[c] = 1
+          connections++
+        }
         const t = factor === 1 ? arr[i] : first + roundHalfUp((arr[i] - first) * factor)
         engine.advanceTo(t)
         if (direct) {
-          policy.arriveDirect!(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
+          policy.arriveDirect!(seq++, t, svc[i], c, ty === undefined ? 0 : ty[i] + 1)
         } else {
-          const slot = requests.alloc(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
+          const slot = requests.alloc(seq++, t, svc[i], c, ty === undefined ? 0 : ty[i] + 1)
           policy.arrive(slot)
         }
       }
@@ -271,6 +287,8 @@ export async function simulate(
     const perType: Record<string, LatencyUs> = {}
     for (const [idx, s] of recorder.typeSummaries()) perType[source.typeNames[idx - 1] ?? String(idx - 1)] = lat(s)
     const wall = performance.now() - wallStart
+    // The fingerprint was computed alongside the run (see preScan); this is where it is needed.
+    const sha256 = await stats.sha256
     return {
       policy: spec.spec,
       family: spec.def.family,
@@ -279,9 +297,9 @@ export async function simulate(
       seed: config.seed,
       cost_preset: config.costPreset,
       trace: source.name,
-      trace_sha256: stats.sha256,
+      trace_sha256: sha256,
       requests: seq,
-      connections: stats.connections,
+      connections,
       offered_load: offeredLoad,
       offered_rate_rps: ratePerCycle * config.ghz * 1e9,
       service_mean_us: toUs(stats.serviceMean),

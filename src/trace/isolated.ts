@@ -24,7 +24,7 @@ import {Worker} from 'node:worker_threads'
 import * as errors from '../errors.js'
 import {TailsimError, TraceError} from '../errors.js'
 import {StallWatch, threadStarvation} from './stall.js'
-import type {TraceBatch, TraceOptions} from './types.js'
+import type {QuickStats, TraceBatch, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
 
@@ -116,10 +116,10 @@ export async function closeIdleReader(): Promise<void> {
   await w?.terminate()
 }
 
-function startWorker(path: string, opts: TraceOptions): Worker {
+function startWorker(path: string, opts: TraceOptions, mode?: 'stats'): Worker {
   const tid = new Int32Array(new SharedArrayBuffer(4))
   const worker = new Worker(WORKER_URL, {
-    workerData: {path, opts, tid},
+    workerData: {path, opts, tid, mode},
     resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
     stdout: false,
     stderr: false,
@@ -238,4 +238,42 @@ function classOf(name: string): new (message: string, where?: TailsimError['wher
   return typeof c === 'function' && (c as {prototype: unknown}).prototype instanceof TailsimError
     ? (c as new (message: string, where?: TailsimError['where']) => TailsimError)
     : TraceError
+}
+
+/**
+ * The quick statistics of a file (fast-stats.ts), computed in a reader worker, which is then kept
+ * idle for the pass that follows (it has loaded its decoder by then). Undefined when the worker
+ * finds none, fails, or takes longer than the stall timeout: the caller then makes a full pass,
+ * which reports any problem with the file.
+ */
+export async function quickStatsIsolated(path: string, opts: TraceOptions): Promise<QuickStats | undefined> {
+  const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
+  // The options readIsolated gives the worker for an unsorted read: the same key, so that the
+  // simulation's pass reuses this worker.
+  const workerOpts: TraceOptions = {...opts, isolate: false}
+  const key = JSON.stringify([path, workerOpts])
+  const reused = takeIdle(key)
+  if (reused) readerWorkerCounts.reused++
+  else readerWorkerCounts.started++
+  const worker = reused ?? startWorker(path, workerOpts, 'stats')
+  return new Promise<QuickStats | undefined>((resolve) => {
+    const done = (value: QuickStats | undefined, healthy: boolean) => {
+      clearTimeout(timer)
+      worker.off('message', onMessage)
+      worker.off('error', onFailure)
+      worker.off('exit', onFailure)
+      if (healthy) keepIdle(key, worker)
+      else void worker.terminate()
+      resolve(value)
+    }
+    const onMessage = (m: {kind?: string; value?: QuickStats | null}) => {
+      if (m?.kind === 'stats') done(m.value ?? undefined, true)
+    }
+    const onFailure = () => done(undefined, false)
+    const timer = setTimeout(onFailure, stallMs)
+    worker.on('message', onMessage)
+    worker.on('error', onFailure)
+    worker.on('exit', onFailure)
+    if (reused) worker.postMessage({kind: 'stats'})
+  })
 }

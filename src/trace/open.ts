@@ -13,8 +13,13 @@ import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, TypeIndexer, sortColumns} fro
 import {readCsv} from './csv.js'
 import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
-import {isolationAvailable, readIsolated} from './isolated.js'
+import {quickStatsOf} from './fast-stats.js'
+import {fileSha256, hashFile} from './hash.js'
+import {isolationAvailable, quickStatsIsolated, readIsolated} from './isolated.js'
 import {readColumns, sliceColumns} from './memory.js'
+import {cachedStats, storeStats} from './stats-cache.js'
+
+export {fileSha256}
 
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 const PARQUET_EXT = new Set(['.parquet', '.pq'])
@@ -80,13 +85,6 @@ async function openFile(path: string) {
   }
 }
 
-/** SHA-256 (hex) of a file's bytes, streamed. */
-export async function fileSha256(path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(path, {highWaterMark: 1 << 20})) h.update(chunk as Buffer)
-  return h.digest('hex')
-}
-
 function checkOptions(opts: TraceOptions): Required<Pick<TraceOptions, 'ghz' | 'batchSize' | 'maxSortRows'>> & TraceOptions {
   const ghz = checkGhz(opts.ghz ?? DEFAULT_GHZ)
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE
@@ -127,6 +125,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   let stdinHash: Promise<string> | undefined
   let sorted: ReturnType<typeof sortColumns> | undefined
   let rowsHint: number | undefined
+  let fileHash: Promise<string> | undefined
 
   async function* raw(): AsyncGenerator<TraceBatch> {
     if (stdin) {
@@ -218,7 +217,24 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
         if (stdinHash === undefined) throw new ConfigError('Expected stdin to be read before its digest is asked for')
         return stdinHash
       }
-      return fileSha256(path)
+      // Started once, in a thread of its own (hash.ts), and shared by every caller of this source.
+      if (fileHash === undefined) {
+        fileHash = hashFile(path)
+        fileHash.catch(() => {})
+      }
+      return fileHash
+    },
+    async quickStats() {
+      if (stdin) return undefined
+      const cached = await cachedStats(path, opts)
+      if (cached !== undefined) return cached
+      if (opts.sort) return undefined
+      const quick = opts.isolate !== false && isolationAvailable() ? await quickStatsIsolated(path, opts) : await quickStatsOf(path, opts)
+      if (quick !== undefined) await storeStats(path, opts, quick)
+      return quick
+    },
+    async rememberStats(stats) {
+      if (!stdin) await storeStats(path, opts, stats)
     },
     async *batches(): AsyncGenerator<TraceBatch> {
       if (!opts.sort) {

@@ -17,6 +17,7 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {TailsimError} from '../errors.js'
+import {quickStatsOf} from './fast-stats.js'
 import {openTrace} from './open.js'
 import {currentThreadId} from './stall.js'
 import type {TraceOptions} from './types.js'
@@ -26,10 +27,12 @@ interface Job {
   opts: TraceOptions
   /** Shared word: this thread's kernel id, for the parent's stall watchdog (see stall.ts). */
   tid: Int32Array
+  /** `stats`: start by computing the quick statistics (fast-stats.ts) instead of a pass. */
+  mode?: 'stats'
 }
 
 const port = parentPort!
-const {path, opts, tid} = workerData as Job
+const {path, opts, tid, mode} = workerData as Job
 Atomics.store(tid, 0, currentThreadId())
 /** Arrays of one batch, as sent and as returned with a credit. */
 interface Buffers {
@@ -54,8 +57,18 @@ port.on('message', (m: unknown) => {
   } else if (kind === 'restart') {
     // Ordered after the previous pass's last credits, which it discards.
     restart()
+  } else if (kind === 'stats') {
+    stats()
   }
 })
+
+/** Quick statistics of the file (null when only a full pass can tell), posted to the parent. */
+function stats(): void {
+  quickStatsOf(path, opts).then(
+    (value) => port.postMessage({kind: 'stats', value: value ?? null}),
+    () => port.postMessage({kind: 'stats', value: null}),
+  )
+}
 
 /** A set of arrays with room for n rows (and types when `typed`), from the pool when possible. */
 function take(n: number, typed: boolean): Buffers {
@@ -120,4 +133,5 @@ restart = () => {
   sentTypes = 0
   run()
 }
-run()
+if (mode === 'stats') stats()
+else run()

@@ -3,7 +3,8 @@
  * one counter per connection).
  */
 import {TraceError} from '../errors.js'
-import type {TraceSource, TraceStats} from './types.js'
+import {serviceMean} from './fast-stats.js'
+import type {PreStats, QuickStats, TraceSource, TraceStats} from './types.js'
 import {DEFAULT_GHZ} from './units.js'
 
 /** Sub-buckets per power of two: relative bucket width 1/256 (< 0.4%). */
@@ -138,20 +139,19 @@ export async function scanTrace(source: TraceSource, opts: ScanOptions = {}): Pr
     if (perConn[k] > busiest) busiest = perConn[k]
     if (perConn[k] > 0) used++
   }
-  const mean = shift + sum / n
+  const mean = serviceMean(shift, sum, n)
   const variance = Math.max(0, sumSq / n - (sum / n) ** 2)
   const types: Record<string, number> = {}
   for (let k = 0; k < typeCounts.length; k++) {
     if (typeCounts[k] > 0) types[source.typeNames[k] ?? String(k)] = typeCounts[k]
   }
-  const span = last - first
   const sha256 = early ? await early : source.digest ? await source.digest() : ''
   return {
     requests: n,
     connections: used,
     firstArrival: first,
     lastArrival: last,
-    ratePerCycle: n > 1 && span > 0 ? (n - 1) / span : 0,
+    ratePerCycle: ratePerCycle(n, first, last),
     serviceMean: mean,
     serviceMax: max,
     serviceMin: min,
@@ -166,7 +166,47 @@ export async function scanTrace(source: TraceSource, opts: ScanOptions = {}): Pr
   }
 }
 
+/** Mean arrival rate, requests per cycle: (n − 1)/(last − first), 0 without a span. */
+export function ratePerCycle(n: number, first: number, last: number): number {
+  const span = last - first
+  return n > 1 && span > 0 ? (n - 1) / span : 0
+}
+
+/**
+ * The statistics a run needs before simulating (see PreStats), with one pass over the trace where
+ * one suffices: the quick statistics come from the source when it has them without a full decode
+ * (file metadata, one column, the stats cache: fast-stats.ts); otherwise a full pass computes
+ * them (and the source remembers them for the next run). The fingerprint is started here and is
+ * computed off the critical path (hash.ts): `sha256` is its promise. Everything else a result
+ * reports (connections) is computed by the simulation's own pass.
+ */
+export async function preScan(source: TraceSource, opts: ScanOptions = {}): Promise<PreStats> {
+  const quick = source.quickStats ? await source.quickStats() : undefined
+  if (quick === undefined) {
+    const full = await scanTrace(source, opts)
+    await source.rememberStats?.(full)
+    return full
+  }
+  const sha256 = source.digest ? source.digest() : Promise.resolve('')
+  sha256.catch(() => {})
+  return fromQuick(quick, sha256, source.name, opts.ghz)
+}
+
+/** PreStats from quick statistics. */
+export function fromQuick(q: QuickStats, sha256: string | Promise<string>, name: string, ghz?: number): PreStats {
+  return {
+    requests: q.requests,
+    firstArrival: q.firstArrival,
+    lastArrival: q.lastArrival,
+    serviceMean: q.serviceMean,
+    ratePerCycle: ratePerCycle(q.requests, q.firstArrival, q.lastArrival),
+    sha256,
+    name,
+    ghz: ghz ?? DEFAULT_GHZ,
+  }
+}
+
 /** Offered load ρ = λ·E[S]/cores of a scanned trace. */
-export function offeredLoad(stats: TraceStats, cores: number): number {
+export function offeredLoad(stats: Pick<PreStats, 'ratePerCycle' | 'serviceMean'>, cores: number): number {
   return (stats.ratePerCycle * stats.serviceMean) / cores
 }

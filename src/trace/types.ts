@@ -51,6 +51,11 @@ export interface TraceOptions {
   stallTimeoutMs?: number
   /** Force a format instead of sniffing magic bytes and the file extension. */
   format?: TraceFormat
+  /**
+   * Where statistics of traces are cached between runs (stats-cache.ts): a folder, `false` for no
+   * cache. Default: $XDG_CACHE_HOME/tailsim/stats (~/.cache/tailsim/stats).
+   */
+  statsCache?: string | false
   /** CSV parser: `auto` (fast path for unquoted lines, csv-parse otherwise) or `csv-parse` only. */
   csvParser?: 'auto' | 'csv-parse'
 }
@@ -79,17 +84,46 @@ export interface TraceSource {
    * spec. For stdin, available only after a full pass of `batches()`.
    */
   digest?(): Promise<string>
+  /**
+   * The statistics a run needs before simulating (count, arrival span, service mean), without
+   * decoding the whole trace when the file allows it (file metadata, a single column read, the
+   * stats cache: see fast-stats.ts); undefined when only a full pass can tell.
+   */
+  quickStats?(): Promise<QuickStats | undefined>
+  /** Remember statistics computed by a full pass (the stats cache), for the next run. */
+  rememberStats?(stats: QuickStats): Promise<void>
+}
+
+/**
+ * What simulating needs before its first request. Values are exactly those of a full pass
+ * (`scanTrace`): the service mean is `first + Σ(s − first)/n` summed in row order, `first` being
+ * the first row's service.
+ */
+export interface QuickStats {
+  requests: number
+  firstArrival: number
+  lastArrival: number
+  serviceMean: number
+}
+
+/**
+ * The statistics of a trace a run uses (`preScan`): the quick ones, the arrival rate, and the
+ * fingerprint, which may still be being computed (off the critical path) when simulating starts.
+ */
+export interface PreStats extends QuickStats {
+  /** Mean inter-arrival rate, requests per cycle: (requests-1)/(last-first). */
+  ratePerCycle: number
+  /** SHA-256 of the trace (hex), or its pending computation. */
+  sha256: string | Promise<string>
+  /** Source name (path, '-' or synthetic description). */
+  name?: string
+  /** Clock used for the cycle values, GHz. */
+  ghz?: number
 }
 
 /** Summary statistics from one pass over a trace (`scanTrace`). Times in cycles. */
-export interface TraceStats {
-  requests: number
+export interface TraceStats extends PreStats {
   connections: number
-  firstArrival: number
-  lastArrival: number
-  /** Mean inter-arrival rate, requests per cycle: (requests-1)/(last-first). */
-  ratePerCycle: number
-  serviceMean: number
   serviceMax: number
   serviceMin: number
   /** Coefficient of variation of service time. */
@@ -100,10 +134,6 @@ export interface TraceStats {
   typeCounts: Record<string, number>
   /** SHA-256 of the trace file bytes (hex), or of the synthetic spec string for synthetic sources. */
   sha256: string
-  /** Source name (path, '-' or synthetic description). */
-  name?: string
-  /** Clock used for the cycle values, GHz. */
-  ghz?: number
   /** Approximate service-time median and 99th percentile, cycles (log histogram, <= 0.4% error). */
   serviceP50?: number
   serviceP99?: number

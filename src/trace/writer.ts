@@ -38,6 +38,7 @@ import {
 
 import {ConfigError, OutputError, TailsimError, show} from '../errors.js'
 import {pipeArrowBatches} from './arrow-pipe.js'
+import {STATS_METADATA_KEY, StatsAccumulator} from './fast-stats.js'
 import {parquetWasm} from './parquet.js'
 import type {TraceBatch, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz, nsDecimals} from './units.js'
@@ -57,6 +58,14 @@ export interface WriteOptions {
   stdout?: Writable
   /** Extra key/value metadata stored in Arrow/Parquet schemas (e.g. the generator spec). */
   metadata?: Record<string, string>
+  /**
+   * Store the trace's statistics (rows, arrival span, service sum; key `tailsim.stats`) in the
+   * metadata of Arrow IPC and Parquet files, so that a run reads them instead of a column
+   * (fast-stats.ts). Arrow IPC files get them in their footer; Parquet, whose metadata is
+   * fixed before the first row, costs a first pass over the source (which must be re-readable).
+   * Arrow IPC streams and CSV have no place for them.
+   */
+  stats?: boolean
 }
 
 export interface WriteResult {
@@ -136,6 +145,8 @@ class ArrowBatcher {
   private readonly scale: number
   private readonly dictType?: Dictionary
   private dict?: Vector<Utf8>
+  /** Statistics of the batches converted so far (in cycles, as a reader gets them back). */
+  readonly stats = new StatsAccumulator()
 
   constructor(
     private readonly source: TraceSource,
@@ -166,6 +177,7 @@ class ArrowBatcher {
 
   batch(b: TraceBatch): RecordBatch {
     const n = b.length
+    this.stats.add(b)
     const children: Data[] = [
       makeData({type: new Float64(), length: n, nullCount: 0, data: this.ns(b.arrival, n)}),
       makeData({type: new Uint32(), length: n, nullCount: 0, data: b.conn.slice(0, n)}),
@@ -204,14 +216,30 @@ async function peek(source: TraceSource): Promise<{first: TraceBatch | undefined
   return {first: r.done ? undefined : r.value, rest}
 }
 
-async function writeArrow(source: TraceSource, sink: Sink, ghz: number, stream: boolean, meta: Map<string, string>): Promise<number> {
+async function writeArrow(
+  source: TraceSource,
+  sink: Sink,
+  ghz: number,
+  stream: boolean,
+  meta: Map<string, string>,
+  withStats: boolean,
+): Promise<number> {
   const {first, rest} = await peek(source)
   const batcher = new ArrowBatcher(source, ghz, first?.type !== undefined, meta)
   async function* batches(): AsyncGenerator<RecordBatch> {
+    let schema: Schema | undefined
     for (let b: TraceBatch | undefined = first; b !== undefined; ) {
-      yield batcher.batch(b)
+      const rb = batcher.batch(b)
+      schema ??= rb.schema
+      yield rb
       const r = await rest.next()
       b = r.done ? undefined : r.value
+    }
+    // The file format repeats the schema in its footer, written after the last batch from the
+    // schema of the first (the writer keeps that object): its metadata can still take the
+    // statistics of every row. (Tested: test/trace/fast-stats.test.ts.)
+    if (!stream && withStats && schema !== undefined && batcher.stats.requests > 0) {
+      schema.metadata.set(STATS_METADATA_KEY, batcher.stats.metadata(ghz))
     }
   }
   const writer = stream ? new RecordBatchStreamWriter() : new RecordBatchFileWriter()
@@ -222,8 +250,14 @@ async function writeArrow(source: TraceSource, sink: Sink, ghz: number, stream: 
   return rows
 }
 
-async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta: Map<string, string>): Promise<number> {
+async function writeParquetTo(source: TraceSource, sink: Sink, ghz: number, meta: Map<string, string>, withStats: boolean): Promise<number> {
   const pq = await parquetWasm()
+  if (withStats) {
+    // Parquet's key-value metadata is fixed before the first row: a first pass computes them.
+    const acc = new StatsAccumulator()
+    for await (const b of source.batches()) acc.add(b)
+    if (acc.requests > 0) meta.set(STATS_METADATA_KEY, acc.metadata(ghz))
+  }
   const {first, rest} = await peek(source)
   const batcher = new ArrowBatcher(source, ghz, first?.type !== undefined, meta)
   let rows = 0
@@ -294,8 +328,8 @@ export async function writeTrace(source: TraceSource, out: string, opts: WriteOp
     format === 'csv'
       ? writeCsv(source, sink, ghz)
       : format === 'parquet'
-        ? writeParquetTo(source, sink, ghz, meta)
-        : writeArrow(source, sink, ghz, format === 'arrow-stream', meta)
+        ? writeParquetTo(source, sink, ghz, meta, opts.stats === true)
+        : writeArrow(source, sink, ghz, format === 'arrow-stream', meta, opts.stats === true)
 
   if (out === '-') {
     if (opts.stdout === undefined) throw new ConfigError('Expected a stdout stream to write `-` to, got none')
