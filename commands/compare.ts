@@ -89,7 +89,6 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     jobs: Flags.integer({char: 'j', description: 'Worker threads (0 = run in this thread). [default: available parallelism]', min: 0}),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: Flags.integer({description: 'Requests of synthetic:SPEC traces.', default: 100_000, min: 1}),
-    connections: Flags.integer({description: 'Connections of synthetic:SPEC traces.', default: 2720, min: 1}),
     ...simFlags,
     ...traceFlags,
   }
@@ -124,7 +123,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       maxLoad: flags['max-load'],
       sim,
       traceOptions: traceOptions(flags, sim.ghz),
-      synthetic: {requests: flags.requests, connections: flags.connections},
+      synthetic: {requests: flags.requests, connections: flags.connections ?? 2720},
     })
 
     const controller = new AbortController()
