@@ -92,7 +92,6 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     }),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: Flags.integer({description: 'Requests of synthetic:SPEC traces.', default: 100_000, min: 1}),
-    connections: Flags.integer({description: 'Connections of synthetic:SPEC traces.', default: 2720, min: 1}),
     ...simFlags,
     ...traceFlags,
   }
@@ -127,7 +126,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       maxLoad: flags['max-load'],
       sim,
       traceOptions: traceOptions(flags, sim.ghz),
-      synthetic: {requests: flags.requests, connections: flags.connections},
+      synthetic: {requests: flags.requests, connections: flags.connections ?? 2720},
     })
 
     const controller = new AbortController()

@@ -4,7 +4,8 @@ import {BaseCommand} from '../src/cli/base.js'
 import {parseGhz, traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 import {openTrace} from '../src/trace/open.js'
 import {offeredLoad, scanTrace} from '../src/trace/scan.js'
-import type {TraceStats} from '../src/trace/types.js'
+import {showInstant} from '../src/trace/clock.js'
+import type {ConnSource, TraceClock, TraceStats} from '../src/trace/types.js'
 
 export interface InspectResult extends TraceStats {
   /** Cores the offered load refers to. */
@@ -19,6 +20,10 @@ export interface InspectResult extends TraceStats {
   serviceP99Us: number
   serviceMaxUs: number
   serviceMinUs: number
+  /** The arrival clock: first and last arrival on the trace's own clock (ISO-8601 for epoch clocks). */
+  clock?: TraceClock & {start: string; end: string}
+  /** Where connection ids came from (a column, drawn with --connections, or --conn-per-request). */
+  connectionSource?: ConnSource
 }
 
 export default class Inspect extends BaseCommand {
@@ -33,6 +38,7 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
     {description: 'Offered load on 8 cores, as JSON.', command: '<%= config.bin %> inspect traces/bimodal1-10us.parquet --cores 8 --json'},
     {description: 'A CSV with other column names, times in microseconds.', command: '<%= config.bin %> inspect my.csv --arrival-column ts --arrival-unit us --conn-column flow --service-column svc --service-unit us'},
     {description: 'From stdin.', command: '<%= config.bin %> generate - --load 0.5 | <%= config.bin %> inspect -'},
+    {description: 'A gzip-compressed access log with epoch-second timestamps and no connection ids.', command: '<%= config.bin %> inspect access.tsv.gz --arrival-column msec --arrival-unit s --service-column upstream_s --connections 500'},
   ]
 
   static override args = {
@@ -65,6 +71,11 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
       serviceMaxUs: us(stats.serviceMax),
       serviceMinUs: us(stats.serviceMin),
     }
+    const clock = source.ingest?.clock
+    if (clock !== undefined) {
+      result.clock = {...clock, start: showInstant(clock, stats.firstArrival, ghz), end: showInstant(clock, stats.lastArrival, ghz)}
+    }
+    if (source.ingest?.connections !== undefined) result.connectionSource = source.ingest.connections
     this.log(render(result))
     return result
   }
@@ -82,21 +93,31 @@ function time(us: number): string {
   return `${num(us * 1e3)} ns`
 }
 
+function connNote(c: ConnSource | undefined): string {
+  if (c === undefined || c.mode === 'column') return ''
+  if (c.mode === 'per-request') return '; one per request (--conn-per-request)'
+  return `; drawn uniformly from ${c.connections.toLocaleString('en-US')} ids per request (--connections, --conn-seed ${c.seed})`
+}
+
 function render(r: InspectResult): string {
   const rows: [string, string][] = [
     ['trace', r.name ?? ''],
     ['sha256', r.sha256],
     ['rows', r.requests.toLocaleString('en-US')],
-    ['span', `${time(r.spanUs)} (first arrival ${time(r.firstArrival / (r.ghz ?? 2.4) / 1000)})`],
+    ['span', `${time(r.spanUs)} (first arrival ${time(r.firstArrival / (r.ghz ?? 2.4) / 1000)}${r.clock?.rebased ? ' after the base second' : ''})`],
     ['rate', `${num(r.ratePerSecond / 1e6)} M requests/s`],
     [
       'service',
       `mean ${time(r.serviceMeanUs)}, p50 ${time(r.serviceP50Us)}, p99 ${time(r.serviceP99Us)}, max ${time(r.serviceMaxUs)}, min ${time(r.serviceMinUs)}`,
     ],
     ['service CV', num(r.serviceCv, 3)],
-    ['connections', `${r.connections.toLocaleString('en-US')} (busiest has ${num(r.busiestConnShare * 100, 3)}% of requests)`],
+    ['connections', `${r.connections.toLocaleString('en-US')} (busiest has ${num(r.busiestConnShare * 100, 3)}% of requests)${connNote(r.connectionSource)}`],
     ['offered load', `${num(r.offeredLoad, 3)} on ${r.cores} cores (rate × mean service / cores)`],
   ]
+  if (r.clock !== undefined && (r.clock.rebased || r.clock.kind !== 'number')) {
+    const how = r.clock.kind === 'iso' ? 'ISO-8601 text' : r.clock.kind === 'timestamp' ? `timestamp[${r.clock.unit}]` : `${r.clock.unit} since ${r.clock.epoch ? 'the epoch' : 'its origin'}`
+    rows.splice(4, 0, ['start', `${r.clock.start} (column \`${r.clock.column}\`: ${how}; simulated times count from here)`], ['end', r.clock.end])
+  }
   const types = Object.entries(r.typeCounts).sort((a, b) => b[1] - a[1])
   if (types.length > 0) {
     rows.push(['types', types.map(([k, v]) => `${k} ${v.toLocaleString('en-US')} (${num((v / r.requests) * 100, 3)}%)`).join(', ')])

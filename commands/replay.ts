@@ -117,7 +117,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
         trace: args.trace,
         synthetic: flags.synthetic,
         requests: flags.requests,
-        connections: flags.connections,
+        connections: flags.connections ?? 2720,
         seed: config.seed,
         ghz: config.ghz,
         cores: config.cores,

@@ -26,6 +26,7 @@ import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import {traceFlags, traceOptions, type TraceFlagValues} from './trace-flags.js'
 import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
+import {isOnePass} from '../trace/streams.js'
 import {preScan, scanTrace} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
 import type {TraceOptions, TraceSource} from '../trace/types.js'
@@ -40,7 +41,6 @@ export const inputFlags = {
     helpGroup: 'INPUT',
   }),
   requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace.', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
-  connections: Flags.integer({description: 'Connections of the --synthetic trace; requests are spread uniformly over them.', default: 2720, min: 1, helpGroup: 'INPUT'}),
   ...traceFlags,
 }
 
@@ -134,22 +134,24 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   if (req.trace === undefined) {
     throw new ConfigError('Expected a TRACE argument (a file, or - for stdin) or --synthetic SPEC, got neither', {flag: 'synthetic'})
   }
-  if (req.trace === '-') {
-    const stdin = openTrace('-', opts)
+  if (isOnePass(req.trace)) {
+    // stdin or a named pipe: read once, into memory.
+    const name = req.trace
+    const stdin = openTrace(name, opts)
     const maxRows = opts.maxSortRows ?? DEFAULT_MAX_SORT_ROWS
     const cols = await readColumns(stdin, {
       maxRows,
       tooMany: () =>
         new LimitError(
-          `stdin holds more than ${maxRows} requests, the most replay buffers in memory (--max-sort-rows); save the trace to a file and pass its path`,
+          `${name === '-' ? 'stdin' : name} holds more than ${maxRows} requests, the most replay buffers in memory from a one-pass input (--max-sort-rows); save the trace to a file and pass its path`,
           {flag: 'max-sort-rows'},
         ),
     })
-    const source = yielding(memoryTrace('-', cols))
+    const source = yielding(memoryTrace(name, cols))
     const scanned = await scanTrace(source, {ghz: req.ghz})
     // The fingerprint is that of the bytes read from stdin (available after the full pass).
     const sha256 = stdin.digest ? await stdin.digest() : scanned.sha256
-    const first = {source, stats: {...scanned, sha256, name: '-'}}
+    const first = {source, stats: {...scanned, sha256, name}}
     return {kind: 'stdin', traceVaries: false, ...first, replica: async () => first}
   }
   const source = yielding(openTrace(req.trace, opts))

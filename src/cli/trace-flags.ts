@@ -6,7 +6,7 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError, show} from '../errors.js'
-import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
+import {DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import type {TimeUnit, TraceFormat, TraceOptions} from '../trace/types.js'
 import {DEFAULT_GHZ, checkGhz} from '../trace/units.js'
 
@@ -22,13 +22,31 @@ export const traceFlags = {
   }),
   'type-column': Flags.string({description: 'Name of the request-type column. [default: type, when present]', helpGroup: 'TRACE'}),
   'arrival-unit': Flags.string({
-    description: 'Unit of the arrival column when its name has no _ns/_us suffix.',
-    options: ['ns', 'us'],
+    description:
+      'Unit of numeric arrival times (overrides a _s/_ms/_us/_ns name suffix). Epoch clocks are rebased exactly; timestamp columns and ISO-8601 text need no unit.',
+    options: ['s', 'ms', 'us', 'ns'],
     helpGroup: 'TRACE',
   }),
   'service-unit': Flags.string({
-    description: 'Unit of the service column when its name has no _ns/_us suffix.',
-    options: ['ns', 'us'],
+    description: 'Unit of the service-time column (overrides a _s/_ms/_us/_ns name suffix).',
+    options: ['s', 'ms', 'us', 'ns'],
+    helpGroup: 'TRACE',
+  }),
+  delimiter: Flags.string({
+    description: 'CSV field delimiter: one character, or `tab`. [default: tab for .tsv files, else comma]',
+    helpGroup: 'TRACE',
+  }),
+  connections: Flags.integer({
+    description:
+      'A trace without a connection column: draw each request\'s connection uniformly from N ids (seeded by --conn-seed). With --synthetic: connections of the synthetic trace. [default for synthetic traces: 2720]',
+    min: 1,
+    helpGroup: 'TRACE',
+  }),
+  'conn-seed': Flags.integer({description: 'Seed of the connections drawn by --connections for a trace without a connection column. [default: 1]', helpGroup: 'TRACE'}),
+  'conn-per-request': Flags.boolean({description: 'A trace without a connection column: every request on its own connection.', helpGroup: 'TRACE'}),
+  'max-connections': Flags.integer({
+    description: `Most distinct connection ids a trace may have (about 20 bytes each while reading, plus the simulator's per-connection state). [default: ${DEFAULT_MAX_CONNECTIONS}]`,
+    min: 1,
     helpGroup: 'TRACE',
   }),
   'trace-format': Flags.string({
@@ -70,6 +88,11 @@ export interface TraceFlagValues {
   'max-sort-rows'?: number
   'stats-cache'?: string
   'no-stats-cache'?: boolean
+  delimiter?: string
+  connections?: number
+  'conn-seed'?: number
+  'conn-per-request'?: boolean
+  'max-connections'?: number
 }
 
 /** Parse a `--ghz` value given as a string or number. */
@@ -98,5 +121,10 @@ export function traceOptions(flags: TraceFlagValues, ghz: number): TraceOptions 
     ...(flags.sort ? {sort: true} : {}),
     ...(flags['max-sort-rows'] !== undefined ? {maxSortRows: flags['max-sort-rows']} : {}),
     ...(flags['no-stats-cache'] ? {statsCache: false as const} : flags['stats-cache'] !== undefined ? {statsCache: flags['stats-cache']} : {}),
+    ...(flags.delimiter !== undefined ? {delimiter: flags.delimiter === 'tab' || flags.delimiter === '\\t' ? '\t' : flags.delimiter} : {}),
+    ...(flags.connections !== undefined ? {connections: flags.connections} : {}),
+    ...(flags['conn-seed'] !== undefined ? {connSeed: flags['conn-seed']} : {}),
+    ...(flags['conn-per-request'] ? {connPerRequest: true} : {}),
+    ...(flags['max-connections'] !== undefined ? {maxConnections: flags['max-connections']} : {}),
   }
 }

@@ -13,6 +13,7 @@
 import {ConfigError} from '../errors.js'
 import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
+import {isOnePass} from '../trace/streams.js'
 import {preScan} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
 import type {PreStats, TraceOptions, TraceSource} from '../trace/types.js'
@@ -32,6 +33,9 @@ export function traceInput(name: string, options: TraceOptions, synthetic: Synth
   if (name.startsWith(SYNTHETIC_PREFIX)) {
     const service = name.slice(SYNTHETIC_PREFIX.length)
     return {kind: 'synthetic', service, ...synthetic, ghz: options.ghz}
+  }
+  if (isOnePass(name)) {
+    throw new ConfigError(`Expected trace files, got ${name}, a named pipe or device: a sweep reads its trace many times; save it to a file first`, {file: name})
   }
   return {kind: 'file', path: name, options}
 }

@@ -147,12 +147,27 @@ function validate(config: SimConfig): void {
 }
 
 /** The rescale factor for inter-arrival gaps, and the resulting offered rate (requests/cycle). */
-export function rescaleFactor(stats: Pick<PreStats, 'ratePerCycle' | 'serviceMean'>, config: Pick<SimConfig, 'load' | 'rate' | 'cores' | 'ghz'>): {factor: number; ratePerCycle: number} {
+export function rescaleFactor(stats: Pick<PreStats, 'ratePerCycle' | 'serviceMean' | 'requests' | 'firstArrival' | 'lastArrival'>, config: Pick<SimConfig, 'load' | 'rate' | 'cores' | 'ghz'>): {factor: number; ratePerCycle: number} {
   let target: number | undefined
   if (config.load !== undefined) target = (config.load * config.cores) / stats.serviceMean
   else if (config.rate !== undefined) target = config.rate / (config.ghz * 1e9)
-  if (target === undefined || !(stats.ratePerCycle > 0)) return {factor: 1, ratePerCycle: stats.ratePerCycle}
-  return {factor: stats.ratePerCycle / target, ratePerCycle: target}
+  if (target === undefined) return {factor: 1, ratePerCycle: stats.ratePerCycle}
+  const flag = config.load !== undefined ? 'load' : 'rate'
+  if (!(stats.ratePerCycle > 0)) {
+    throw new ConfigError(
+      `Expected a trace whose arrivals span some time to rescale to a --${flag}, got ${stats.requests} arrival(s) all at one instant (span 0); replay it without --load/--rate`,
+      {flag},
+    )
+  }
+  const factor = stats.ratePerCycle / target
+  // Rescaled arrivals must stay exact integers in float64 (below 2^53 cycles).
+  if (stats.firstArrival + (stats.lastArrival - stats.firstArrival) * factor >= 2 ** 53) {
+    throw new ConfigError(
+      `Expected a --${flag} that keeps the rescaled trace below 2^53 cycles (${(2 ** 53 / config.ghz / 1e9 / 86400).toFixed(1)} days at ${config.ghz} GHz), got one that stretches it ${factor.toPrecision(3)}-fold to ${((stats.lastArrival - stats.firstArrival) * factor / config.ghz / 1e9 / 86400).toPrecision(3)} days; raise --${flag}`,
+      {flag},
+    )
+  }
+  return {factor, ratePerCycle: target}
 }
 
 /** A copy of `a` with room for index `k`. */

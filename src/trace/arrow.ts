@@ -15,10 +15,14 @@ import {
 } from 'apache-arrow'
 
 import {TailsimError, TraceError, show} from '../errors.js'
-import {BatchBuilder, ConnIndexer, type ResolvedColumns, TypeIndexer, resolveColumns} from './columns.js'
-import type {TraceBatch, TraceOptions} from './types.js'
+import type {ArrivalClock} from './clock.js'
+import {BatchBuilder, type ResolvedColumns, TypeIndexer, connSource, resolveColumns} from './columns.js'
+import {ConnIndexer, drawnConn, seedMix} from './conn-map.js'
+import type {TimeUnit, TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 const NUMERIC = new Set([Type.Int, Type.Float])
+/** Arrow TimeUnit (SECOND, MILLISECOND, MICROSECOND, NANOSECOND) → trace unit. */
+const TIMESTAMP_UNITS: readonly TimeUnit[] = ['s', 'ms', 'us', 'ns']
 const STRINGS = new Set([Type.Utf8, Type.LargeUtf8])
 const decoder = new TextDecoder()
 
@@ -30,7 +34,12 @@ function typeName(v: Vector | Data): string {
 export class ArrowIngest {
   readonly cols: ResolvedColumns
   readonly builder: BatchBuilder
-  private readonly conns = new ConnIndexer()
+  readonly clock: ArrivalClock
+  private readonly conns: ConnIndexer
+  /** No connection column: ids drawn from this many (0 = one per request), salted by `mix`. */
+  private readonly drawn: number = -1
+  private readonly mix: number = 0
+  private arrivalScratch = new Float64Array(0)
   /** Rows consumed so far (the next row is rowsSeen + 1). */
   rowsSeen = 0
   private f64 = new Float64Array(0)
@@ -42,7 +51,7 @@ export class ArrowIngest {
   constructor(
     readonly file: string,
     schema: Schema,
-    opts: TraceOptions,
+    private readonly opts: TraceOptions,
     private readonly types: TypeIndexer,
   ) {
     this.cols = resolveColumns(
@@ -53,16 +62,25 @@ export class ArrowIngest {
     const check = (index: number, name: string, ok: (t: number) => boolean, expected: string) => {
       const f = schema.fields[index]
       const t = f.type.typeId === Type.Dictionary ? (f.type as {dictionary: {typeId: number}}).dictionary.typeId : f.type.typeId
-      if (!ok(t) || (f.type.typeId === Type.Dictionary && expected === 'numeric')) {
+      if (!ok(t) || (f.type.typeId === Type.Dictionary && expected.startsWith('numeric'))) {
         throw new TraceError(`Expected a ${expected} column, got ${String(f.type)}`, {file, column: name})
       }
     }
     const c = this.cols
-    check(c.arrival.index, c.arrival.name, (t) => NUMERIC.has(t), 'numeric')
+    check(c.arrival.index, c.arrival.name, (t) => NUMERIC.has(t) || t === Type.Timestamp, 'numeric or timestamp')
     check(c.service.index, c.service.name, (t) => NUMERIC.has(t), 'numeric')
-    check(c.conn.index, c.conn.name, (t) => t === Type.Int || t === Type.Float || STRINGS.has(t), 'integer or string')
+    if (c.conn) check(c.conn.index, c.conn.name, (t) => t === Type.Int || t === Type.Float || STRINGS.has(t), 'integer or string')
     if (c.type) check(c.type.index, c.type.name, (t) => t === Type.Int || STRINGS.has(t), 'string or integer')
     this.builder = new BatchBuilder(file, c, opts, c.type !== undefined)
+    this.clock = this.builder.clock
+    const at = schema.fields[c.arrival.index].type
+    if (at.typeId === Type.Timestamp) this.clock.useKind('timestamp', TIMESTAMP_UNITS[(at as {unit: number}).unit])
+    else this.clock.useKind('number')
+    this.conns = new ConnIndexer(opts.maxConnections, file)
+    if (c.conn === undefined) {
+      this.drawn = opts.connPerRequest ? 0 : opts.connections!
+      this.mix = seedMix(opts.connSeed ?? 1)
+    }
   }
 
   get connections(): number {
@@ -106,6 +124,31 @@ export class ArrowIngest {
     return dst.subarray(0, n)
   }
 
+  /** The arrival column → times since the clock's base (see clock.ts), exactly for 64-bit integers. */
+  private arrivals(v: Vector, column: string): Float64Array {
+    this.firstNull(v, column)
+    const n = v.length
+    const clock = this.clock
+    if (clock.started && clock.baseSeconds === 0 && v.data.length === 1 && v.data[0].values instanceof Float64Array) {
+      return v.data[0].values.subarray(0, n)
+    }
+    if (this.arrivalScratch.length < n) this.arrivalScratch = new Float64Array(n)
+    const dst = this.arrivalScratch
+    let k = 0
+    for (const d of v.data) {
+      const vals = d.values as ArrayLike<number> | BigInt64Array | BigUint64Array
+      if (vals instanceof BigInt64Array || vals instanceof BigUint64Array) {
+        clock.int64(vals.length === d.length ? vals : (vals.subarray(0, d.length) as BigInt64Array), dst, k)
+      } else if (vals instanceof Uint16Array && d.type.typeId === Type.Float) {
+        throw new TraceError('Expected a float32, float64 or integer column, got float16', {file: this.file, column})
+      } else {
+        clock.numbers(vals, d.length, dst, k)
+      }
+      k += d.length
+    }
+    return dst.subarray(0, n)
+  }
+
   /** A string-ish column (Utf8 or Dictionary) → value at i, decoded. */
   private stringAt(d: Data, i: number): string {
     const offs = d.valueOffsets as Int32Array | BigInt64Array
@@ -121,7 +164,7 @@ export class ArrowIngest {
     out: Uint32Array | Uint16Array,
     num: (x: number, row: number) => number,
     str: (x: string, row: number) => number,
-    fastInts?: (ids: ArrayLike<number>, out: Uint32Array, n: number) => number,
+    conns?: ConnIndexer,
   ): void {
     this.firstNull(v, column)
     let k = 0
@@ -142,23 +185,36 @@ export class ArrowIngest {
             const dv = dict.get(di) as unknown
             const row = this.rowsSeen + k + 1
             if (dv === null) throw new TraceError('Expected a value, got null', {file: this.file, row, column})
-            dense = cache[di] = typeof dv === 'string' ? str(dv, row) : num(Number(dv), row)
+            if (typeof dv === 'bigint' && conns !== undefined) {
+              dense = cache[di] = conns.int64(Number(dv & 0xffffffffn), Number((dv >> 32n) & 0xffffffffn))
+            } else dense = cache[di] = typeof dv === 'string' ? str(dv, row) : num(Number(dv), row)
           }
           out[k] = dense
         }
       } else if (STRINGS.has(t)) {
-        for (let i = 0; i < d.length; i++, k++) out[k] = str(this.stringAt(d, i), this.rowsSeen + k + 1)
-      } else if (fastInts !== undefined && !(d.values instanceof BigInt64Array || d.values instanceof BigUint64Array)) {
+        if (conns !== undefined && d.valueOffsets instanceof Int32Array) {
+          // UTF-8 bytes straight from the column: no string per row.
+          const offs = d.valueOffsets
+          const bytes = d.values as Uint8Array
+          for (let i = 0; i < d.length; i++, k++) out[k] = conns.bytes(bytes, offs[i], offs[i + 1])
+        } else {
+          for (let i = 0; i < d.length; i++, k++) out[k] = str(this.stringAt(d, i), this.rowsSeen + k + 1)
+        }
+      } else if (conns !== undefined && (d.values instanceof BigInt64Array || d.values instanceof BigUint64Array)) {
+        const vals = d.values.length === d.length ? d.values : (d.values.subarray(0, d.length) as BigInt64Array)
+        conns.mapInt64(vals, out as Uint32Array, k)
+        k += d.length
+      } else if (conns !== undefined) {
         const sub = k === 0 ? out : out.subarray(k)
-        const stop = fastInts(d.values as ArrayLike<number>, sub as Uint32Array, d.length)
+        const stop = conns.mapInts(d.values as ArrayLike<number>, sub as Uint32Array, d.length)
         if (stop < d.length) num((d.values as ArrayLike<number>)[stop], this.rowsSeen + k + stop + 1) // throws
         k += d.length
       } else {
         const vals = d.values as ArrayLike<number | bigint>
         const big = vals instanceof BigInt64Array || vals instanceof BigUint64Array
         for (let i = 0; i < d.length; i++, k++) {
-          const x = big ? Number(vals[i]) : (vals[i] as number)
-          out[k] = num(x, this.rowsSeen + k + 1)
+          const x = big ? (vals[i] as bigint).toString() : String(vals[i] as number)
+          out[k] = str(x, this.rowsSeen + k + 1)
         }
       }
     }
@@ -170,24 +226,31 @@ export class ArrowIngest {
     if (n === 0) return
     const c = this.cols
     const file = this.file
-    const arrival = this.numbers(rb.getChildAt(c.arrival.index)!, c.arrival.name, false)
+    const arrival = this.arrivals(rb.getChildAt(c.arrival.index)!, c.arrival.name)
     const service = this.numbers(rb.getChildAt(c.service.index)!, c.service.name, true)
     if (this.connScratch.length < n) this.connScratch = new Uint32Array(n)
     const conns = this.conns
-    const connCol = c.conn.name
-    this.dense(
-      rb.getChildAt(c.conn.index)!,
-      connCol,
-      this.connScratch,
-      (x, row) => {
-        if (!Number.isInteger(x)) {
-          throw new TraceError(`Expected an integer or string connection id, got ${show(x)}`, {file, row, column: connCol})
-        }
-        return conns.num(x)
-      },
-      (s) => conns.str(s),
-      (ids, out, m) => conns.mapInts(ids, out, m),
-    )
+    if (c.conn === undefined) {
+      const out = this.connScratch
+      const first = this.rowsSeen
+      if (this.drawn === 0) for (let i = 0; i < n; i++) out[i] = conns.num(first + i)
+      else for (let i = 0; i < n; i++) out[i] = conns.num(drawnConn(first + i, this.drawn, this.mix))
+    } else {
+      const connCol = c.conn.name
+      this.dense(
+        rb.getChildAt(c.conn.index)!,
+        connCol,
+        this.connScratch,
+        (x, row) => {
+          if (!Number.isInteger(x)) {
+            throw new TraceError(`Expected an integer or string connection id, got ${show(x)}`, {file, row, column: connCol})
+          }
+          return conns.num(x)
+        },
+        (s) => conns.str(s),
+        conns,
+      )
+    }
     let types: Uint16Array | undefined
     if (c.type) {
       if (this.typeScratch.length < n) this.typeScratch = new Uint16Array(n)
@@ -214,8 +277,12 @@ export class ArrowIngest {
   }
 
   /** Yield the last partial batch; a trace without rows is an error. */
-  *finish(): Generator<TraceBatch> {
+  *finish(ingest?: TraceIngest): Generator<TraceBatch> {
     if (this.rowsSeen === 0) throw new TraceError('Expected at least one row, got none', {file: this.file})
+    if (ingest !== undefined) {
+      ingest.clock = this.clock.info()
+      ingest.connections = connSource(this.cols, this.opts)
+    }
     if (this.builder.batch.length > 0) {
       yield this.builder.batch
       this.builder.reset()
@@ -294,6 +361,7 @@ export async function* readArrow(
   file: string,
   opts: TraceOptions,
   types: TypeIndexer,
+  ingest?: TraceIngest,
 ): AsyncGenerator<TraceBatch> {
   const what = 'a valid Arrow IPC file or stream'
   const stallMs = (opts as {stallTimeoutMs?: number}).stallTimeoutMs ?? DEFAULT_STALL_MS
@@ -308,7 +376,7 @@ export async function* readArrow(
   if (reader.schema === undefined || reader.schema === null) {
     throw new TraceError(`Expected ${what}, got one without a schema`, {file})
   }
-  const ingest = new ArrowIngest(file, reader.schema, opts, types)
+  const ingester = new ArrowIngest(file, reader.schema, opts, types)
   const it = reader[Symbol.asyncIterator]()
   for (;;) {
     let next: IteratorResult<RecordBatch>
@@ -318,7 +386,7 @@ export async function* readArrow(
       throw wrapReadError(error, file, what)
     }
     if (next.done) break
-    yield* ingest.consume(next.value)
+    yield* ingester.consume(next.value)
   }
-  yield* ingest.finish()
+  yield* ingester.finish(ingest)
 }

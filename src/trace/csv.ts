@@ -12,8 +12,10 @@
 import {CsvError, Parser} from 'csv-parse'
 
 import {TraceError, show} from '../errors.js'
-import {BatchBuilder, ConnIndexer, type ResolvedColumns, type TypeIndexer, isIntegerId, parseNumeric, resolveColumns} from './columns.js'
-import type {TraceBatch, TraceOptions} from './types.js'
+import type {ArrivalClock} from './clock.js'
+import {BAD_ARRIVAL, BatchBuilder, ROW_OK, type ResolvedColumns, type TypeIndexer, connSource, parseNumeric, resolveColumns} from './columns.js'
+import {ConnIndexer, csvConn, drawnConn, seedMix} from './conn-map.js'
+import type {TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 /** Longest accepted line (record), bytes. A longer line is a TraceError, not a memory blow-up. */
 export const MAX_LINE_BYTES = 1 << 20
@@ -21,7 +23,6 @@ export const MAX_LINE_BYTES = 1 << 20
 /** Bytes handed to csv-parse at a time. */
 const SLICE = 64 << 10
 const POW10 = Array.from({length: 23}, (_, i) => Math.pow(10, i))
-const COMMA = 44
 const NL = 10
 const CR = 13
 const QUOTE = 34
@@ -29,20 +30,38 @@ const QUOTE = 34
 /** Which parser to use: `auto` (fast path, csv-parse from the first quoted line) or csv-parse only. */
 export type CsvParser = 'auto' | 'csv-parse'
 
+/** The field delimiter of a CSV trace: `opts.delimiter`, else tab for `.tsv`/`.tab` names, else comma. */
+export function delimiterOf(file: string, opts: TraceOptions): number {
+  const d = opts.delimiter ?? (/\.(tsv|tab)(\.gz)?$/i.test(file) ? '\t' : ',')
+  return d.charCodeAt(0)
+}
+
+const ISO_START = /^\s*\d{4}-\d{2}-\d{2}[T ]/
+
 class CsvState {
   cols!: ResolvedColumns
   builder!: BatchBuilder
+  clock!: ArrivalClock
   nFields = 0
   /** Data rows seen. */
   rows = 0
-  readonly conns = new ConnIndexer()
+  readonly conns: ConnIndexer
   private fieldStarts = new Int32Array(64)
+  /** Connections drawn per row (no connection column): how many, or 0 = one per request. */
+  private drawn = -1
+  private mix = 0
+  readonly delim: number
+  readonly delimText: string
 
   constructor(
     readonly file: string,
     readonly opts: TraceOptions,
     readonly types: TypeIndexer,
-  ) {}
+  ) {
+    this.conns = new ConnIndexer(opts.maxConnections, file)
+    this.delim = delimiterOf(file, opts)
+    this.delimText = String.fromCharCode(this.delim)
+  }
 
   get hasHeader(): boolean {
     return this.nFields > 0
@@ -56,6 +75,11 @@ class CsvState {
     this.cols = resolveColumns(trimmed, this.opts, this.file, row)
     this.nFields = trimmed.length
     this.builder = new BatchBuilder(this.file, this.cols, this.opts, this.cols.type !== undefined)
+    this.clock = this.builder.clock
+    if (this.cols.conn === undefined) {
+      this.drawn = this.opts.connPerRequest ? 0 : this.opts.connections!
+      this.mix = seedMix(this.opts.connSeed ?? 1)
+    }
     if (this.fieldStarts.length < this.nFields + 1) this.fieldStarts = new Int32Array(this.nFields + 1)
   }
 
@@ -70,12 +94,39 @@ class CsvState {
     return v
   }
 
+  /** The arrival field's text as a time since the clock's base (see clock.ts). */
+  arrival(text: string, row: number): number {
+    const clock = this.clock
+    const column = this.cols.arrival.name
+    if (!clock.started) clock.useKind(ISO_START.test(text) ? 'iso' : 'number', undefined, row)
+    if (clock.kind === 'iso') {
+      const v = clock.iso(text)
+      if (Number.isNaN(v)) {
+        throw new TraceError(`Expected an ISO-8601 time such as 2024-11-27T09:33:20.123456789Z (as in the first row), got ${show(text)}`, {file: this.file, row, column})
+      }
+      return v
+    }
+    if (text.trim() === '') throw new TraceError('Expected a number, got an empty field', {file: this.file, row, column})
+    const v = clock.text(text)
+    if (Number.isNaN(v) && !/^\s*[+-]?nan\s*$/i.test(text)) {
+      throw new TraceError(`Expected a number, got ${show(text)}`, {file: this.file, row, column})
+    }
+    return v
+  }
+
+  /** Dense connection of the current data row. */
+  private drawnConn(): number {
+    return this.drawn === 0 ? this.conns.num(this.rows) : this.conns.num(drawnConn(this.rows, this.drawn, this.mix))
+  }
+
   conn(text: string, row: number): number {
-    const t = text.trim()
-    if (t === '') {
+    if (this.cols.conn === undefined) return this.drawnConn()
+    const bytes = Buffer.from(text, 'utf8')
+    const k = csvConn(this.conns, bytes, 0, bytes.length)
+    if (k < 0) {
       throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: this.cols.conn.name})
     }
-    return isIntegerId(t) ? this.conns.num(Number(t)) : this.conns.str(t)
+    return k
   }
 
   type(text: string, row: number): number {
@@ -85,15 +136,24 @@ class CsvState {
     return this.types.index(t, this.file, row, column)
   }
 
+  /** Report a row addRow refused. */
+  private refuse(code: number, a: number, s: number, row: number, arrivalText: string, serviceText: string): never {
+    if (code === BAD_ARRIVAL) throw this.builder.arrivalError(a, row, arrivalText)
+    throw this.builder.serviceError(s, row, serviceText)
+  }
+
   /** One record from csv-parse (strings). */
   record(fields: string[], row: number): void {
     if (fields.length !== this.nFields) throw this.fieldCountError(fields.length, row)
     const c = this.cols
-    const a = this.number(fields[c.arrival.index], c.arrival.name, row)
-    const k = this.conn(fields[c.conn.index], row)
-    const s = this.number(fields[c.service.index], c.service.name, row)
+    const at = fields[c.arrival.index]
+    const a = this.arrival(at, row)
+    const k = this.conn(c.conn === undefined ? '' : fields[c.conn.index], row)
+    const st = fields[c.service.index]
+    const s = this.number(st, c.service.name, row)
     const t = c.type ? this.type(fields[c.type.index], row) : 0
-    this.builder.addRow(a, k, s, t, row)
+    const code = this.builder.addRow(a, k, s, t, row)
+    if (code !== ROW_OK) this.refuse(code, a, s, row, at, st)
     this.rows++
   }
 
@@ -126,30 +186,16 @@ class CsvState {
     return neg ? -v : v
   }
 
-  private fastConn(buf: Buffer, s: number, e: number, row: number): number {
-    const len = e - s
-    if (len > 0 && len <= 15 && (buf[s] !== 48 || len === 1)) {
-      let m = 0
-      let i = s
-      for (; i < e; i++) {
-        const ch = buf[i]
-        if (ch < 48 || ch > 57) break
-        m = m * 10 + (ch - 48)
-      }
-      if (i === e) return this.conns.num(m)
-    }
-    return this.conn(buf.toString('utf8', s, e), row)
-  }
-
   /** One unquoted line, bytes [s, e) without the newline. */
   line(buf: Buffer, s: number, e: number, row: number): void {
     const starts = this.fieldStarts
     const nf = this.nFields
+    const delim = this.delim
     let f = 0
     starts[0] = s
     for (let i = s; i < e; i++) {
-      if (buf[i] === COMMA) {
-        if (++f >= nf) throw this.fieldCountError(countFields(buf, s, e), row)
+      if (buf[i] === delim) {
+        if (++f >= nf) throw this.fieldCountError(countFields(buf, s, e, delim), row)
         starts[f] = i + 1
       }
     }
@@ -158,20 +204,31 @@ class CsvState {
     const c = this.cols
     const ai = c.arrival.index
     const si = c.service.index
-    const ci = c.conn.index
-    const a = this.fastNumber(buf, starts[ai], starts[ai + 1] - 1, c.arrival.name, row)
-    const k = this.fastConn(buf, starts[ci], starts[ci + 1] - 1, row)
+    const clock = this.clock
+    const as = starts[ai]
+    const ae = starts[ai + 1] - 1
+    let a = clock.started && clock.kind === 'number' ? clock.bytes(buf, as, ae) : 0
+    if (!clock.started || clock.kind !== 'number' || clock.slow) a = this.arrival(buf.toString('utf8', as, ae), row)
+    let k: number
+    if (c.conn === undefined) k = this.drawnConn()
+    else {
+      k = csvConn(this.conns, buf, starts[c.conn.index], starts[c.conn.index + 1] - 1)
+      if (k < 0) throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: c.conn.name})
+    }
     const sv = this.fastNumber(buf, starts[si], starts[si + 1] - 1, c.service.name, row)
     let t = 0
     if (c.type) t = this.type(buf.toString('utf8', starts[c.type.index], starts[c.type.index + 1] - 1), row)
-    this.builder.addRow(a, k, sv, t, row)
+    const code = this.builder.addRow(a, k, sv, t, row)
+    if (code !== ROW_OK) {
+      this.refuse(code, a, sv, row, buf.toString('utf8', as, ae), buf.toString('utf8', starts[si], starts[si + 1] - 1))
+    }
     this.rows++
   }
 }
 
-function countFields(buf: Buffer, s: number, e: number): number {
+function countFields(buf: Buffer, s: number, e: number, delim: number): number {
   let n = 1
-  for (let i = s; i < e; i++) if (buf[i] === COMMA) n++
+  for (let i = s; i < e; i++) if (buf[i] === delim) n++
   return n
 }
 
@@ -207,6 +264,7 @@ export async function* readCsv(
   opts: TraceOptions,
   types: TypeIndexer,
   parser: CsvParser = opts.csvParser ?? 'auto',
+  ingest?: TraceIngest,
 ): AsyncGenerator<TraceBatch> {
   const st = new CsvState(file, opts, types)
   const it = chunks[Symbol.asyncIterator]()
@@ -243,7 +301,7 @@ export async function* readCsv(
         const row = line + 1
         if (nl - pos > MAX_LINE_BYTES) throw tooLong(file, row)
         if (!st.hasHeader) {
-          if (e > pos) st.header(buf.toString('utf8', pos, e).split(','), row)
+          if (e > pos) st.header(buf.toString('utf8', pos, e).split(st.delimText), row)
         } else if (e > pos) {
           st.line(buf, pos, e, row)
           if (st.builder.full) {
@@ -267,7 +325,7 @@ export async function* readCsv(
         if (e > 0 && carry[e - 1] === CR) e--
         const row = line + 1
         if (!st.hasHeader) {
-          if (e > 0) st.header(carry.toString('utf8', 0, e).split(','), row)
+          if (e > 0) st.header(carry.toString('utf8', 0, e).split(st.delimText), row)
         } else if (e > 0) st.line(carry, 0, e, row)
         line++
       }
@@ -283,6 +341,7 @@ export async function* readCsv(
       bom: base === 0,
       relax_column_count: true,
       skip_empty_lines: true,
+      delimiter: st.delimText,
       max_record_size: MAX_LINE_BYTES,
     }) as unknown as CsvCore
     const records: string[][] = []
@@ -321,9 +380,13 @@ export async function* readCsv(
   }
 
   if (!sawBytes || !st.hasHeader) {
-    throw new TraceError('Expected a CSV header row (arrival_ns|arrival_us, conn, service_ns|service_us), got an empty file', {file})
+    throw new TraceError('Expected a CSV header row (e.g. arrival_ns, conn, service_ns), got an empty file', {file})
   }
   if (st.rows === 0) throw new TraceError('Expected at least one data row after the header, got none', {file})
+  if (ingest !== undefined) {
+    ingest.clock = st.clock.info()
+    ingest.connections = connSource(st.cols, opts)
+  }
   if (st.builder.batch.length > 0) {
     yield st.builder.batch
     st.builder.reset()

@@ -53,7 +53,7 @@ export async function parquetQuickStats(path: string, opts: TraceOptions): Promi
       opts,
       path,
     )
-    const columns = [cols.arrival.name, cols.conn.name, cols.service.name, ...(cols.type ? [cols.type.name] : [])]
+    const columns = [cols.arrival.name, ...(cols.conn ? [cols.conn.name] : []), cols.service.name, ...(cols.type ? [cols.type.name] : [])]
     const wanted = schema.fields.filter((f) => columns.includes(f.name))
     const ingest = new ArrowIngest(path, schema.select(wanted.map((f) => f.name)), opts, new TypeIndexer([]))
     let e: Edges | undefined

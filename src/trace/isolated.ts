@@ -24,7 +24,7 @@ import {Worker} from 'node:worker_threads'
 import * as errors from '../errors.js'
 import {TailsimError, TraceError} from '../errors.js'
 import {StallWatch, threadStarvation} from './stall.js'
-import type {QuickStats, TraceBatch, TraceOptions} from './types.js'
+import type {QuickStats, TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
 
@@ -54,7 +54,7 @@ export function isolationAvailable(): boolean {
 
 type Msg =
   | {kind: 'batch'; length: number; arrival: Float64Array; conn: Uint32Array; service: Float64Array; type?: Uint16Array; typesFrom: number; newTypes: string[]}
-  | {kind: 'end'; typesFrom: number; newTypes: string[]}
+  | {kind: 'end'; typesFrom: number; newTypes: string[]; ingest?: TraceIngest}
   | {kind: 'error'; name: string; typed: boolean; message: string; where?: TailsimError['where']}
   | {kind: 'crash'; error: Error}
   | {kind: 'exit'; code: number}
@@ -129,7 +129,7 @@ function startWorker(path: string, opts: TraceOptions, mode?: 'stats'): Worker {
 }
 
 /** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
-export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
+export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[], ingest?: TraceIngest): AsyncGenerator<TraceBatch> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   // When the caller sorts (opts.sort), the worker only reads: rows are sorted once, in the caller.
   const workerOpts: TraceOptions = {...opts, isolate: false, ...(opts.sort ? {sort: false, unordered: true} : {})}
@@ -197,6 +197,7 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
         worker.postMessage({kind: 'credit', buffers}, transfer)
       } else if (m.kind === 'end') {
         names(m.typesFrom, m.newTypes)
+        if (ingest !== undefined && m.ingest !== undefined) Object.assign(ingest, m.ingest)
         complete = true
         return
       } else if (m.kind === 'error') {

@@ -11,7 +11,8 @@ import {extname} from 'node:path'
 import {ConfigError, LimitError, TraceError, show} from '../errors.js'
 import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, TypeIndexer, sortColumns} from './columns.js'
 import {readCsv} from './csv.js'
-import type {TraceBatch, TraceFormat, TraceOptions, TraceSource} from './types.js'
+import {isGzip, isOnePass, gunzip, textChunks} from './streams.js'
+import type {TraceBatch, TraceFormat, TraceIngest, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
 import {quickStatsOf} from './fast-stats.js'
 import {fileSha256, hashFile} from './hash.js'
@@ -68,7 +69,7 @@ export async function detectFormat(path: string, forced?: TraceFormat): Promise<
     throw new TraceError(`Expected a Parquet file (magic PAR1), got bytes ${first}`, {file: path})
   }
   if (want === 'csv' || (magic === undefined && want === undefined)) {
-    if (looksBinary(head)) {
+    if (!isGzip(head) && looksBinary(head)) {
       throw new TraceError(`Expected an Arrow IPC, Parquet or CSV trace, got binary data (first bytes ${first})`, {file: path})
     }
     return 'csv'
@@ -95,9 +96,27 @@ function checkOptions(opts: TraceOptions): Required<Pick<TraceOptions, 'ghz' | '
   if (!Number.isInteger(maxSortRows) || maxSortRows < 1) {
     throw new ConfigError(`Expected \`max-sort-rows\` to be an integer >= 1, got ${show(maxSortRows)}`, {flag: 'max-sort-rows'})
   }
+  checkIngestOptions(opts)
   return {...opts, ghz, batchSize, maxSortRows}
 }
 
+
+/** The connection and delimiter options, checked once. */
+function checkIngestOptions(opts: TraceOptions): void {
+  if (opts.connections !== undefined && opts.connPerRequest) {
+    throw new ConfigError('Expected at most one of --connections and --conn-per-request, got both', {flag: 'connections'})
+  }
+  if (opts.connections !== undefined && !(Number.isInteger(opts.connections) && opts.connections >= 1 && opts.connections <= 2 ** 32)) {
+    throw new ConfigError(`Expected \`connections\` to be an integer from 1 to 2^32, got ${show(opts.connections)}`, {flag: 'connections'})
+  }
+  if (opts.maxConnections !== undefined && !(Number.isInteger(opts.maxConnections) && opts.maxConnections >= 1)) {
+    throw new ConfigError(`Expected \`max-connections\` to be an integer >= 1, got ${show(opts.maxConnections)}`, {flag: 'max-connections'})
+  }
+  const d = opts.delimiter
+  if (d !== undefined && (d.length !== 1 || d === '"' || d === '\n' || d === '\r')) {
+    throw new ConfigError(`Expected \`delimiter\` to be one character other than a quote or newline, got ${show(d)}`, {flag: 'delimiter'})
+  }
+}
 
 /**
  * Open a trace file (Arrow IPC file or stream, Parquet, CSV) or `-` for stdin (Arrow IPC stream
@@ -108,8 +127,9 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   // The Arrow and Parquet readers are imported on first use: apache-arrow takes ~0.23 s to load,
   // which a reader worker for a CSV trace then does not pay.
   const opts = checkOptions(options)
-  const stdin = path === '-'
-  const name = stdin ? '-' : path
+  // stdin, and any input that can be read only once (a named pipe, a device): one pass.
+  const stdin = isOnePass(path)
+  const name = path === '-' ? '-' : path
   if (!stdin) {
     try {
       if (statSync(path).isDirectory()) throw new TraceError('Expected a trace file, got a directory', {file: path})
@@ -121,53 +141,67 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   }
   const typeNames: string[] = []
   const types = new TypeIndexer(typeNames)
+  const ingest: TraceIngest = {}
   let stdinUsed = false
-  let stdinHash: Promise<string> | undefined
+  let resolveHash!: (h: string) => void
+  let rejectHash!: (e: Error) => void
+  const onceHash = new Promise<string>((resolve, reject) => {
+    resolveHash = resolve
+    rejectHash = reject
+  })
+  onceHash.catch(() => {})
+  let stdinHash: Promise<string> | undefined = path === '-' ? undefined : onceHash
   let sorted: ReturnType<typeof sortColumns> | undefined
   let rowsHint: number | undefined
   let fileHash: Promise<string> | undefined
 
   async function* raw(): AsyncGenerator<TraceBatch> {
     if (stdin) {
-      if (stdinUsed) throw new ConfigError('Expected stdin to be read once, got a second pass; save the trace to a file')
+      if (stdinUsed) {
+        throw new ConfigError(
+          path === '-'
+            ? 'Expected stdin to be read once, got a second pass; save the trace to a file'
+            : `Expected ${path} to be read once (it is a named pipe or device, not a regular file), got a second pass; save the trace to a file`,
+        )
+      }
       stdinUsed = true
-      yield* readStdin()
+      try {
+        yield* readStdin()
+      } catch (error) {
+        rejectHash(error as Error)
+        throw error
+      }
       return
     }
     if (opts.isolate !== false && isolationAvailable()) {
-      yield* readIsolated(path, opts, typeNames)
+      yield* readIsolated(path, opts, typeNames, ingest)
       return
     }
     const format = await detectFormat(path, opts.format)
     if (format === 'parquet') {
       const {readParquet} = await import('./parquet.js')
-      yield* readParquet(path, opts, types)
+      yield* readParquet(path, opts, types, ingest)
     } else if (format === 'arrow') {
       const fh = await openFile(path)
       try {
         const {readArrow} = await import('./arrow.js')
-        yield* readArrow(fh, path, opts, types)
+        yield* readArrow(fh, path, opts, types, ingest)
       } finally {
         await fh.close()
       }
     } else {
-      const stream = createReadStream(path, {highWaterMark: 1 << 20})
-      try {
-        yield* readCsv(stream, path, opts, types)
-      } finally {
-        stream.destroy()
-      }
+      yield* readCsv(textChunks(path), path, opts, types, undefined, ingest)
     }
   }
 
   async function* readStdin(): AsyncGenerator<TraceBatch> {
     const hash = createHash('sha256')
-    let resolveHash!: (h: string) => void
-    stdinHash = new Promise((r) => (resolveHash = r))
-    const it = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+    stdinHash = onceHash
+    const input = path === '-' ? (process.stdin as AsyncIterable<Buffer>) : createReadStream(path, {highWaterMark: 1 << 20})
+    const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
     let first = await it.next()
     while (!first.done && first.value.length === 0) first = await it.next()
-    if (first.done) throw new TraceError('Expected a trace on stdin, got no bytes', {file: '-'})
+    if (first.done) throw new TraceError(path === '-' ? 'Expected a trace on stdin, got no bytes' : 'Expected a trace, got no bytes', {file: name})
     const head = first.value
     async function* all(): AsyncGenerator<Buffer> {
       hash.update(head)
@@ -190,18 +224,19 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
     }
     const magic = sniffFormat(head)
     if (magic === 'parquet') {
-      throw new TraceError('Expected an Arrow IPC stream or CSV on stdin, got Parquet (pass it as a file instead)', {file: '-'})
+      throw new TraceError('Expected an Arrow IPC stream or CSV on a one-pass input, got Parquet (pass it as a regular file instead)', {file: name})
     }
-    if (opts.format === 'parquet') throw new ConfigError('Expected a file path for a Parquet trace, got - (stdin)')
+    if (opts.format === 'parquet') throw new ConfigError(`Expected a regular file for a Parquet trace, got ${name} (a one-pass input)`)
     if (magic !== undefined || opts.format === 'arrow') {
       const {readArrow} = await import('./arrow.js')
-      yield* readArrow(all(), '-', opts, types)
-    }
-    else {
+      yield* readArrow(all(), name, opts, types, ingest)
+    } else if (isGzip(head)) {
+      yield* readCsv(gunzip(all(), name), name, opts, types, undefined, ingest)
+    } else {
       if (looksBinary(head.subarray(0, 4096))) {
-        throw new TraceError(`Expected an Arrow IPC stream or CSV on stdin, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: '-'})
+        throw new TraceError(`Expected an Arrow IPC stream or CSV on a one-pass input, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: name})
       }
-      yield* readCsv(all(), '-', opts, types)
+      yield* readCsv(all(), name, opts, types, undefined, ingest)
     }
     await finishHash()
   }
@@ -209,12 +244,14 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   return {
     name,
     typeNames,
+    ingest,
     get rowsHint() {
       return rowsHint
     },
     async digest() {
       if (stdin) {
         if (stdinHash === undefined) throw new ConfigError('Expected stdin to be read before its digest is asked for')
+        // A named pipe's digest resolves when its one pass is over.
         return stdinHash
       }
       // Started once, in a thread of its own (hash.ts), and shared by every caller of this source.
@@ -255,7 +292,8 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
               ),
           },
         )
-        sorted = sortColumns(rows)
+        sorted = sortColumns(rows, Math.round(opts.ghz * 1e9))
+        if (sorted.shiftSeconds !== 0 && ingest.clock) ingest.clock.baseSeconds -= sorted.shiftSeconds
         rowsHint = sorted.arrival.length
       }
       yield* sliceColumns(sorted, opts.batchSize)

@@ -11,7 +11,7 @@ import {RecordBatchReader, type Schema} from 'apache-arrow'
 import {TraceError} from '../errors.js'
 import {ArrowIngest, wrapReadError} from './arrow.js'
 import {type TypeIndexer, resolveColumns} from './columns.js'
-import type {TraceBatch, TraceOptions} from './types.js'
+import type {TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 type ParquetWasm = typeof import('parquet-wasm')
 const require = createRequire(import.meta.url)
@@ -107,6 +107,7 @@ export async function* readParquet(
   path: string,
   opts: TraceOptions,
   types: TypeIndexer,
+  ingest?: TraceIngest,
 ): AsyncGenerator<TraceBatch> {
   const pq = await parquetWasm()
   let file: import('parquet-wasm').ParquetFile
@@ -123,7 +124,7 @@ export async function* readParquet(
       opts,
       path,
     )
-    const columns = [c.arrival.name, c.conn.name, c.service.name, ...(c.type ? [c.type.name] : [])]
+    const columns = [c.arrival.name, ...(c.conn ? [c.conn.name] : []), c.service.name, ...(c.type ? [c.type.name] : [])]
     // The stream carries only the needed columns, in file order; re-resolve against its schema.
     const wanted = schema.fields.filter((f) => columns.includes(f.name))
     const narrow = new ArrowIngest(path, schema.select(wanted.map((f) => f.name)), opts, types)
@@ -159,7 +160,7 @@ export async function* readParquet(
       }
     }
     if (narrow.rowsSeen === 0) throw new TraceError('Expected at least one row, got none', {file: path})
-    yield* narrow.finish()
+    yield* narrow.finish(ingest)
   } finally {
     try {
       file.free()

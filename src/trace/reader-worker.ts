@@ -110,7 +110,7 @@ async function pass(): Promise<void> {
   }
   const typesFrom = sentTypes
   sentTypes = source.typeNames.length
-  port.postMessage({kind: 'end', typesFrom, newTypes: source.typeNames.slice(typesFrom)})
+  port.postMessage({kind: 'end', typesFrom, newTypes: source.typeNames.slice(typesFrom), ingest: source.ingest})
 }
 
 function run(): void {

@@ -21,16 +21,56 @@ export interface TraceBatch {
   type?: Uint16Array
 }
 
-export type TimeUnit = 'ns' | 'us'
+export type TimeUnit = 's' | 'ms' | 'us' | 'ns'
+
+/** Where connection ids come from: a column, drawn per request, or one connection per request. */
+export type ConnSource =
+  | {mode: 'column'; column: string}
+  | {mode: 'uniform'; connections: number; seed: number}
+  | {mode: 'per-request'}
+
+/**
+ * The clock of a trace's arrival column, as read (see src/trace/clock.ts). Batches carry cycles
+ * counted from `baseSeconds` on that clock: cycle c is the instant baseSeconds + c/(ghz·1e9) s.
+ */
+export interface TraceClock {
+  /** How arrivals were written: numbers, an Arrow/Parquet timestamp column, or ISO-8601 text. */
+  kind: 'number' | 'timestamp' | 'iso'
+  column: string
+  unit: TimeUnit
+  /** The whole second (on the trace's own clock) that cycle 0 stands for; 0 when not rebased. */
+  baseSeconds: number
+  /** True when the trace was rebased (an absolute clock: timestamps, ISO text, or large numbers). */
+  rebased: boolean
+  /** True when the clock counts from the Unix epoch, so instants can be shown as ISO-8601. */
+  epoch: boolean
+}
+
+/** What a reader learnt about a trace while reading it (complete after a full pass). */
+export interface TraceIngest {
+  clock?: TraceClock
+  connections?: ConnSource
+}
 
 export interface TraceOptions {
   /** Core clock in GHz used to convert time to cycles. Default 2.4. */
   ghz: number
   /** Column name overrides (defaults: arrival_ns|arrival_us, conn, service_ns|service_us, type). */
   columns?: {arrival?: string; conn?: string; service?: string; type?: string}
-  /** Units for overridden columns whose name carries no unit suffix. */
+  /** Units of the time columns (override the `_s`/`_ms`/`_us`/`_ns` suffix of their names). */
   arrivalUnit?: TimeUnit
   serviceUnit?: TimeUnit
+  /** CSV field delimiter (one character). Default: tab for `.tsv` names, else comma. */
+  delimiter?: string
+  /**
+   * For a trace without a connection column: draw each request's connection uniformly from
+   * `connections` ids (seeded by `connSeed`), or give every request its own (`connPerRequest`).
+   */
+  connections?: number
+  connSeed?: number
+  connPerRequest?: boolean
+  /** Most distinct connection ids accepted (a LimitError beyond). Default DEFAULT_MAX_CONNECTIONS. */
+  maxConnections?: number
   /** Rows per yielded batch (default 65536). */
   batchSize?: number
   /** Sort arrivals in memory (bounded by `maxSortRows`) instead of rejecting a decreasing arrival. */
@@ -79,6 +119,8 @@ export interface TraceSource {
    * e.g. for progress bars. Undefined when unknown.
    */
   readonly rowsHint?: number
+  /** Clock and connection source found while reading (filled during the first pass). */
+  readonly ingest?: TraceIngest
   /**
    * Fingerprint of the trace: SHA-256 (hex) of the file bytes, or of the canonical synthetic
    * spec. For stdin, available only after a full pass of `batches()`.
