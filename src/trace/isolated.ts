@@ -18,6 +18,7 @@ import {Worker} from 'node:worker_threads'
 
 import * as errors from '../errors.js'
 import {TailsimError, TraceError} from '../errors.js'
+import type {SyntheticJob} from './synthetic.js'
 import type {TraceBatch, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
@@ -102,19 +103,34 @@ export async function closeIdleReader(): Promise<void> {
   await w?.terminate()
 }
 
+/** What a worker streams: a trace file, or a synthetic trace it generates (see reader-worker.ts). */
+export type WorkerJob = {path: string; opts: TraceOptions} | {synthetic: SyntheticJob}
+
 /** Stream a trace file's batches from a worker thread. `typeNames` is filled as types appear. */
 export async function* readIsolated(path: string, opts: TraceOptions, typeNames: string[]): AsyncGenerator<TraceBatch> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   // When the caller sorts (opts.sort), the worker only reads: rows are sorted once, in the caller.
   const workerOpts: TraceOptions = {...opts, isolate: false, ...(opts.sort ? {sort: false, unordered: true} : {})}
-  const key = JSON.stringify([path, workerOpts])
+  yield* streamFromWorker({path, opts: workerOpts}, path, stallMs, typeNames)
+}
+
+/**
+ * Generate a synthetic trace in a worker thread, with the same credits and recycled buffers as a
+ * file, so that generation overlaps the simulation. `name` names the trace in errors.
+ */
+export async function* generateIsolated(job: SyntheticJob, name: string, typeNames: string[]): AsyncGenerator<TraceBatch> {
+  yield* streamFromWorker({synthetic: job}, name, DEFAULT_STALL_TIMEOUT_MS, typeNames)
+}
+
+async function* streamFromWorker(job: WorkerJob, path: string, stallMs: number, typeNames: string[]): AsyncGenerator<TraceBatch> {
+  const key = JSON.stringify(job)
   const reused = takeIdle(key)
   if (reused) readerWorkerCounts.reused++
   else readerWorkerCounts.started++
   const worker =
     reused ??
     new Worker(WORKER_URL, {
-      workerData: {path, opts: workerOpts},
+      workerData: job,
       resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
       stdout: false,
       stderr: false,

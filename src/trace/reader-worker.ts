@@ -1,6 +1,7 @@
 /**
- * Worker-thread side of `readIsolated` (isolated.ts): reads one trace file with the ordinary
- * in-thread readers and posts each batch (copied into transferred buffers) to the parent.
+ * Worker-thread side of `readIsolated` and `generateIsolated` (isolated.ts): reads one trace file
+ * with the ordinary in-thread readers, or generates a synthetic trace, and posts each batch
+ * (copied into transferred buffers) to the parent.
  * Flow control: the parent grants credits; one batch is sent per credit, so at most a few batches
  * are ever in flight. Errors are posted as plain data and re-thrown by the parent as the same
  * typed error.
@@ -17,16 +18,11 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {TailsimError} from '../errors.js'
-import {openTrace} from './open.js'
-import type {TraceOptions} from './types.js'
-
-interface Job {
-  path: string
-  opts: TraceOptions
-}
+import type {WorkerJob} from './isolated.js'
+import type {TraceSource} from './types.js'
 
 const port = parentPort!
-const {path, opts} = workerData as Job
+const job = workerData as WorkerJob
 /** Arrays of one batch, as sent and as returned with a credit. */
 interface Buffers {
   arrival: Float64Array
@@ -67,8 +63,15 @@ function take(n: number, typed: boolean): Buffers {
   }
 }
 
-/** The same source serves every pass: a re-read after `restart` keeps its warm code and type ids. */
-const source = openTrace(path, {...opts, isolate: false})
+/**
+ * The same source serves every pass: a re-read after `restart` keeps its warm code and type ids.
+ * A synthetic job generates its trace here (its module is loaded only then, and the file readers
+ * only for a file or a `replay:FILE` arrival trace).
+ */
+const source: TraceSource =
+  'synthetic' in job
+    ? (await import('./synthetic.js')).syntheticTrace({...job.synthetic, isolate: false})
+    : (await import('./open.js')).openTrace(job.path, {...job.opts, isolate: false})
 let sentTypes = 0
 
 /** One pass over the file: a batch per credit, then `end`. */
