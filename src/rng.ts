@@ -84,6 +84,16 @@ export class Xoshiro128 {
     for (let i = 0; i < 4; i++) this.next()
   }
 
+  /** A generator in the given state (four 32-bit words, not all 0): for checking against reference outputs. */
+  static fromState(a: number, b: number, c: number, d: number): Xoshiro128 {
+    const g = new Xoshiro128(0)
+    g.s0 = a | 0
+    g.s1 = b | 0
+    g.s2 = c | 0
+    g.s3 = d | 0
+    return g
+  }
+
   /** 32 random bits as an unsigned integer. */
   next(): number {
     const s0 = this.s0

@@ -76,7 +76,15 @@ export function parseArrivalSpec(text: string): ArrivalSpec {
   }
   if (!(high > 1 && high <= 1e6)) throw arrivalsError(text, `mmpp with high in (1, 1e6], a multiple of the mean rate (got high ${high})`)
   if (!(low >= 0 && low < 1)) throw arrivalsError(text, `mmpp with low in [0, 1), a multiple of the mean rate (got low ${low})`)
-  return {kind: 'mmpp', text: `mmpp:high=${high},low=${low},dwell=${dwellNs}ns`, high, low, dwellNs}
+  return {kind: 'mmpp', text: `mmpp:high=${high},low=${low},dwell=${formatNs(dwellNs)}`, high, low, dwellNs}
+}
+
+/** A duration in the largest unit that writes it without a fraction (1e6 → `1ms`), else in ns. */
+function formatNs(ns: number): string {
+  for (const [unit, per] of [['s', 1e9], ['ms', 1e6], ['us', 1e3]] as const) {
+    if (ns >= per && Number.isInteger(ns / per)) return `${ns / per}${unit}`
+  }
+  return `${ns}ns`
 }
 
 /** The fraction of time an MMPP spends in its high state, and the mean low-state duration, ns. */
