@@ -116,6 +116,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       input = await resolveInput({
         trace: args.trace,
         synthetic: flags.synthetic,
+        arrivals: flags.arrivals,
         requests: flags.requests,
         connections: flags.connections ?? 2720,
         seed: config.seed,

@@ -1,6 +1,6 @@
 /**
  * Where a simulating command's requests come from: a TRACE argument (file or `-` for stdin), or
- * `--synthetic SPEC --requests N [--connections C]` (the generator of `tailsim generate`).
+ * `--synthetic SPEC [--arrivals A] --requests N [--connections C]` (the generator of `tailsim generate`).
  * Turns either into a TraceSource and the statistics a run needs first (`preScan`: without a
  * full pass when the file allows it), and gives the input of each
  * replication. Also re-exports the shared trace-mapping flags (column names, units, --sort) so
@@ -37,21 +37,29 @@ export {traceFlags, traceOptions, type TraceFlagValues}
 export const inputFlags = {
   synthetic: Flags.string({
     description:
-      'Simulate a synthetic trace instead of reading TRACE: a service spec such as exp:10us, fixed:10us, bimodal1:10us, bimodal2:10us, lognormal:10us,1 (see `tailsim generate --help`). Poisson arrivals at --load (or --rate), trace seed = --seed.',
+      'Simulate a synthetic trace instead of reading TRACE: a service spec such as exp:10us, fixed:10us, bimodal1:10us, bimodal2:10us, lognormal:10us,1 (see `tailsim generate --help`), optionally followed by @ARRIVALS (e.g. exp:10us@fixed). Arrivals at --load (or --rate), trace seed = --seed.',
     helpGroup: 'INPUT',
   }),
-  requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace.', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  arrivals: Flags.string({
+    description:
+      'Arrival process of the --synthetic trace: poisson (default), fixed, mmpp:high=H,low=L,dwell=D (bursty), or replay:FILE (the arrivals and connections of a trace file; the trace flags below apply to it). See `tailsim generate --help`.',
+    helpGroup: 'INPUT',
+  }),
+  requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace (with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  // --connections (synthetic traces, and traces without a connection column) is a trace flag.
   ...traceFlags,
 }
 
 export interface InputRequest {
   /** TRACE argument: a path, or `-` for stdin. Exclusive with `synthetic`. */
   trace?: string
-  /** Service spec of a synthetic trace. */
+  /** Service spec of a synthetic trace (may end in `@ARRIVALS`). */
   synthetic?: string
-  /** Synthetic: requests and connections. */
+  /** Arrival process of a synthetic trace (default poisson). */
+  arrivals?: string
+  /** Synthetic: requests and connections (default 2720; refused with replay:FILE arrivals). */
   requests: number
-  connections: number
+  connections?: number
   /** Base seed (synthetic trace seed for replication 0). */
   seed: number
   /** Core clock, GHz (cycles per ns) — the same the simulation uses. */
@@ -113,23 +121,34 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   if (req.trace !== undefined && req.synthetic !== undefined) {
     throw new ConfigError(`Expected either a TRACE argument or --synthetic, got both (${req.trace} and ${req.synthetic})`, {flag: 'synthetic'})
   }
+  if (req.arrivals !== undefined && req.synthetic === undefined) {
+    throw new ConfigError(`Expected --arrivals only with --synthetic (a trace keeps its own arrivals), got ${JSON.stringify(req.arrivals)}`, {flag: 'arrivals'})
+  }
   if (req.synthetic !== undefined) {
     if (req.load === undefined && req.rate === undefined) {
       throw new ConfigError('Expected --load or --rate with --synthetic (the arrival rate to generate at), got neither', {flag: 'load'})
     }
-    const make = async (r: number): Promise<ReplicaInput> => {
-      const source = yielding(syntheticTrace({
+    const make = (r: number) =>
+      syntheticTrace({
         requests: req.requests,
         service: req.synthetic!,
+        arrivals: req.arrivals,
         connections: req.connections,
         seed: req.seed + r,
         ghz: req.ghz,
         ...(req.rate !== undefined ? {ratePerCycle: req.rate / (req.ghz * 1e9)} : {load: req.load, cores: req.cores}),
-      }))
+        traceOptions: req.trace_options,
+      })
+    const probe = make(0)
+    if (probe.arrivals.kind === 'replay' && req.connections !== undefined) {
+      throw new ConfigError(`Expected no --connections with ${probe.arrivals.text} arrivals (the file's connections are kept), got ${req.connections}`, {flag: 'connections'})
+    }
+    const replica = async (r: number): Promise<ReplicaInput> => {
+      const source = yielding(r === 0 ? probe : make(r))
       return {source, stats: await scanTrace(source, {ghz: req.ghz})}
     }
-    const first = await make(0)
-    return {kind: 'synthetic', traceVaries: true, ...first, replica: (r) => (r === 0 ? Promise.resolve(first) : make(r))}
+    const first = await replica(0)
+    return {kind: 'synthetic', traceVaries: true, ...first, replica: (r) => (r === 0 ? Promise.resolve(first) : replica(r))}
   }
   if (req.trace === undefined) {
     throw new ConfigError('Expected a TRACE argument (a file, or - for stdin) or --synthetic SPEC, got neither', {flag: 'synthetic'})

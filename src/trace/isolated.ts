@@ -24,6 +24,7 @@ import {Worker} from 'node:worker_threads'
 import * as errors from '../errors.js'
 import {TailsimError, TraceError} from '../errors.js'
 import {StallWatch, threadStarvation} from './stall.js'
+import type {SyntheticJob} from './synthetic.js'
 import type {QuickStats, TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 const WORKER_URL = new URL('./reader-worker.js', import.meta.url)
@@ -116,10 +117,23 @@ export async function closeIdleReader(): Promise<void> {
   await w?.terminate()
 }
 
-function startWorker(path: string, opts: TraceOptions, mode?: 'stats'): Worker {
+/** What a worker streams: a trace file, or a synthetic trace it generates (see reader-worker.ts). */
+export type WorkerJob = {path: string; opts: TraceOptions} | {synthetic: SyntheticJob}
+
+/**
+ * A reader worker's workerData: its job, the shared word where it stores its kernel thread id (for
+ * the stall watchdog, stall.ts), and `stats` when it starts with the quick statistics of its file.
+ */
+export type WorkerData = WorkerJob & {tid: Int32Array; mode?: 'stats'}
+
+/** Idle workers are reused only for the same job (same file and options, or same synthetic spec). */
+const jobKey = (job: WorkerJob): string => JSON.stringify(job)
+
+function startWorker(job: WorkerJob, mode?: 'stats'): Worker {
   const tid = new Int32Array(new SharedArrayBuffer(4))
+  const data: WorkerData = {...job, tid, ...(mode ? {mode} : {})}
   const worker = new Worker(WORKER_URL, {
-    workerData: {path, opts, tid, mode},
+    workerData: data,
     resourceLimits: {maxOldGenerationSizeMb: WORKER_HEAP_MB},
     stdout: false,
     stderr: false,
@@ -133,11 +147,29 @@ export async function* readIsolated(path: string, opts: TraceOptions, typeNames:
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   // When the caller sorts (opts.sort), the worker only reads: rows are sorted once, in the caller.
   const workerOpts: TraceOptions = {...opts, isolate: false, ...(opts.sort ? {sort: false, unordered: true} : {})}
-  const key = JSON.stringify([path, workerOpts])
+  yield* streamFromWorker({path, opts: workerOpts}, path, stallMs, typeNames, ingest)
+}
+
+/**
+ * Generate a synthetic trace in a worker thread, with the same credits and recycled buffers as a
+ * file, so that generation overlaps the simulation. `name` names the trace in errors.
+ */
+export async function* generateIsolated(job: SyntheticJob, name: string, typeNames: string[]): AsyncGenerator<TraceBatch> {
+  yield* streamFromWorker({synthetic: job}, name, DEFAULT_STALL_TIMEOUT_MS, typeNames)
+}
+
+async function* streamFromWorker(
+  job: WorkerJob,
+  path: string,
+  stallMs: number,
+  typeNames: string[],
+  ingest?: TraceIngest,
+): AsyncGenerator<TraceBatch> {
+  const key = jobKey(job)
   const reused = takeIdle(key)
   if (reused) readerWorkerCounts.reused++
   else readerWorkerCounts.started++
-  const worker = reused ?? startWorker(path, workerOpts)
+  const worker = reused ?? startWorker(job)
   const tidWord = threadIds.get(worker)
   const watch = new StallWatch(stallMs, threadStarvation(() => (tidWord === undefined ? -1 : Atomics.load(tidWord, 0))))
   const tick = Math.max(1, Math.min(WATCH_TICK_MS, stallMs / 5))
@@ -251,12 +283,12 @@ export async function quickStatsIsolated(path: string, opts: TraceOptions): Prom
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS
   // The options readIsolated gives the worker for an unsorted read: the same key, so that the
   // simulation's pass reuses this worker.
-  const workerOpts: TraceOptions = {...opts, isolate: false}
-  const key = JSON.stringify([path, workerOpts])
+  const job: WorkerJob = {path, opts: {...opts, isolate: false}}
+  const key = jobKey(job)
   const reused = takeIdle(key)
   if (reused) readerWorkerCounts.reused++
   else readerWorkerCounts.started++
-  const worker = reused ?? startWorker(path, workerOpts, 'stats')
+  const worker = reused ?? startWorker(job, 'stats')
   return new Promise<QuickStats | undefined>((resolve) => {
     const done = (value: QuickStats | undefined, healthy: boolean) => {
       clearTimeout(timer)

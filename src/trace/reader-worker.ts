@@ -1,6 +1,7 @@
 /**
- * Worker-thread side of `readIsolated` (isolated.ts): reads one trace file with the ordinary
- * in-thread readers and posts each batch (copied into transferred buffers) to the parent.
+ * Worker-thread side of `readIsolated` and `generateIsolated` (isolated.ts): reads one trace file
+ * with the ordinary in-thread readers, or generates a synthetic trace, and posts each batch
+ * (copied into transferred buffers) to the parent.
  * Flow control: the parent grants credits; one batch is sent per credit, so at most a few batches
  * are ever in flight. Errors are posted as plain data and re-thrown by the parent as the same
  * typed error.
@@ -17,23 +18,13 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {TailsimError} from '../errors.js'
-import {quickStatsOf} from './fast-stats.js'
-import {openTrace} from './open.js'
 import {currentThreadId} from './stall.js'
-import type {TraceOptions} from './types.js'
-
-interface Job {
-  path: string
-  opts: TraceOptions
-  /** Shared word: this thread's kernel id, for the parent's stall watchdog (see stall.ts). */
-  tid: Int32Array
-  /** `stats`: start by computing the quick statistics (fast-stats.ts) instead of a pass. */
-  mode?: 'stats'
-}
+import type {WorkerData} from './isolated.js'
+import type {TraceSource} from './types.js'
 
 const port = parentPort!
-const {path, opts, tid, mode} = workerData as Job
-Atomics.store(tid, 0, currentThreadId())
+const job = workerData as WorkerData
+Atomics.store(job.tid, 0, currentThreadId())
 /** Arrays of one batch, as sent and as returned with a credit. */
 interface Buffers {
   arrival: Float64Array
@@ -64,7 +55,11 @@ port.on('message', (m: unknown) => {
 
 /** Quick statistics of the file (null when only a full pass can tell), posted to the parent. */
 function stats(): void {
-  quickStatsOf(path, opts).then(
+  if (!('path' in job)) {
+    port.postMessage({kind: 'stats', value: null})
+    return
+  }
+  import('./fast-stats.js').then(({quickStatsOf}) => quickStatsOf(job.path, job.opts)).then(
     (value) => port.postMessage({kind: 'stats', value: value ?? null}),
     () => port.postMessage({kind: 'stats', value: null}),
   )
@@ -84,8 +79,15 @@ function take(n: number, typed: boolean): Buffers {
   }
 }
 
-/** The same source serves every pass: a re-read after `restart` keeps its warm code and type ids. */
-const source = openTrace(path, {...opts, isolate: false})
+/**
+ * The same source serves every pass: a re-read after `restart` keeps its warm code and type ids.
+ * A synthetic job generates its trace here (its module is loaded only then, and the file readers
+ * only for a file or a `replay:FILE` arrival trace).
+ */
+const source: TraceSource =
+  'synthetic' in job
+    ? (await import('./synthetic.js')).syntheticTrace({...job.synthetic, isolate: false})
+    : (await import('./open.js')).openTrace(job.path, {...job.opts, isolate: false})
 let sentTypes = 0
 
 /** One pass over the file: a batch per credit, then `end`. */
@@ -133,5 +135,5 @@ restart = () => {
   sentTypes = 0
   run()
 }
-if (mode === 'stats') stats()
+if (job.mode === 'stats') stats()
 else run()

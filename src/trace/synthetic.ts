@@ -1,331 +1,60 @@
 /**
- * Synthetic traces (MODEL.md §2): Poisson arrivals, a service-time distribution, requests spread
- * uniformly over `connections`. Every random draw comes from one seeded xoroshiro128+ generator
- * (pure-rand), so the same options give a bit-identical trace. The trace is produced in batches
- * of reusable typed arrays: 100 million requests never sit in memory at once.
+ * Synthetic traces (MODEL.md §2): an arrival process (Poisson by default; see
+ * synthetic-arrivals.ts), a service-time distribution (synthetic-service.ts), requests spread
+ * uniformly over `connections`. The trace is produced in batches of reusable typed arrays:
+ * 100 million requests never sit in memory at once.
  *
- * Time inside the generator is in cycles. Arrivals are the running sum of exponential gaps
- * (float64, cycles), rounded to integer cycles when emitted (rounding is monotone, so arrivals
- * stay non-decreasing). Service times are drawn in nanoseconds, converted to cycles and rounded,
- * with a floor of 1 cycle.
+ * Randomness: every column draws from its own xoshiro128** streams of the one seed (`Xoshiro128`
+ * in src/rng.ts): arrivals from streams 1–4, connections from 8–9, service times from 16 up.
+ * Each stream is consumed in row order, so the same options give a bit-identical trace whatever
+ * the batch size, and two traces of one seed that differ only in their service spec share their
+ * arrivals and connections (common random numbers).
+ *
+ * Time inside the generator is in cycles. Arrivals are rounded to integer cycles when emitted;
+ * service times are drawn in nanoseconds, converted to cycles and rounded, with a floor of 1 cycle.
+ *
+ * Speed: the columns are filled a batch at a time in tight loops (about 25 M requests/s for
+ * Poisson arrivals and exponential service on one core of the development machine), and for
+ * long traces in a worker thread, with the reader's credit and buffer-recycling protocol
+ * (isolated.ts), so that generation overlaps the simulation instead of adding to it.
  */
 import {createHash} from 'node:crypto'
-import {readFileSync} from 'node:fs'
-
-import type {RandomGenerator} from 'pure-rand/types/RandomGenerator'
 
 import {ConfigError, show} from '../errors.js'
-import {Rng} from '../rng.js'
-import type {TraceBatch, TraceSource} from './types.js'
-import {DEFAULT_GHZ, checkGhz, parseDuration} from './units.js'
+import {Xoshiro128} from '../rng.js'
+import {generateIsolated, isolationAvailable} from './isolated.js'
+import {openTrace} from './open.js'
+import {arrivalGenerator, parseArrivalSpec, type ArrivalSpec} from './synthetic-arrivals.js'
+import {parseServiceSpec, type ServiceSpec, type Streams} from './synthetic-service.js'
+import {fillUniformInt} from './synthetic-variates.js'
+import type {TraceBatch, TraceOptions, TraceSource} from './types.js'
+import {DEFAULT_GHZ, checkGhz} from './units.js'
 
-/** Uniform float in [0, 1) with 53 random bits (two 32-bit draws). */
-export type Uniform = () => number
+export {parseServiceSpec, type ServiceSpec, type ServiceSampler} from './synthetic-service.js'
+export {parseArrivalSpec, mmppShape, type ArrivalSpec} from './synthetic-arrivals.js'
 
-/** Build a uniform [0,1) source from a pure-rand generator (mutated in place). */
-export function uniformFrom(rng: RandomGenerator): Uniform {
-  return () => {
-    const hi = rng.next() & 0x3ffffff // 26 bits
-    const lo = rng.next() & 0x7ffffff // 27 bits
-    return hi * 1.4901161193847656e-8 + lo * 1.1102230246251565e-16
-  }
-}
-
-/**
- * The one seeded generator of a synthetic trace: the project's `Rng` (xoroshiro128+ from
- * pure-rand, 53-bit uniform floats), seeded with a 32-bit integer.
- */
-export function seededUniform(seed: number): Uniform {
-  const rng = new Rng(seed)
-  return () => rng.float()
-}
-
-/** A parsed service-time distribution. Times in nanoseconds. */
-export interface ServiceSpec {
-  /** Canonical text of the spec (used in names and the trace fingerprint). */
-  readonly text: string
-  readonly kind: 'fixed' | 'exp' | 'bimodal' | 'lognormal' | 'pareto' | 'cdf' | 'mix'
-  /** Mean service time, ns (exact for the distribution, before rounding to cycles). */
-  readonly meanNs: number
-  /** Request classes of a `mix:` spec (index = TraceBatch.type), else undefined. */
-  readonly classes?: readonly {name: string; weight: number; spec: ServiceSpec}[]
-  /**
-   * Make a sampler over `u`. Each call of the sampler returns one service time in ns and,
-   * for `mix:` specs, sets `lastClass` to the class index it drew from.
-   */
-  sampler(u: Uniform): ServiceSampler
-}
-
-export interface ServiceSampler {
-  (): number
-  lastClass: number
-}
-
-const SPEC_FORMS =
-  'exp:MEAN | fixed:VALUE | bimodal1:MEAN | bimodal2:MEAN | bimodal:P,A,B | lognormal:MEAN,SIGMA | ' +
-  'pareto:ALPHA,MIN,MAX | cdf:FILE | mix:NAME=WEIGHT*SPEC;...'
-
-function specError(text: string, detail: string): ConfigError {
-  return new ConfigError(`Expected \`service\` to be ${detail}, got ${show(text)}`, {flag: 'service'})
-}
-
-function num(text: string, s: string, what: string): number {
-  const v = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(s) ? Number(s) : Number.NaN
-  if (!Number.isFinite(v)) throw specError(text, `a spec whose ${what} is a number`)
-  return v
-}
-
-function dur(text: string, s: string, what: string): number {
-  try {
-    return parseDuration(s, what)
-  } catch {
-    throw specError(text, `a spec whose ${what} is a duration > 0 with a unit (ns, us, ms, s), e.g. 10us`)
-  }
-}
-
-function sampler(f: () => number): ServiceSampler {
-  const s = f as ServiceSampler
-  s.lastClass = 0
-  return s
-}
-
-function fixed(text: string, ns: number): ServiceSpec {
-  return {text, kind: 'fixed', meanNs: ns, sampler: () => sampler(() => ns)}
-}
-
-function exp(text: string, mean: number): ServiceSpec {
-  return {text, kind: 'exp', meanNs: mean, sampler: (u) => sampler(() => -Math.log(1 - u()) * mean)}
-}
-
-function bimodal(text: string, p: number, a: number, b: number): ServiceSpec {
-  return {
-    text,
-    kind: 'bimodal',
-    meanNs: p * a + (1 - p) * b,
-    sampler: (u) => sampler(() => (u() < p ? a : b)),
-  }
-}
-
-/** Log-normal with the given mean (ns) and shape sigma (std-dev of the underlying normal). */
-function lognormal(text: string, mean: number, sigma: number): ServiceSpec {
-  const mu = Math.log(mean) - (sigma * sigma) / 2
-  return {
-    text,
-    kind: 'lognormal',
-    meanNs: mean,
-    sampler: (u) =>
-      sampler(() => {
-        // Box-Muller, one normal per pair of uniforms (no cached second value: simpler state).
-        const r = Math.sqrt(-2 * Math.log(1 - u()))
-        const z = r * Math.cos(2 * Math.PI * u())
-        return Math.exp(mu + sigma * z)
-      }),
-  }
-}
-
-/** Bounded Pareto on [lo, hi] with shape alpha: P(X > x) ∝ x^-alpha, truncated to [lo, hi]. */
-function pareto(text: string, alpha: number, lo: number, hi: number): ServiceSpec {
-  const r = Math.pow(lo / hi, alpha)
-  const mean =
-    alpha === 1
-      ? ((hi * lo) / (hi - lo)) * Math.log(hi / lo)
-      : (Math.pow(lo, alpha) / (1 - r)) * (alpha / (alpha - 1)) * (Math.pow(lo, 1 - alpha) - Math.pow(hi, 1 - alpha))
-  return {
-    text,
-    kind: 'pareto',
-    meanNs: mean,
-    sampler: (u) => sampler(() => Math.min(hi, lo / Math.pow(1 - u() * (1 - r), 1 / alpha))),
-  }
-}
-
-/**
- * Empirical CDF file: one point per line, `VALUE,P` (comma, tab or spaces), where VALUE is a
- * duration with a unit (`12us`) or a bare number of nanoseconds, and P = P(S <= VALUE).
- * VALUEs increase, Ps are non-decreasing and the last is 1. Lines starting with `#` and a
- * non-numeric header line are skipped. Sampling is the inverse of this step CDF: it returns one of
- * the listed VALUEs, VALUE_i with probability P_i - P_(i-1).
- */
-function cdf(text: string, file: string): ServiceSpec {
-  let content: string
-  try {
-    content = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw specError(text, `cdf:FILE naming a readable file (${(error as Error).message})`)
-  }
-  const values: number[] = []
-  const probs: number[] = []
-  const lines = content.split(/\r?\n/)
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim()
-    if (line === '' || line.startsWith('#')) continue
-    const parts = line.split(/[\s,;]+/)
-    if (values.length === 0 && probs.length === 0 && !/^[\d.+]/.test(parts[0])) continue // header
-    const where = `cdf file ${file} line ${i + 1}`
-    if (parts.length !== 2) throw specError(text, `a ${where} of the form VALUE,P`)
-    let v: number
-    try {
-      v = parseDuration(parts[0], where, 'ns')
-    } catch {
-      throw specError(text, `a ${where} whose VALUE is a duration > 0`)
-    }
-    const p = Number(parts[1])
-    if (!(p >= 0 && p <= 1)) throw specError(text, `a ${where} whose P is in [0, 1]`)
-    if (values.length > 0 && !(v > values[values.length - 1])) throw specError(text, `a ${where} with increasing VALUEs`)
-    if (probs.length > 0 && p < probs[probs.length - 1]) throw specError(text, `a ${where} with non-decreasing Ps`)
-    values.push(v)
-    probs.push(p)
-  }
-  if (values.length === 0) throw specError(text, `a cdf file ${file} with at least one VALUE,P line`)
-  if (Math.abs(probs[probs.length - 1] - 1) > 1e-9) throw specError(text, `a cdf file ${file} whose last P is 1`)
-  probs[probs.length - 1] = 1
-  let mean = 0
-  for (let i = 0; i < values.length; i++) mean += values[i] * (probs[i] - (i > 0 ? probs[i - 1] : 0))
-  const vs = Float64Array.from(values)
-  const ps = Float64Array.from(probs)
-  return {
-    text,
-    kind: 'cdf',
-    meanNs: mean,
-    sampler: (u) =>
-      sampler(() => {
-        const x = u()
-        let lo = 0
-        let hi = ps.length - 1
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1
-          if (ps[mid] > x) hi = mid
-          else lo = mid + 1
-        }
-        return vs[lo]
-      }),
-  }
-}
-
-/**
- * A mixture of named classes, each with its own service distribution, for traces with a `type`
- * column: `mix:new_order=0.45*exp:20us;payment=0.43*fixed:6us`. Weights are normalised.
- */
-function mix(text: string, body: string): ServiceSpec {
-  const classes: {name: string; weight: number; spec: ServiceSpec}[] = []
-  for (const part of body.split(';')) {
-    const m = /^\s*([^=*;]+?)\s*=\s*([^*]+)\*(.+)$/.exec(part)
-    if (!m) throw specError(text, `mix:NAME=WEIGHT*SPEC;... with each class of that form (bad class ${show(part)})`)
-    const weight = num(text, m[2], `weight of class ${m[1]}`)
-    if (!(weight > 0)) throw specError(text, `a mix whose class weights are > 0`)
-    const inner = parseServiceSpec(m[3].trim())
-    if (inner.kind === 'mix') throw specError(text, 'a mix whose classes are not mixes')
-    if (classes.some((c) => c.name === m[1])) throw specError(text, `a mix with distinct class names (${m[1]} twice)`)
-    classes.push({name: m[1], weight, spec: inner})
-  }
-  if (classes.length > 65535) throw specError(text, 'a mix of at most 65535 classes')
-  const total = classes.reduce((s, c) => s + c.weight, 0)
-  for (const c of classes) c.weight /= total
-  const meanNs = classes.reduce((s, c) => s + c.weight * c.spec.meanNs, 0)
-  return {
-    text,
-    kind: 'mix',
-    meanNs,
-    classes,
-    sampler: (u) => {
-      const cum = new Float64Array(classes.length)
-      let acc = 0
-      for (let i = 0; i < classes.length; i++) cum[i] = acc += classes[i].weight
-      cum[classes.length - 1] = 1
-      const inner = classes.map((c) => c.spec.sampler(u))
-      const s = sampler(() => {
-        const x = u()
-        let k = 0
-        while (cum[k] <= x && k < cum.length - 1) k++
-        s.lastClass = k
-        return inner[k]()
-      })
-      return s
-    },
-  }
-}
-
-/**
- * Parse a service-time spec (times take a unit suffix ns, us, ms or s):
- * - `exp:MEAN` exponential; `fixed:VALUE` deterministic;
- * - `bimodal1:MEAN` = 90% at 0.5·MEAN, 10% at 5.5·MEAN; `bimodal2:MEAN` = 99.9% at 0.5·MEAN,
- *   0.1% at 500.5·MEAN (the paper's presets); `bimodal:P,A,B` = A with probability P, else B;
- * - `lognormal:MEAN,SIGMA` log-normal with mean MEAN and shape SIGMA (std-dev of ln S);
- * - `pareto:ALPHA,MIN,MAX` bounded Pareto with shape ALPHA on [MIN, MAX];
- * - `cdf:FILE` empirical step CDF (lines `VALUE,P`);
- * - `mix:NAME=WEIGHT*SPEC;...` classes for a `type` column.
- * Throws ConfigError (flag `service`) on anything else.
- */
-export function parseServiceSpec(text: string): ServiceSpec {
-  const t = text.trim()
-  const colon = t.indexOf(':')
-  if (colon < 0) throw specError(text, `one of ${SPEC_FORMS}`)
-  const kind = t.slice(0, colon).toLowerCase()
-  const body = t.slice(colon + 1)
-  const args = body.split(',').map((s) => s.trim())
-  const arity = (n: number, form: string) => {
-    if (args.length !== n || args.some((a) => a === '')) throw specError(text, `of the form ${form}`)
-  }
-  switch (kind) {
-    case 'exp':
-      arity(1, 'exp:MEAN (e.g. exp:10us)')
-      return exp(t, dur(text, args[0], 'MEAN'))
-    case 'fixed':
-      arity(1, 'fixed:VALUE (e.g. fixed:10us)')
-      return fixed(t, dur(text, args[0], 'VALUE'))
-    case 'bimodal1': {
-      arity(1, 'bimodal1:MEAN (e.g. bimodal1:10us)')
-      const m = dur(text, args[0], 'MEAN')
-      return bimodal(t, 0.9, 0.5 * m, 5.5 * m)
-    }
-    case 'bimodal2': {
-      arity(1, 'bimodal2:MEAN (e.g. bimodal2:10us)')
-      const m = dur(text, args[0], 'MEAN')
-      return bimodal(t, 0.999, 0.5 * m, 500.5 * m)
-    }
-    case 'bimodal': {
-      arity(3, 'bimodal:P,A,B (A with probability P, else B; e.g. bimodal:0.9,5us,55us)')
-      const p = num(text, args[0], 'P')
-      if (!(p >= 0 && p <= 1)) throw specError(text, 'bimodal:P,A,B with P in [0, 1]')
-      return bimodal(t, p, dur(text, args[1], 'A'), dur(text, args[2], 'B'))
-    }
-    case 'lognormal': {
-      arity(2, 'lognormal:MEAN,SIGMA (e.g. lognormal:10us,1)')
-      const sigma = num(text, args[1], 'SIGMA')
-      if (!(sigma >= 0 && sigma <= 10)) throw specError(text, 'lognormal:MEAN,SIGMA with SIGMA in [0, 10]')
-      return lognormal(t, dur(text, args[0], 'MEAN'), sigma)
-    }
-    case 'pareto': {
-      arity(3, 'pareto:ALPHA,MIN,MAX (bounded Pareto; e.g. pareto:1.5,2us,1ms)')
-      const alpha = num(text, args[0], 'ALPHA')
-      if (!(alpha > 0)) throw specError(text, 'pareto:ALPHA,MIN,MAX with ALPHA > 0')
-      const lo = dur(text, args[1], 'MIN')
-      const hi = dur(text, args[2], 'MAX')
-      if (!(hi > lo)) throw specError(text, 'pareto:ALPHA,MIN,MAX with MAX > MIN')
-      return pareto(t, alpha, lo, hi)
-    }
-    case 'cdf':
-      if (body.trim() === '') throw specError(text, 'of the form cdf:FILE')
-      return cdf(t, body.trim())
-    case 'mix':
-      return mix(t, body)
-    default:
-      throw specError(text, `one of ${SPEC_FORMS}`)
-  }
-}
+/** Traces of at least this many requests are generated in a worker thread (when available). */
+export const ISOLATE_MIN_REQUESTS = 1 << 19
 
 /** Options of `syntheticTrace`. Give exactly one of `ratePerCycle` or `load` (+ `cores`). */
 export interface SyntheticOptions {
-  /** Number of requests (integer >= 1). */
+  /** Number of requests (integer >= 1); with `replay:FILE` arrivals, at most this many of FILE's rows. */
   requests: number
-  /** Service distribution: a spec string (see `parseServiceSpec`) or a parsed spec. */
+  /**
+   * Service distribution: a spec string (see `parseServiceSpec`) or a parsed spec. A string may
+   * end in `@ARRIVALS`, an arrival-process spec (e.g. `exp:10us@mmpp:high=4`), instead of giving
+   * `arrivals`.
+   */
   service: string | ServiceSpec
-  /** Poisson arrival rate, requests per cycle. */
+  /** Arrival process (see `parseArrivalSpec`); default `poisson`. */
+  arrivals?: string | ArrivalSpec
+  /** Mean arrival rate, requests per cycle. Unused with `replay:FILE` arrivals. */
   ratePerCycle?: number
-  /** Offered load ρ = λ·E[S]/cores; with `cores`, sets the arrival rate. */
+  /** Offered load ρ = λ·E[S]/cores; with `cores`, sets the arrival rate. Unused with `replay:FILE` arrivals. */
   load?: number
   /** Cores for `load` (default 16). */
   cores?: number
-  /** Connections, requests spread uniformly (default 2720, the paper's). */
+  /** Connections, requests spread uniformly (default 2720, the paper's). Unused with `replay:FILE` arrivals. */
   connections?: number
   /** Seed of the one generator (32-bit integer, default 1). */
   seed?: number
@@ -333,21 +62,52 @@ export interface SyntheticOptions {
   ghz?: number
   /** Rows per batch (default 65536). */
   batchSize?: number
+  /** Generate in a worker thread (default: when available and `requests` >= ISOLATE_MIN_REQUESTS). */
+  isolate?: boolean
+  /** How to read a `replay:FILE` arrival trace (columns, units); `ghz` is the one above. */
+  traceOptions?: Omit<TraceOptions, 'ghz'>
+}
+
+/** What a pass over the source has produced (arrival span and connections, for summaries). */
+export interface SyntheticObserved {
+  rows: number
+  firstArrival: number
+  lastArrival: number
+  /** Highest connection index + 1. */
+  connections: number
 }
 
 /** A synthetic TraceSource, with the resolved parameters it was made from. */
 export interface SyntheticSource extends TraceSource {
   readonly spec: ServiceSpec
+  readonly arrivals: ArrivalSpec
   readonly requests: number
+  /** Mean arrival rate asked for, requests per cycle (NaN with `replay:FILE` arrivals). */
   readonly ratePerCycle: number
+  /** Connections asked for (NaN with `replay:FILE` arrivals: see `observed`). */
   readonly connections: number
   readonly seed: number
   readonly ghz: number
   /** Mean service time, cycles (of the distribution, before rounding). */
   readonly meanServiceCycles: number
-  /** Canonical description; its SHA-256 is the trace fingerprint. */
+  /** Canonical description; its SHA-256 (with the arrival file's, for `replay:FILE`) is the trace fingerprint. */
   readonly canonical: string
+  /** Filled by the last complete pass of `batches()`. */
+  readonly observed: SyntheticObserved
   digest(): Promise<string>
+}
+
+/** The serialisable options a generator worker is started with (see reader-worker.ts). */
+export interface SyntheticJob {
+  requests: number
+  service: string
+  arrivals: string
+  ratePerCycle: number
+  connections: number
+  seed: number
+  ghz: number
+  batchSize: number
+  traceOptions?: Omit<TraceOptions, 'ghz'>
 }
 
 function checkInt(v: number, what: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -363,20 +123,50 @@ export function rateForLoad(load: number, cores: number, meanCycles: number): nu
 }
 
 /**
- * A seeded synthetic trace: Poisson arrivals at `ratePerCycle` (or the rate giving `load` on
- * `cores`), service times from `service`, connections uniform over 0..connections-1.
+ * Split `SERVICE@ARRIVALS` (the form `--synthetic` and `synthetic:SPEC` names accept) into its
+ * two specs; without `@`, the arrivals are undefined. The first `@` splits.
+ */
+export function splitSyntheticSpec(text: string): {service: string; arrivals?: string} {
+  const at = text.indexOf('@')
+  return at < 0 ? {service: text} : {service: text.slice(0, at), arrivals: text.slice(at + 1)}
+}
+
+/** The streams of one seed. */
+function streamsOf(seed: number): Streams {
+  return (id) => new Xoshiro128(seed, id)
+}
+
+/**
+ * A seeded synthetic trace: arrivals of the given process at `ratePerCycle` (or the rate giving
+ * `load` on `cores`), service times from `service`, connections uniform over 0..connections-1.
  * Each call of `batches()` regenerates the same trace from the seed.
  */
 export function syntheticTrace(opts: SyntheticOptions): SyntheticSource {
-  const spec = typeof opts.service === 'string' ? parseServiceSpec(opts.service) : opts.service
+  let serviceText = opts.service
+  let arrivalsText = opts.arrivals
+  if (typeof serviceText === 'string') {
+    const split = splitSyntheticSpec(serviceText)
+    if (split.arrivals !== undefined) {
+      if (arrivalsText !== undefined) {
+        throw new ConfigError(`Expected the arrival process once, got both --arrivals and ${show(serviceText)}`, {flag: 'arrivals'})
+      }
+      serviceText = split.service
+      arrivalsText = split.arrivals
+    }
+  }
+  const spec = typeof serviceText === 'string' ? parseServiceSpec(serviceText) : serviceText
+  const arrivals = arrivalsText === undefined ? parseArrivalSpec('poisson') : typeof arrivalsText === 'string' ? parseArrivalSpec(arrivalsText) : arrivalsText
+  const replay = arrivals.kind === 'replay'
   const requests = checkInt(opts.requests, 'requests', 1)
-  const connections = checkInt(opts.connections ?? 2720, 'connections', 1, 2 ** 32 - 1)
+  const connections = replay ? Number.NaN : checkInt(opts.connections ?? 2720, 'connections', 1, 2 ** 32 - 1)
   const seed = checkInt(opts.seed ?? 1, 'seed', -(2 ** 31), 2 ** 32 - 1)
   const ghz = checkGhz(opts.ghz ?? DEFAULT_GHZ)
   const batchSize = checkInt(opts.batchSize ?? 65536, 'batchSize', 1, 2 ** 24)
   const meanServiceCycles = spec.meanNs * ghz
-  let rate: number
-  if (opts.ratePerCycle !== undefined) {
+  let rate = Number.NaN
+  if (replay) {
+    // The arrivals are the file's.
+  } else if (opts.ratePerCycle !== undefined) {
     if (opts.load !== undefined) {
       throw new ConfigError('Expected one of `rate` or `load`, got both', {flag: 'load'})
     }
@@ -393,15 +183,83 @@ export function syntheticTrace(opts: SyntheticOptions): SyntheticSource {
   } else {
     throw new ConfigError('Expected one of `rate` or `load` (with `cores`), got neither', {flag: 'load'})
   }
+  const arrivalTrace = replay ? openTrace(arrivals.file, {...opts.traceOptions, ghz, ...(opts.isolate === false ? {isolate: false} : {})}) : undefined
   const typeNames = spec.classes ? spec.classes.map((c) => c.name) : []
   const canonical =
-    `synthetic:v1 service=${spec.text} requests=${requests} rate_per_cycle=${rate} ` +
-    `connections=${connections} seed=${seed} ghz=${ghz}`
+    `synthetic:v2 service=${spec.text} arrivals=${arrivals.text} requests=${requests} ` +
+    (replay ? '' : `rate_per_cycle=${rate} connections=${connections} `) +
+    `seed=${seed} ghz=${ghz}`
   const typed = spec.classes !== undefined
+  const job: SyntheticJob = {
+    requests,
+    service: spec.text,
+    arrivals: arrivals.text,
+    ratePerCycle: rate,
+    connections,
+    seed,
+    ghz,
+    batchSize,
+    ...(opts.traceOptions ? {traceOptions: opts.traceOptions} : {}),
+  }
+  const isolate = opts.isolate ?? (requests >= ISOLATE_MIN_REQUESTS && isolationAvailable())
+  const name = `synthetic(${spec.text}${arrivals.kind === 'poisson' ? '' : `, ${arrivals.text} arrivals`}, ${requests} requests, seed ${seed})`
+  const observed: SyntheticObserved = {rows: 0, firstArrival: 0, lastArrival: 0, connections: 0}
+
+  /** Generate in this thread. */
+  async function* generate(): AsyncGenerator<TraceBatch> {
+    const streams = streamsOf(seed)
+    const draw = spec.sampler(streams, 16)
+    const batch: TraceBatch = {
+      length: 0,
+      arrival: new Float64Array(batchSize),
+      conn: new Uint32Array(batchSize),
+      service: new Float64Array(batchSize),
+      ...(typed ? {type: new Uint16Array(batchSize)} : {}),
+    }
+    const services = (n: number) => {
+      const s = batch.service
+      draw.fill(s, 0, n, batch.type)
+      for (let k = 0; k < n; k++) {
+        const c = Math.round(s[k] * ghz)
+        s[k] = c >= 1 ? c : 1
+      }
+      batch.length = n
+    }
+    let left = requests
+    if (arrivalTrace !== undefined) {
+      for await (const b of arrivalTrace.batches()) {
+        // The file's batches may be longer than ours: take them in pieces.
+        for (let from = 0; from < b.length && left > 0; ) {
+          const n = Math.min(batchSize, b.length - from, left)
+          batch.arrival.set(b.arrival.subarray(from, from + n))
+          batch.conn.set(b.conn.subarray(from, from + n))
+          services(n)
+          from += n
+          left -= n
+          yield batch
+        }
+        if (left === 0) return
+      }
+      return
+    }
+    const gen = arrivalGenerator(arrivals, rate, ghz, streams, 1)
+    const connMain = streams(8)
+    const connSpare = streams(9)
+    while (left > 0) {
+      const n = Math.min(batchSize, left)
+      gen.fill(batch.arrival, n)
+      fillUniformInt(batch.conn, n, connections, connMain, connSpare)
+      services(n)
+      left -= n
+      yield batch
+    }
+  }
+
   return {
-    name: `synthetic(${spec.text}, ${requests} requests, seed ${seed})`,
+    name,
     typeNames,
     spec,
+    arrivals,
     requests,
     ratePerCycle: rate,
     connections,
@@ -409,37 +267,34 @@ export function syntheticTrace(opts: SyntheticOptions): SyntheticSource {
     ghz,
     meanServiceCycles,
     canonical,
-    rowsHint: requests,
-    digest: async () => createHash('sha256').update(canonical).digest('hex'),
+    observed,
+    rowsHint: replay ? (arrivalTrace!.rowsHint === undefined ? undefined : Math.min(requests, arrivalTrace!.rowsHint)) : requests,
+    digest: async () => {
+      const h = createHash('sha256').update(canonical)
+      if (arrivalTrace?.digest) h.update(` arrivals_sha256=${await arrivalTrace.digest()}`)
+      return h.digest('hex')
+    },
     async *batches(): AsyncGenerator<TraceBatch> {
-      const u = seededUniform(seed)
-      const draw = spec.sampler(u)
-      const batch: TraceBatch = {
-        length: 0,
-        arrival: new Float64Array(batchSize),
-        conn: new Uint32Array(batchSize),
-        service: new Float64Array(batchSize),
-        ...(typed ? {type: new Uint16Array(batchSize)} : {}),
-      }
-      const invRate = 1 / rate
-      let t = 0
-      let left = requests
-      while (left > 0) {
-        const n = Math.min(batchSize, left)
-        const {arrival, conn, service, type} = batch
-        for (let i = 0; i < n; i++) {
-          // Draw order per request is fixed: gap, connection, service (part of the trace format).
-          t += -Math.log(1 - u()) * invRate
-          arrival[i] = Math.round(t)
-          conn[i] = Math.floor(u() * connections)
-          const s = Math.round(draw() * ghz)
-          service[i] = s >= 1 ? s : 1
-          if (type) type[i] = draw.lastClass
+      let rows = 0
+      let first = 0
+      let last = 0
+      let maxConn = -1
+      for await (const b of isolate ? generateIsolated(job, name, typeNames) : generate()) {
+        const n = b.length
+        if (n === 0) continue
+        if (rows === 0) first = b.arrival[0]
+        last = b.arrival[n - 1]
+        if (replay) {
+          const c = b.conn
+          for (let k = 0; k < n; k++) if (c[k] > maxConn) maxConn = c[k]
         }
-        batch.length = n
-        left -= n
-        yield batch
+        rows += n
+        yield b
       }
+      observed.rows = rows
+      observed.firstArrival = first
+      observed.lastArrival = last
+      observed.connections = replay ? maxConn + 1 : connections
     },
   }
 }

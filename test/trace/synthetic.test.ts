@@ -5,8 +5,9 @@ import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 
 import {ConfigError} from '../../src/errors.js'
+import {openTrace} from '../../src/trace/open.js'
 import {scanTrace} from '../../src/trace/scan.js'
-import {parseServiceSpec, syntheticTrace} from '../../src/trace/synthetic.js'
+import {parseArrivalSpec, parseServiceSpec, splitSyntheticSpec, syntheticTrace} from '../../src/trace/synthetic.js'
 import type {TraceSource} from '../../src/trace/types.js'
 
 async function collect(src: TraceSource) {
@@ -194,5 +195,95 @@ describe('syntheticTrace', () => {
     }
     expect(n).toBe(10_000_000)
     expect(peak).toBeLessThan(64 << 20)
+  })
+})
+
+describe('arrival processes: parsing', () => {
+  it.each([
+    ['poisson', 'poisson'],
+    ['FIXED', 'fixed'],
+    ['mmpp', 'mmpp:high=4,low=0.5,dwell=1ms'],
+    ['mmpp:dwell=250us,high=8', 'mmpp:high=8,low=0.5,dwell=250us'],
+    ['mmpp:high=2.5,low=0,dwell=1500ns', 'mmpp:high=2.5,low=0,dwell=1500ns'],
+    ['replay:traces/sample.csv', 'replay:traces/sample.csv'],
+  ])('%s is %s', (text, canonical) => {
+    expect(parseArrivalSpec(text).text).toBe(canonical)
+  })
+
+  it.each([
+    ['uniform', /one of poisson \| fixed \| mmpp/],
+    ['poisson:3', /poisson without parameters/],
+    ['mmpp:high=1', /high in \(1, 1e6\]/],
+    ['mmpp:high=x', /high a number \(got high "x"\)/],
+    ['mmpp:low=1', /low in \[0, 1\)/],
+    ['mmpp:low=-0.5', /low in \[0, 1\)/],
+    ['mmpp:dwell=5', /dwell a duration > 0 with a unit/],
+    ['mmpp:dwell=0ms', /dwell a duration > 0/],
+    ['mmpp:burst=3', /bad part "burst=3"/],
+    ['mmpp:high=3,high=4', /high given once/],
+    ['replay:', /replay:FILE naming a trace file/],
+  ])('rejects %j with one line naming --arrivals and the value', (text, message) => {
+    expect(() => parseArrivalSpec(text)).toThrow(ConfigError)
+    expect(() => parseArrivalSpec(text)).toThrow(message)
+    expect(() => parseArrivalSpec(text)).toThrow(new RegExp(`^--arrivals: Expected \`arrivals\` to be .*, got ${JSON.stringify(text).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`))
+  })
+
+  it('SERVICE@ARRIVALS splits at the first @; giving the arrivals twice is refused', () => {
+    expect(splitSyntheticSpec('exp:10us@mmpp:high=4')).toEqual({service: 'exp:10us', arrivals: 'mmpp:high=4'})
+    expect(splitSyntheticSpec('exp:10us')).toEqual({service: 'exp:10us'})
+    expect(syntheticTrace({requests: 10, service: 'exp:10us@fixed', load: 0.5}).arrivals.kind).toBe('fixed')
+    expect(() => syntheticTrace({requests: 10, service: 'exp:10us@fixed', arrivals: 'poisson', load: 0.5})).toThrow(/arrival process once/)
+  })
+})
+
+describe('arrival processes: traces', () => {
+  it.each(['poisson', 'fixed', 'mmpp:high=3,low=0.2,dwell=20us'])('%s: does not depend on the batch size, and differs by seed', async (arrivals) => {
+    const base = {requests: 30_000, service: 'mix:a=1*exp:5us;b=1*lognormal:8us,0.7', arrivals, load: 0.6, seed: 4}
+    const x = await collect(syntheticTrace({...base, batchSize: 999}))
+    expect(await collect(syntheticTrace({...base, batchSize: 65536}))).toEqual(x)
+    expect((await collect(syntheticTrace({...base, seed: 5}))).s).not.toEqual(x.s)
+  })
+
+  it('common random numbers: traces of one seed share arrivals and connections whatever their service spec', async () => {
+    const opts = {requests: 20_000, ratePerCycle: 1e-3, seed: 8}
+    const a = await collect(syntheticTrace({...opts, service: 'exp:10us'}))
+    const b = await collect(syntheticTrace({...opts, service: 'fixed:10us'}))
+    const c = await collect(syntheticTrace({...opts, service: 'mix:x=1*exp:1us;y=2*fixed:2us'}))
+    expect(b.a).toEqual(a.a)
+    expect(c.a).toEqual(a.a)
+    expect(b.c).toEqual(a.c)
+    expect(c.c).toEqual(a.c)
+    expect(b.s).not.toEqual(a.s)
+  })
+
+  it('the arrival rate of every process is the one asked for, within sampling error', async () => {
+    for (const arrivals of ['poisson', 'fixed', 'mmpp:high=2,low=0.5,dwell=5us']) {
+      const src = syntheticTrace({requests: 200_000, service: 'exp:10us', load: 0.7, cores: 16, seed: 3, arrivals})
+      const st = await scanTrace(src)
+      // MMPP here: bursts of ~2.7 gaps; its IDC(∞) is a few units, so 10/sqrt(n) is ~5 sd.
+      expect(Math.abs(st.ratePerCycle / src.ratePerCycle - 1)).toBeLessThan(arrivals === 'fixed' ? 1e-6 : 10 / Math.sqrt(200_000))
+    }
+  })
+
+  it('replay:FILE keeps the arrivals and connections of FILE exactly and draws service from the spec', async () => {
+    const file = 'traces/sample.csv'
+    const original = await collect(openTrace(file, {ghz: 2.4, isolate: false}))
+    const src = syntheticTrace({requests: 1e9, service: 'bimodal1:10us', arrivals: `replay:${file}`, seed: 2, isolate: false, batchSize: 3000})
+    expect(src.rowsHint).toBeUndefined() // a CSV's row count is not known before reading
+    const got = await collect(src)
+    expect(got.a).toEqual(original.a)
+    expect(got.c).toEqual(original.c)
+    expect(new Set(got.s)).toEqual(new Set([12_000, 132_000]))
+    expect(src.observed).toMatchObject({rows: original.a.length, firstArrival: original.a[0], lastArrival: original.a.at(-1), connections: Math.max(...original.c) + 1})
+    // --requests caps the rows taken.
+    const capped = await collect(syntheticTrace({requests: 1234, service: 'exp:1us', arrivals: `replay:${file}`, isolate: false}))
+    expect(capped.a).toEqual(original.a.slice(0, 1234))
+    // The fingerprint covers the file's bytes.
+    const other = syntheticTrace({requests: 1e9, service: 'bimodal1:10us', arrivals: 'replay:traces/exp-10us.parquet', seed: 2, isolate: false})
+    expect(await src.digest()).not.toBe(await other.digest())
+  })
+
+  it('replay:FILE of a missing file is refused naming the file', () => {
+    expect(() => syntheticTrace({requests: 10, service: 'exp:1us', arrivals: 'replay:/no/such.csv', isolate: false})).toThrow(/\/no\/such\.csv: Expected a readable trace file/)
   })
 })
