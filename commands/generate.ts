@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {count} from '../src/cli/count-flag.js'
 import {ConfigError} from '../src/errors.js'
 import {parseGhz} from '../src/cli/trace-flags.js'
 import {parseServiceSpec, syntheticTrace} from '../src/trace/synthetic.js'
+import {refuseInputAsOutput, specInputFiles} from '../src/results/guard.js'
 import {OUTPUT_FORMATS, type OutputFormat, writeTrace} from '../src/trace/writer.js'
 
 export interface GenerateResult {
@@ -57,7 +59,7 @@ An existing OUT is never replaced without --force; the file is written under a t
   }
 
   static override flags = {
-    requests: Flags.integer({char: 'n', description: 'Number of requests.', default: 100_000, min: 1}),
+    requests: count({char: 'n', description: 'Number of requests (1e6-style values accepted).', default: 100_000, min: 1}),
     service: Flags.string({char: 's', description: 'Service-time distribution (see the description).', default: 'exp:10us'}),
     load: Flags.string({char: 'l', description: 'Offered load ρ = λ·E[S]/cores (sets the arrival rate with --cores).', exclusive: ['rate']}),
     cores: Flags.integer({char: 'c', description: 'Cores the --load refers to.', default: 16, min: 1}),
@@ -95,6 +97,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       seed: flags.seed,
       ghz,
     })
+    refuseInputAsOutput(args.out, specInputFiles(flags.service))
     const written = await writeTrace(source, args.out, {
       format: flags.format as OutputFormat | undefined,
       force: flags.force,

@@ -20,6 +20,7 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError, LimitError} from '../errors.js'
+import {count} from './count-flag.js'
 import type {ReplicaInput} from '../experiment/replications.js'
 import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import {traceFlags, traceOptions, type TraceFlagValues} from './trace-flags.js'
@@ -38,7 +39,7 @@ export const inputFlags = {
       'Simulate a synthetic trace instead of reading TRACE: a service spec such as exp:10us, fixed:10us, bimodal1:10us, bimodal2:10us, lognormal:10us,1 (see `tailsim generate --help`). Poisson arrivals at --load (or --rate), trace seed = --seed.',
     helpGroup: 'INPUT',
   }),
-  requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace.', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
   connections: Flags.integer({description: 'Connections of the --synthetic trace; requests are spread uniformly over them.', default: 2720, min: 1, helpGroup: 'INPUT'}),
   ...traceFlags,
 }

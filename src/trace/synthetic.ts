@@ -1,5 +1,5 @@
 /**
- * Synthetic traces (MODEL.md §2): Poisson arrivals, a service-time distribution, requests spread
+ * Synthetic traces (docs/model.md §2): Poisson arrivals, a service-time distribution, requests spread
  * uniformly over `connections`. Every random draw comes from one seeded xoroshiro128+ generator
  * (pure-rand), so the same options give a bit-identical trace. The trace is produced in batches
  * of reusable typed arrays: 100 million requests never sit in memory at once.
