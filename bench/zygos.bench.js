@@ -1,4 +1,4 @@
-// ZygOS hot path (issue 4): `zygos` (and `zygos-nointr`) on an in-memory 16-core, 10 us exponential
+// ZygOS hot path: `zygos` (and `zygos-nointr`) on an in-memory 16-core, 10 us exponential
 // trace at load 0.7 with the `paper` cost preset and 2720 connections. Prints, best of 3, the
 // simulated requests per second of CPU time (process.cpuUsage, user + system: the machine may be
 // shared, so wall-clock rates are also shown but are not the figure to compare), engine events per

@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {count} from '../src/cli/count-flag.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
 import {usableCpus} from '../src/experiment/cpus.js'
@@ -15,6 +16,7 @@ import type {CellFailure} from '../src/experiment/pool.js'
 import {describeSlo, parseSlo} from '../src/experiment/slo.js'
 import {IncompleteSweepError, SweepInterruptedError, prepareSweep, runSweep, type SweepOutcome} from '../src/experiment/sweep.js'
 import {buildTables, renderTables, type TableFormat, type TablesModel} from '../src/report/tables.js'
+import {refuseInputAsOutput} from '../src/results/guard.js'
 import type {ResultRow} from '../src/results/schema.js'
 import {traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 
@@ -91,7 +93,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       min: 0,
     }),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
-    requests: Flags.integer({description: 'Requests of synthetic:SPEC traces.', default: 100_000, min: 1}),
+    requests: count({description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
     ...simFlags,
     ...traceFlags,
   }
@@ -116,6 +118,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       throw new ConfigError('Expected --out with --resume/--force, got no --out', {flag: flags.resume ? 'resume' : 'force'})
     }
 
+    refuseInputAsOutput(flags.out, [...traces, flags.machine], 'out')
     const prepared = await prepareSweep({
       traces,
       policies: flags.policies.split(','),

@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {count} from '../src/cli/count-flag.js'
 import {ConfigError} from '../src/errors.js'
 import {parseGhz} from '../src/cli/trace-flags.js'
 import {parseArrivalSpec, parseServiceSpec, splitSyntheticSpec, syntheticTrace} from '../src/trace/synthetic.js'
+import {refuseInputAsOutput, specInputFiles} from '../src/results/guard.js'
 import {OUTPUT_FORMATS, type OutputFormat, writeTrace} from '../src/trace/writer.js'
 
 export interface GenerateResult {
@@ -76,7 +78,7 @@ An existing OUT is never replaced without --force; the file is written under a t
   }
 
   static override flags = {
-    requests: Flags.integer({char: 'n', description: 'Number of requests. [default: 100000; with replay:FILE arrivals, all of its rows]', min: 1}),
+    requests: count({char: 'n', description: 'Number of requests (1e6-style values accepted). [default: 100000; with replay:FILE arrivals, all of its rows]', min: 1}),
     service: Flags.string({char: 's', description: 'Service-time distribution (see the description).', default: 'exp:10us'}),
     arrivals: Flags.string({char: 'a', description: 'Arrival process: poisson, fixed, mmpp:high=H,low=L,dwell=D or replay:FILE (see the description). [default: poisson]'}),
     load: Flags.string({char: 'l', description: 'Offered load ρ = λ·E[S]/cores (sets the arrival rate with --cores).', exclusive: ['rate']}),
@@ -128,6 +130,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       seed: flags.seed,
       ghz,
     })
+    refuseInputAsOutput(args.out, [...specInputFiles(flags.service), ...(arrivals.kind === 'replay' ? [arrivals.file] : [])])
     const written = await writeTrace(source, args.out, {
       format: flags.format as OutputFormat | undefined,
       force: flags.force,

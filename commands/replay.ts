@@ -6,6 +6,7 @@ import {createProgress} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
 import {runReplications, type ReplicationSummary} from '../src/experiment/replications.js'
+import {refuseInputAsOutput} from '../src/results/guard.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
@@ -112,6 +113,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
     let written: RecordsWritten | undefined
     try {
       // Opened first: an existing records file is refused before any work is done.
+      refuseInputAsOutput(flags.records, [args.trace, flags.machine], 'records')
       records = flags.records !== undefined ? RecordsFile.open(flags.records, {ghz: config.ghz, force: flags.force}) : undefined
       input = await resolveInput({
         trace: args.trace,

@@ -8,6 +8,7 @@ import {BaseCommand} from '../src/cli/base.js'
 import {ConfigError} from '../src/errors.js'
 import {buildReport, writeReport} from '../src/report/report.js'
 import type {TablesModel} from '../src/report/tables.js'
+import {refuseInputAsOutput} from '../src/results/guard.js'
 import {readResults} from '../src/results/read.js'
 
 export interface ReportResult {
@@ -78,6 +79,7 @@ export default class Report extends BaseCommand {
       title: flags.title,
       sources: paths,
     })
+    refuseInputAsOutput(flags.html, [...paths, ...(flags['font-file'] ?? [])], 'html')
     const written = writeReport(report, {chartsDir: flags.charts, htmlPath: flags.html, force: flags.force})
     if (!this.jsonEnabled()) {
       process.stdout.write(report.tables)

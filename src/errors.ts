@@ -62,6 +62,19 @@ export class OutputError extends TailsimError {
   override readonly code = 'OUTPUT_ERROR'
 }
 
+/**
+ * The command line itself is wrong: an unknown flag or command, a missing or unexpected argument,
+ * a flag value the parser rejects. `code` says which (UNKNOWN_FLAG, UNKNOWN_COMMAND, ...).
+ */
+export class UsageError extends TailsimError {
+  override readonly exitCode = 64 // EX_USAGE
+  override readonly code: string
+  constructor(message: string, code = 'USAGE_ERROR', where: Location = {}) {
+    super(message, where)
+    this.code = code
+  }
+}
+
 /** A result file cannot be read or merged (schema version, mismatched configs). */
 export class ResultsError extends TailsimError {
   override readonly exitCode = 65

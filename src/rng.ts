@@ -1,5 +1,5 @@
 /**
- * The one seeded random generator of a run (MODEL.md §1). Every random choice of a simulation
+ * The one seeded random generator of a run (docs/model.md §1). Every random choice of a simulation
  * (RSS salt, steal victim, random assignment, PS ties) and of the synthetic traces draws from a
  * generator built here, so the same inputs and seed give bit-identical results.
  *

@@ -1,12 +1,15 @@
 /**
  * The one base class of every tailsim command (CLI glue, not library: this folder may print and
- * exit; nothing else under src/ may). It adds the shared `--debug` flag, `--json` output, and maps
- * the library's typed errors to a one-line message (no stack trace unless `--debug`), a JSON
- * error envelope under `--json`, and the error's exit code.
+ * exit; nothing else under src/ may). It adds the shared `--debug` flag, `--json` output, turns the
+ * oclif parser's errors into typed usage errors, and reports every error as documented (see
+ * ./fail.ts): one line and a hint on stderr (no stack trace unless `--debug`), or a JSON envelope
+ * on stdout under `--json`, and the error's exit code.
  */
 import {Command, Flags} from '@oclif/core'
 
 import {TailsimError} from '../errors.js'
+
+import {fromParseError, reportError} from './fail.js'
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
@@ -23,22 +26,18 @@ export abstract class BaseCommand extends Command {
     return this.argv.includes('--debug')
   }
 
-  protected override async catch(err: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (flag parsing, exit requests) already carry a message and an exit code.
-    if (err.oclif !== undefined) return super.catch(err)
-    const known = err instanceof TailsimError
-    const exitCode = known ? err.exitCode : 70 // EX_SOFTWARE for an unexpected failure
-    const code = known ? err.code : 'INTERNAL_ERROR'
-    if (this.jsonEnabled()) {
-      this.logJson({
-        error: {code, message: err.message, exitCode, ...(known ? {where: err.where} : {})},
-      })
-    } else {
-      const prefix = known ? 'Error: ' : 'Internal error: '
-      process.stderr.write(prefix + err.message + '\n')
-      if (this.debugEnabled && err.stack) process.stderr.write(err.stack + '\n')
-      else if (!known) process.stderr.write('(run again with --debug for the stack trace)\n')
-    }
+  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+    // An exit request (this.exit, --help, --version) is not an error.
+    if (err.code === 'EEXIT' || (err.oclif !== undefined && err.oclif.exit === 0)) throw err
+    // The parser's errors (CLIError with an exit code, or a flag's parse function failing, which
+    // the parser rewrites to "Parsing --flag ... See more help with --help") are usage errors.
+    const parseError = !(err instanceof TailsimError) && (err.oclif !== undefined || /See more help with --help\s*$/.test(err.message))
+    const flags = {...this.ctor.baseFlags, ...this.ctor.flags} as Record<string, {allowNo?: boolean; type?: string}>
+    const exitCode = reportError(parseError ? fromParseError(err, flags) : err, {
+      json: this.jsonEnabled(),
+      debug: this.debugEnabled,
+      help: `${this.config.bin} ${this.id ?? ''} --help`.replace(/\s+/g, ' '),
+    })
     return this.exit(exitCode)
   }
 }

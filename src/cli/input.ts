@@ -21,6 +21,7 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError, LimitError} from '../errors.js'
+import {count} from './count-flag.js'
 import type {ReplicaInput} from '../experiment/replications.js'
 import {DEFAULT_MAX_SORT_ROWS} from '../trace/columns.js'
 import {traceFlags, traceOptions, type TraceFlagValues} from './trace-flags.js'
@@ -45,7 +46,7 @@ export const inputFlags = {
       'Arrival process of the --synthetic trace: poisson (default), fixed, mmpp:high=H,low=L,dwell=D (bursty), or replay:FILE (the arrivals and connections of a trace file; the trace flags below apply to it). See `tailsim generate --help`.',
     helpGroup: 'INPUT',
   }),
-  requests: Flags.integer({char: 'n', description: 'Requests of the --synthetic trace (with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted; with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
   // --connections (synthetic traces, and traces without a connection column) is a trace flag.
   ...traceFlags,
 }

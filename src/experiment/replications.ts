@@ -1,5 +1,5 @@
 /**
- * Independent replications of one simulation (MODEL.md §6: "a 95% interval on p99 from
+ * Independent replications of one simulation (docs/model.md §6: "a 95% interval on p99 from
  * replications with independent seeds").
  *
  * Replication r (0-based) runs with simulation seed `config.seed + r` (the RSS salt and every

@@ -1,5 +1,5 @@
 /**
- * Max load at SLO by bisection (MODEL.md §6).
+ * Max load at SLO by bisection (docs/model.md §6).
  *
  * Assumption: whether the SLO holds is monotone in the offered load — met below some load ρ*,
  * violated above. For a *fixed* trace this is close to exact, because every load replays the same

@@ -1,7 +1,7 @@
 /**
  * Service-level objectives: "the p-th percentile of latency is at most B microseconds".
  *
- * Forms accepted by `--slo` (MODEL.md §6):
+ * Forms accepted by `--slo` (docs/model.md §6):
  * - nothing: the paper's SLO, p99 <= 10 × the trace's mean service time;
  * - `100us` (any duration with a unit): p99 <= that bound;
  * - `10x`: p99 <= 10 × the trace's mean service time;

@@ -154,15 +154,24 @@ export class RecordsFile implements RecordSink {
     if (b.seq[n - 1] > 0xffffffff) throw new OutputError('Expected at most 2^32 requests in a records file', {flag: 'records'})
     const header = new Uint32Array([n])
     const fd = this.fd
-    writeAll(fd, bytesOf(header, 1))
-    writeAll(fd, bytesOf(b.seq, n))
-    writeAll(fd, bytesOf(b.arrival, n))
-    writeAll(fd, bytesOf(b.conn, n))
-    writeAll(fd, bytesOf(b.queue, n))
-    writeAll(fd, bytesOf(b.core, n))
-    writeAll(fd, bytesOf(b.start, n))
-    writeAll(fd, bytesOf(b.end, n))
-    writeAll(fd, bytesOf(b.latency, n))
+    try {
+      writeAll(fd, bytesOf(header, 1))
+      writeAll(fd, bytesOf(b.seq, n))
+      writeAll(fd, bytesOf(b.arrival, n))
+      writeAll(fd, bytesOf(b.conn, n))
+      writeAll(fd, bytesOf(b.queue, n))
+      writeAll(fd, bytesOf(b.core, n))
+      writeAll(fd, bytesOf(b.start, n))
+      writeAll(fd, bytesOf(b.end, n))
+      writeAll(fd, bytesOf(b.latency, n))
+    } catch (error) {
+      // A full disk (ENOSPC), a quota (EDQUOT), an I/O error: the records cannot be written.
+      const e = error as NodeJS.ErrnoException
+      throw new OutputError(`Expected to write the records next to ${show(this.path)}, got ${e.code ?? 'an error'} (${e.message})`, {
+        file: this.path,
+        flag: 'records',
+      })
+    }
     this.rows += n
   }
 

@@ -1,7 +1,7 @@
 /**
  * One simulation run: a trace (streamed), a machine, a policy → one result row.
  *
- * Rescaling (MODEL.md §2): `load` or `rate` multiplies every inter-arrival gap by one factor
+ * Rescaling (docs/model.md §2): `load` or `rate` multiplies every inter-arrival gap by one factor
  * f = (trace rate) / (target rate), computed from the trace's statistics (preScan); arrival i
  * becomes first + round((a_i − first)·f). Service times never change. The offered load reported is
  * ρ = λ·E[S]/cores for the rescaled trace.
@@ -126,6 +126,11 @@ export interface RunResult {
   config: SimConfig
 }
 
+/** Largest accepted --network-rtt, µs (10 s). */
+export const MAX_NETWORK_RTT_US = 1e7
+/** The integer clock is exact up to 2^53 cycles; a run that passes it stops with a LimitError. */
+export const MAX_SIM_CYCLES = 2 ** 53
+
 export class InterruptedError extends TailsimError {
   override readonly exitCode = 130
   override readonly code = 'INTERRUPTED'
@@ -141,9 +146,15 @@ function validate(config: SimConfig): void {
   }
   if (config.load !== undefined && !(config.load > 0 && Number.isFinite(config.load))) throw bad('load', 'a positive number', config.load)
   if (config.rate !== undefined && !(config.rate > 0 && Number.isFinite(config.rate))) throw bad('rate', 'a positive number of requests/s', config.rate)
-  if (!(config.networkRttUs >= 0)) throw bad('network-rtt', 'a non-negative number of microseconds', config.networkRttUs)
+  if (!(config.networkRttUs >= 0 && config.networkRttUs <= MAX_NETWORK_RTT_US)) {
+    throw bad('network-rtt', `a number of microseconds in [0, ${MAX_NETWORK_RTT_US}]`, config.networkRttUs)
+  }
   if (!(config.nicRing >= 1)) throw bad('nic-ring', 'a positive number of descriptors', config.nicRing)
-  if (!Number.isInteger(config.seed)) throw bad('seed', 'an integer', config.seed)
+  // The generators take unsigned 32-bit seeds: a wider one would silently alias (2^32 equals 0,
+  // and -1 equals 2^32 - 1).
+  if (!(Number.isInteger(config.seed) && config.seed >= 0 && config.seed <= 2 ** 32 - 1)) {
+    throw bad('seed', `an integer in [0, ${2 ** 32 - 1}] (replication r uses seed + r)`, config.seed)
+  }
 }
 
 /** The rescale factor for inter-arrival gaps, and the resulting offered rate (requests/cycle). */
@@ -225,10 +236,13 @@ export async function simulate(
   const ctx: SimContext = {engine, machine, requests, rng: rng.derive(2), recorder, counters, usage}
   const policy = spec.def.create(ctx, spec.options)
   engine.bind(policy)
-  const maxCycles = config.maxSimTimeS * config.ghz * 1e9
+  // Simulated time stays an exact integer: a run stops before its clock passes 2^53 cycles.
+  const maxCycles = Math.min(config.maxSimTimeS * config.ghz * 1e9, MAX_SIM_CYCLES)
   const limitError = () =>
     new LimitError(
-      `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(Math.max(engine.now, recorder.lastEnd) / config.ghz / 1e9).toFixed(3)} s`,
+      maxCycles === MAX_SIM_CYCLES
+        ? `Simulated time passed 2^53 cycles (${(MAX_SIM_CYCLES / config.ghz / 1e9).toFixed(0)} s at ${config.ghz} GHz), the most the integer clock represents exactly; lower the costs, the trace span or --max-sim-time`
+        : `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(Math.max(engine.now, recorder.lastEnd) / config.ghz / 1e9).toFixed(3)} s`,
       {flag: 'max-sim-time'},
     )
 

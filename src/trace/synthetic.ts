@@ -1,5 +1,5 @@
 /**
- * Synthetic traces (MODEL.md §2): an arrival process (Poisson by default; see
+ * Synthetic traces (docs/model.md §2): an arrival process (Poisson by default; see
  * synthetic-arrivals.ts), a service-time distribution (synthetic-service.ts), requests spread
  * uniformly over `connections`. The trace is produced in batches of reusable typed arrays:
  * 100 million requests never sit in memory at once.

@@ -1,7 +1,7 @@
 /**
  * The one streaming interface every trace reader and generator implements.
  *
- * Time is in integer CPU cycles of one core clock (MODEL.md §1): readers convert nanoseconds or
+ * Time is in integer CPU cycles of one core clock (docs/model.md §1): readers convert nanoseconds or
  * microseconds to cycles once, at ingest, by rounding (`Math.round(ns * ghz)`).
  */
 

@@ -1,12 +1,12 @@
 /**
  * Time units and conversions. Traces carry nanoseconds or microseconds; the simulator counts
- * integer cycles of one core clock (MODEL.md §1). Conversion happens once, at ingest:
+ * integer cycles of one core clock (docs/model.md §1). Conversion happens once, at ingest:
  * `cycles = Math.round(ns * ghz)`.
  */
 import {ConfigError, show} from '../errors.js'
 import type {TimeUnit} from './types.js'
 
-/** Default core clock, GHz (the paper's Xeon E5-2665 class; an assumption, see MODEL.md §1). */
+/** Default core clock, GHz (the paper's Xeon E5-2665 class; an assumption, see docs/model.md §1). */
 export const DEFAULT_GHZ = 2.4
 
 /** Nanoseconds per unit. */

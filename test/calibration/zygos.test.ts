@@ -1,5 +1,5 @@
 /**
- * Calibration of the `paper` preset against the ZygOS paper's headline (abstract; MODEL.md §7):
+ * Calibration of the `paper` preset against the ZygOS paper's headline (abstract; docs/model.md §7):
  * 16 cores, exponential service, 2720 connections, SLO p99 ≤ 10·S̄. ZygOS's max load is 75% of
  * the M/M/16-FCFS (`mgn-fcfs`) max load at S̄ = 10 µs and 88% at 25 µs, each ±3 points; IPIs
  * help (`zygos` > `zygos-nointr`); the share of stolen events rises with load.

@@ -80,7 +80,7 @@ describe('tailsim generate', () => {
     writeFileSync(join(dir, 'keep.csv'), 'precious\n')
     const r = tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5'])
     expect(r.exit).toBe(73)
-    expect(r.stderr).toMatch(/^Error: Expected OUT not to exist, got an existing file "keep.csv" \(pass --force to overwrite\)\n$/)
+    expect(r.stderr).toMatch(/^Error: Expected OUT not to exist, got an existing file "keep.csv" \(pass --force to overwrite\)\. See `tailsim generate --help`\.\n$/)
     expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toBe('precious\n')
     expect(tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5', '--force']).exit).toBe(0)
     expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toMatch(/^arrival_ns,conn,service_ns\n/)

@@ -146,7 +146,7 @@ describe('tailsim inspect', () => {
       const j = await tailsimAsync(['inspect', join('bad', bad.file), ...(bad.flags ?? []), '--json'])
       const env = JSON.parse(j.stdout)
       expect(env.error.message, bad.file).toMatch(bad.message)
-      expect(env.error.exitCode).toBe(bad.exitCode ?? 65)
+      expect(env.error.exit_code).toBe(bad.exitCode ?? 65)
       expect(j.exit).toBe(bad.exitCode ?? 65)
     })
   })
@@ -164,6 +164,6 @@ describe('tailsim inspect', () => {
   it('names a missing file', () => {
     const r = tailsim(['inspect', 'nope.csv'])
     expect(r.exit).toBe(65)
-    expect(r.stderr).toBe('Error: nope.csv: Expected a readable trace file, got ENOENT (ENOENT: no such file or directory, stat \'nope.csv\')\n')
+    expect(r.stderr).toBe('Error: nope.csv: Expected a readable trace file, got ENOENT (ENOENT: no such file or directory, stat \'nope.csv\'). See `tailsim inspect --help`.\n')
   })
 })

@@ -1,4 +1,4 @@
-// Bounded fuzz suite (issue 6): a few hundred mutated trace and machine files through every
+// Bounded fuzz suite: a few hundred mutated trace and machine files through every
 // reader; each must end in a valid result or a typed error with a message, never an unhandled
 // exception or a hang. The long run is `npm run fuzz -- --minutes 10`.
 import {rmSync} from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * Oracle tests: the zero-overhead models against closed-form queueing theory (MODEL.md §7).
+ * Oracle tests: the zero-overhead models against closed-form queueing theory (docs/model.md §7).
  *
  * Tolerance reasoning. A simulated p99 or mean is a random estimate whose spread depends on the
  * load (autocorrelation grows like 1/(1−ρ)²), so one fixed percentage would be either loose at

@@ -1,5 +1,5 @@
 /**
- * Machine costs (MODEL.md §3). Every cost is an integer number of **cycles** of the core clock
+ * Machine costs (docs/model.md §3). Every cost is an integer number of **cycles** of the core clock
  * (`ghz`, default 2.4). Presets: `zero` (all 0: the theoretical machine) and `paper` (fitted so
  * the simulation reproduces the ZygOS paper's headline results; the fit is documented in the
  * README). Users override single costs with `--cost name=value` or give a whole machine file.
@@ -49,8 +49,15 @@ export const PRESETS: Record<string, CostTable> = {
 }
 
 /**
+ * Largest accepted cost, cycles (2^32: 1.8 s at 2.4 GHz, far above any plausible per-event cost).
+ * The bound keeps every simulated time an exact integer: a run stops with a LimitError before its
+ * clock passes 2^53 cycles, and no single event can jump past that.
+ */
+export const MAX_COST_CYCLES = 2 ** 32
+
+/**
  * The effective cost table: a preset, then overrides. Rejects unknown names and values that are
- * not non-negative finite numbers (rounded to whole cycles).
+ * not finite numbers in [0, MAX_COST_CYCLES] (rounded to whole cycles).
  */
 export function resolveCosts(preset: string, overrides: Record<string, number> = {}, flag = 'cost'): CostTable {
   const base = PRESETS[preset]
@@ -64,8 +71,8 @@ export function resolveCosts(preset: string, overrides: Record<string, number> =
     if (!(name in base)) {
       throw new ConfigError(`Expected a cost name, one of ${COST_NAMES.join(', ')}; got "${name}"`, {flag})
     }
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new ConfigError(`Expected cost \`${name}\` to be a non-negative number of cycles, got ${String(value)}`, {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_COST_CYCLES) {
+      throw new ConfigError(`Expected cost \`${name}\` to be a number of cycles in [0, ${MAX_COST_CYCLES}], got ${String(value)}`, {
         flag,
       })
     }
@@ -83,8 +90,8 @@ export function parseCostOverrides(items: readonly string[], flag = 'cost'): Rec
     const name = item.slice(0, eq).trim()
     const raw = item.slice(eq + 1).trim()
     const value = Number(raw)
-    if (raw === '' || !Number.isFinite(value) || value < 0) {
-      throw new ConfigError(`Expected cost \`${name}\` to be a non-negative number of cycles, got "${raw}"`, {flag})
+    if (raw === '' || !Number.isFinite(value) || value < 0 || value > MAX_COST_CYCLES) {
+      throw new ConfigError(`Expected cost \`${name}\` to be a number of cycles in [0, ${MAX_COST_CYCLES}], got "${raw}"`, {flag})
     }
     out[name] = value
   }

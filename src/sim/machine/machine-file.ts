@@ -10,7 +10,7 @@
 import {readFileSync} from 'node:fs'
 
 import {ConfigError} from '../../errors.js'
-import {COST_NAMES, PRESETS} from './costs.js'
+import {COST_NAMES, MAX_COST_CYCLES, PRESETS} from './costs.js'
 
 export interface MachineFile {
   cores?: number
@@ -74,8 +74,8 @@ export function parseMachineFile(text: string, file: string): MachineFile {
       if (!COST_NAMES.includes(k)) {
         throw new ConfigError(`Expected a cost name among ${COST_NAMES.join(', ')}; got "${k}"`, {file, column: `costs.${k}`})
       }
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-        throw new ConfigError(`Expected cost \`${k}\` to be a non-negative number of cycles, got ${JSON.stringify(v)}`, {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_COST_CYCLES) {
+        throw new ConfigError(`Expected cost \`${k}\` to be a number of cycles in [0, ${MAX_COST_CYCLES}], got ${JSON.stringify(v)}`, {
           file,
           column: `costs.${k}`,
         })

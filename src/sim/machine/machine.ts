@@ -1,5 +1,5 @@
 /**
- * The simulated server hardware (MODEL.md §3): `cores` cores, one NIC RX queue per core, RSS.
+ * The simulated server hardware (docs/model.md §3): `cores` cores, one NIC RX queue per core, RSS.
  *
  * RSS: a connection is hashed (murmur3 finaliser of the dense connection id, salted by the run's
  * seed) to one of `rssBuckets` (128) indirection-table buckets; buckets are assigned round-robin

@@ -1,5 +1,5 @@
 /**
- * `ix` — the IX dataplane with adaptive batching (MODEL.md §5; IX OSDI'14, code `ix-project/ix`).
+ * `ix` — the IX dataplane with adaptive batching (docs/model.md §5; IX OSDI'14, code `ix-project/ix`).
  *
  * Every core runs its own run-to-completion loop over its own NIC RX queue (filled by RSS, so a
  * connection is always served by its home core). One loop iteration:

@@ -1,5 +1,5 @@
 /**
- * Shared mechanics of the two Linux models (MODEL.md §5; servers of `ix-project/servers`):
+ * Shared mechanics of the two Linux models (docs/model.md §5; servers of `ix-project/servers`):
  * NIC interrupts and softirq TCP processing on the RSS core, one application thread pinned per
  * core that sleeps in `epoll_wait`, socket receive buffers per connection, and wake-ups. The two
  * variants differ only in where a readiness event goes and which threads it wakes:

@@ -1,6 +1,6 @@
 /**
  * `linux-floating` — Linux with every connection registered in every thread's epoll set
- * (level-triggered, not EPOLLEXCLUSIVE) (MODEL.md §5; code `ix-project/servers`). Mechanics
+ * (level-triggered, not EPOLLEXCLUSIVE) (docs/model.md §5; code `ix-project/servers`). Mechanics
  * shared with `linux-partitioned` live in linux-common.ts.
  *
  * Thundering herd: a readiness event wakes *every* blocked thread (the socket's wait queue holds

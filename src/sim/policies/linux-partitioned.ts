@@ -1,6 +1,6 @@
 /**
  * `linux-partitioned` — Linux with one thread per core, each with a private epoll set holding
- * only the connections it accepted (MODEL.md §5; code `ix-project/servers`). Mechanics shared
+ * only the connections it accepted (docs/model.md §5; code `ix-project/servers`). Mechanics shared
  * with `linux-floating` live in linux-common.ts.
  *
  * Connection → thread: SO_REUSEPORT hashes the connection's 4-tuple to one of the listening

@@ -1,5 +1,5 @@
 /**
- * `mgn-fcfs` — M/G/n: one central FIFO; the first free core takes the head (MODEL.md §4).
+ * `mgn-fcfs` — M/G/n: one central FIFO; the first free core takes the head (docs/model.md §4).
  * Zero overhead, no network: a request is served as soon as a core is free, and its reply leaves
  * at the end of service. Free cores are kept on a stack and the most recently freed core is taken
  * first (deterministic, O(1); with zero overhead the choice of core does not affect latency).

@@ -1,5 +1,5 @@
 /**
- * `mgn-ps` — M/G/n processor sharing (MODEL.md §4): n servers shared by all jobs in the system;
+ * `mgn-ps` — M/G/n processor sharing (docs/model.md §4): n servers shared by all jobs in the system;
  * with k jobs present each is served at rate min(1, n/k). Zero overhead, no network.
  *
  * Also exports `PsStation`, the event-driven processor-sharing queue that `n-mg1-ps` reuses

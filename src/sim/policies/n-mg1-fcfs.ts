@@ -1,5 +1,5 @@
 /**
- * `n-mg1-fcfs` — n×M/G/1: one FIFO per core, no sharing (MODEL.md §4). Assignment:
+ * `n-mg1-fcfs` — n×M/G/1: one FIFO per core, no sharing (docs/model.md §4). Assignment:
  *  - `rss` (default): by connection, through the machine's RSS hash (the connection's home core);
  *  - `random`: each request to a uniformly random queue, as in the paper's model figure
  *    (schedsim sends every request to a random queue).

@@ -1,5 +1,5 @@
 /**
- * `n-mg1-ps` — n×M/G/1-PS (MODEL.md §4): one processor-sharing queue per core; with k jobs in a
+ * `n-mg1-ps` — n×M/G/1-PS (docs/model.md §4): one processor-sharing queue per core; with k jobs in a
  * core's queue each is served at rate 1/k. No sharing between cores. Assignment, as for
  * `n-mg1-fcfs`:
  *  - `rss` (default): by connection, through the machine's RSS hash (the connection's home core);

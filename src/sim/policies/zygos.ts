@@ -1,5 +1,5 @@
 /**
- * `zygos` and `zygos-nointr` — the ZygOS dataplane (MODEL.md §5; Prekas et al., SOSP'17; the
+ * `zygos` and `zygos-nointr` — the ZygOS dataplane (docs/model.md §5; Prekas et al., SOSP'17; the
  * authors' code `ix-project/zygos`, dp/net/tcp_api.c and dp/core/syscall.c). Model decisions and
  * the calibration of the `paper` costs are in docs/zygos-model.md.
  *
@@ -151,7 +151,7 @@ export const zygos: PolicyDef = {
     RX_BATCH_OPTION,
     {
       name: 'remote_ipi',
-      description: 'on: a thief IPIs the home core after a stolen batch (MODEL.md); off: the home core finds the remote work at its next kernel entry (published code)',
+      description: 'on: a thief IPIs the home core after a stolen batch (docs/model.md); off: the home core finds the remote work at its next kernel entry (published code)',
       default: 'on',
       choices: ['on', 'off'],
     },
