@@ -178,7 +178,7 @@ export async function readResults(paths: readonly string[]): Promise<ResultRow[]
   for (const file of files) {
     for (const row of await readResultsFile(file)) {
       // Sweeps that differ only in the values of one --vary parameter share a base id and merge.
-      const id = row.sweep_base_id !== '' ? row.sweep_base_id : row.sweep_id
+      const id = row.vary_name !== '' && row.sweep_base_id !== '' ? `vary:${row.sweep_base_id}` : row.sweep_id
       if (sweep === undefined) sweep = {id, file}
       else if (id !== sweep.id) {
         throw new ResultsError(

@@ -19,7 +19,7 @@
  * What can be reported: percentile p needs at least MIN_TAIL_SAMPLES measured samples above it
  * (n − ⌈p·n⌉ ≥ 10), otherwise it is "n/a" (NaN in the library, null in JSON and result rows), never
  * a number; its interval needs as many in an average section (n/k · (1 − p) ≥ 10) and at least two
- * sections.
+ * sections. The mean's interval needs n/k >= 10 as well.
  */
 
 /** Samples above a percentile needed to report it (and, per section on average, its interval). */

@@ -9,9 +9,10 @@
  * starts at 4 entries and doubles up to 4096; when full it is sorted and folded into a sorted run
  * of (key, count) pairs. Memory per type is therefore ~100 bytes + 4 bytes per request while the
  * type has few requests, and bounded by the number of distinct (bucket, section) pairs (12 bytes
- * each) however many requests it has. Count, sum, min and max are exact.
+ * each) however many requests it has. Count, sum, min and max are exact; the section means of
+ * the mean's interval come from the buckets (within 0.1%).
  */
-import {intervalSupported, NO_INTERVAL, percentileSupported, sectioningInterval, type Interval} from './intervals.js'
+import {intervalSupported, MIN_TAIL_SAMPLES, NO_INTERVAL, percentileSupported, sectioningInterval, type Interval} from './intervals.js'
 
 /** Keys per section field: sections must be < SECTION_KEYS. */
 export const SECTION_KEYS = 1024
@@ -43,6 +44,9 @@ export function bucketHigh(i: number): number {
   return (PER_POWER + (j % PER_POWER) + 1) * 2 ** (e - PER_POWER_BITS) - 1
 }
 
+const EMPTY_KEYS = new Uint32Array(0)
+const EMPTY_COUNTS = new Float64Array(0)
+
 export interface SparseSummary {
   count: number
   mean: number
@@ -61,10 +65,8 @@ export class SparseHistogram {
   max = -Infinity
   private buf = new Uint32Array(4)
   private len = 0
-  private keys = new Uint32Array(0)
-  private counts = new Float64Array(0)
-  private sectionSums: Float64Array | undefined
-  private sectionCounts: Float64Array | undefined
+  private keys = EMPTY_KEYS
+  private counts = EMPTY_COUNTS
 
   record(v: number, section: number): void {
     this.count++
@@ -79,27 +81,6 @@ export class SparseHistogram {
       } else this.fold()
     }
     this.buf[this.len++] = bucketOf(v) * SECTION_KEYS + section
-    if (section > 0 || this.sectionSums !== undefined) this.sectionAdd(v, section)
-  }
-
-  private sectionAdd(v: number, section: number): void {
-    if (this.sectionSums === undefined || this.sectionSums.length <= section) {
-      const n = Math.max(section + 1, 2 * (this.sectionSums?.length ?? 4))
-      const s = new Float64Array(n)
-      const c = new Float64Array(n)
-      if (this.sectionSums !== undefined) {
-        s.set(this.sectionSums)
-        c.set(this.sectionCounts!)
-      } else {
-        // Everything recorded so far was in section 0.
-        s[0] = this.sum - v
-        c[0] = this.count - 1
-      }
-      this.sectionSums = s
-      this.sectionCounts = c
-    }
-    this.sectionSums[section] += v
-    this.sectionCounts![section]++
   }
 
   /** Sort the buffer and merge it into the (key, count) run. */
@@ -137,7 +118,7 @@ export class SparseHistogram {
 
   /** Bytes held (for the memory test). */
   bytes(): number {
-    return this.buf.byteLength + this.keys.byteLength + this.counts.byteLength + 2 * (this.sectionSums?.byteLength ?? 0) + 64
+    return this.buf.byteLength + this.keys.byteLength + this.counts.byteLength + 64
   }
 
   /**
@@ -164,12 +145,18 @@ export class SparseHistogram {
     const clampV = (x: number) => (x < min ? min : x > max ? max : x)
     const pct = ps.map((p) => (percentileSupported(n, p) ? clampV(valueAt(-1, n, p)) : NaN))
     const ci: Interval[] = []
-    const sc: number[] = []
-    const ss: number[] = []
-    if (sections >= 2) {
-      for (let s = 0; s < sections; s++) {
-        sc.push(s === 0 && this.sectionCounts === undefined ? n : (this.sectionCounts?.[s] ?? 0))
-        ss.push(s === 0 && this.sectionSums === undefined ? this.sum : (this.sectionSums?.[s] ?? 0))
+    // Section counts, and section sums from the buckets (each value within 0.1%: enough for the
+    // spread of the section means; the mean itself is exact).
+    // (Only when the average section has MIN_TAIL_SAMPLES values, as for the percentiles' intervals.)
+    const withSections = sections >= 2 && n / sections >= MIN_TAIL_SAMPLES
+    const sc: number[] = new Array<number>(withSections ? sections : 0).fill(0)
+    const ss: number[] = new Array<number>(sc.length).fill(0)
+    if (sc.length > 0) {
+      for (let i = 0; i < keys.length; i++) {
+        const s = keys[i] % SECTION_KEYS
+        if (s >= sc.length) continue
+        sc[s] += counts[i]
+        ss[s] += counts[i] * Math.min(max, Math.max(min, bucketHigh(Math.floor(keys[i] / SECTION_KEYS))))
       }
     }
     const used = sc.map((c, s) => (c > 0 ? s : -1)).filter((s) => s >= 0)
