@@ -60,6 +60,8 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     {description: 'A synthetic paper workload, Markdown tables.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix:batch=1,mgn-fcfs --loads 0.1:0.9:0.1 --format markdown'},
     {description: 'A stricter SLO on p99.9.', command: '<%= config.bin %> compare traces/sample.csv --policies zygos,ix --slo p99.9:200us'},
     {description: 'Shard 3 of 16 of a batch array, parts in a shared directory.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --shard 3/16 --out results/'},
+    {description: 'Max load with a 95% interval over 5 replications.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,mgn-fcfs --loads 0.5 --replications 5 --requests 50000'},
+    {description: 'Sensitivity: max load against one cost, halved and doubled.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix --loads 0.5 --vary rx_packet=x0.5,x1,x2'},
     {description: 'Continue an interrupted sweep.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --out results/ --resume'},
   ]
 
@@ -76,7 +78,13 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       default: DEFAULT_POLICIES,
     }),
     loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),
-    replications: Flags.integer({description: 'Independent replications of each latency cell (seed + r).', default: 1, min: 1}),
+    replications: Flags.integer({
+      description: 'Independent replications (seed + r) of each latency cell and of each max-load search: the max load is then reported as mean ± 95% t-interval.',
+      default: 1,
+      min: 1,
+    }),
+    interval: Flags.string({description: 'Require intervals over replications (`replications`: needs --replications >= 2).', options: ['replications']}),
+    vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),
     slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
     format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
@@ -119,7 +127,11 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     }
 
     refuseInputAsOutput(flags.out, [...traces, flags.machine], 'out')
+    if (flags.interval === 'replications' && flags.replications < 2) {
+      throw new ConfigError(`Expected --replications >= 2 for --interval replications (a t-interval needs two runs), got --replications ${flags.replications}`, {flag: 'replications'})
+    }
     const prepared = await prepareSweep({
+      ...(flags.vary !== undefined ? {vary: flags.vary} : {}),
       traces,
       policies: flags.policies.split(','),
       loads,

@@ -9,6 +9,7 @@ import {runReplications, type ReplicationSummary} from '../src/experiment/replic
 import {refuseInputAsOutput} from '../src/results/guard.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
+import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
 import {TOOL} from '../src/version.js'
@@ -34,7 +35,7 @@ const rate = (rps: number) => (rps >= 1e6 ? `${(rps / 1e6).toFixed(3)} M` : rps 
 export default class Replay extends BaseCommand {
   static override summary = 'Replay one trace through one scheduling policy and print its latency distribution.'
 
-  static override description = `Streams the requests of TRACE (Arrow IPC, Parquet or CSV; - reads stdin) — or of a synthetic trace (--synthetic SPEC) — through the simulated server: one policy, one machine, one load. Prints latency percentiles in µs (HDR histogram, ≤ 0.1% error), throughput, utilisation (application / network stack / idle), a 95% interval on p99 (batch means over the run; with --replications k, a t-interval over k independent seeds as well) and the policy's counters. --json prints the full result row with its provenance (tool version, seed, effective config, trace SHA-256).
+  static override description = `Streams the requests of TRACE (Arrow IPC, Parquet or CSV; - reads stdin) — or of a synthetic trace (--synthetic SPEC) — through the simulated server: one policy, one machine, one load. Prints latency percentiles in µs (HDR histogram, ≤ 0.1% error), throughput, utilisation (application / network stack / idle), 95% intervals on the mean and every percentile (sectioning over batch-means slices of the run; with --replications k, t-intervals over k independent seeds as well), the policy's counters, and validity warnings with stable codes: saturated, not_stationary, warmup_too_short (MSER-5), too_few_samples (a percentile with fewer than 10 samples above it prints as n/a, never a number), no_interval. --json prints the full result row with its provenance (tool version, seed, effective config, trace SHA-256).
 
 Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so the offered load ρ = λ·E[S]/cores (or the rate) hits the target; service times never change. Without either the trace replays at its own timestamps. Requests that arrive in the first --warmup fraction of the time span are simulated but not measured.
 
@@ -65,7 +66,11 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
     replications: Flags.integer({char: 'k', description: 'Independent replications (seeds seed..seed+k−1); prints a 95% t-interval on p99 across them.', default: 1, min: 1, max: 10_000}),
     records: Flags.string({description: 'Write one row per request to this .parquet or .arrow file (replication 0).'}),
     force: Flags.boolean({char: 'f', description: 'Overwrite an existing --records file.'}),
-    'ci-batches': Flags.integer({description: 'Batch-means slices of the single-run p99 interval (0 turns it off).', default: 10, min: 0, max: 1000}),
+    'ci-batches': Flags.integer({description: 'Batch-means slices of the single-run intervals and validity checks (0 turns them off).', default: 10, min: 0, max: 1000}),
+    interval: Flags.string({
+      description: 'Which interval to require: `batch` (sectioning within one run) or `replications` (a t-interval over --replications k >= 2). [default: batch, and replications too when k >= 2]',
+      options: ['batch', 'replications'],
+    }),
     'show-config': Flags.boolean({description: 'Print the effective machine and costs (name, cycles, µs, description), then exit without simulating.'}),
     ...simFlags,
     ...inputFlags,
@@ -79,6 +84,12 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
     if (flags['show-config']) return this.showConfig(base, policy)
     if (policy === undefined) {
       throw new ConfigError(`Expected --policy, one of ${[...POLICIES.keys()].join(', ')} (with options NAME:OPTION=VALUE), got nothing`, {flag: 'policy'})
+    }
+    if (flags.interval === 'replications' && flags.replications < 2) {
+      throw new ConfigError(`Expected --replications >= 2 for --interval replications (a t-interval needs two runs), got --replications ${flags.replications}`, {flag: 'replications'})
+    }
+    if (flags.interval === 'batch' && flags['ci-batches'] < 2) {
+      throw new ConfigError(`Expected --ci-batches >= 2 for --interval batch, got --ci-batches ${flags['ci-batches']}`, {flag: 'ci-batches'})
     }
     const load = numberFlag(flags.load, 'load', 'a load > 0, e.g. 0.8', (v) => v > 0)
     const rateRps = numberFlag(flags.rate, 'rate', 'a rate > 0 in requests per second', (v) => v > 0)
@@ -226,23 +237,55 @@ export function renderSummary(r: ReplayResult): string {
   )
   lines.push(`offered  load ${r.offered_load.toFixed(3)} = ${rate(r.offered_rate_rps)}req/s × ${us(r.service_mean_us, 2)} µs mean service / ${r.cores} cores`)
   lines.push('')
-  const heads = ['mean', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max']
-  const vals = [l.mean_us, l.p50_us, l.p90_us, l.p99_us, l.p999_us, l.p9999_us, l.max_us].map((v) => us(v))
-  const widths = heads.map((h, i) => Math.max(h.length, vals[i].length) + 2)
+  const stats = [
+    ['mean', 'mean', null],
+    ['p50', 'p50', 50],
+    ['p90', 'p90', 90],
+    ['p99', 'p99', 99],
+    ['p99.9', 'p999', 99.9],
+    ['p99.99', 'p9999', 99.99],
+  ] as const
+  const heads = [...stats.map(([h]) => h), 'max']
+  const shown = (key: (typeof stats)[number][1], p: number | null): string => {
+    const v = l[`${key}_us`]
+    if (Number.isFinite(v)) return us(v)
+    return p === null || l.count === 0 ? '-' : `n/a: ${samplesBeyond(l.count, p)} samples`
+  }
+  const vals = [...stats.map(([, key, p]) => shown(key, p)), us(l.max_us)]
+  const ivs = [
+    ...stats.map(([, key]) => {
+      const lo = l[`${key}_ci_low_us`]
+      const hi = l[`${key}_ci_high_us`]
+      return Number.isFinite(lo) ? `[${us(lo)}, ${us(hi)}]` : 'n/a'
+    }),
+    '',
+  ]
+  const widths = heads.map((h, i) => Math.max(h.length, vals[i].length, ivs[i].length) + 2)
   lines.push('latency (µs)' + heads.map((h, i) => h.padStart(widths[i])).join(''))
   lines.push(''.padEnd(12) + vals.map((v, i) => v.padStart(widths[i])).join(''))
-  if (Number.isFinite(l.p99_ci_low_us)) {
-    lines.push(`p99 95% interval [${us(l.p99_ci_low_us)}, ${us(l.p99_ci_high_us)}] µs (batch means, ${r.config.batches} slices of the run)`)
-  }
+  lines.push('95% int.'.padEnd(12) + ivs.map((v, i) => v.padStart(widths[i])).join(''))
+  lines.push(`         (intervals: sectioning over ${r.config.batches} batch-means slices of the run; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
   if (r.replications) {
     const s = r.replications
-    const iv = Number.isFinite(s.p99.half) ? `[${us(s.p99.low)}, ${us(s.p99.high)}]` : '(k = 1)'
+    const row = stats.map(([h, key]) => {
+      const x = s.latency[key]
+      return `${h} ${us(x.mean)} [${us(x.low)}, ${us(x.high)}]`
+    })
     lines.push(
-      `p99 over ${s.k} replications: mean ${us(s.p99.mean)} µs, 95% t-interval ${iv} µs` +
-        (s.traceVaries ? '' : ' (same trace each time: simulator randomness only)'),
+      `over ${s.k} replications (mean, 95% t-interval, µs${s.traceVaries ? '' : '; same trace each time: simulator randomness only'}):`,
+      '  ' + row.join(', '),
     )
   }
-  lines.push(`SLO      p99 ≤ 10 × mean service = ${us(slo)} µs: ${l.p99_us <= slo ? 'met' : 'NOT met'}`)
+  const saturated = r.warnings.some((w) => w.code === 'saturated')
+  const verdict = !Number.isFinite(l.p99_us) ? 'unknown (p99 n/a)' : saturated ? 'NOT met (saturated)' : l.p99_us <= slo ? 'met' : 'NOT met'
+  lines.push(`SLO      p99 ≤ 10 × mean service = ${us(slo)} µs: ${verdict}`)
+  const mser = r.mser_cut_us === null ? 'MSER-5 n/a' : `MSER-5 cut ${us(r.mser_cut_us)} µs`
+  lines.push(`warm-up  ${r.config.warmupAuto ? 'auto: ' : ''}first ${us(r.warmup_cut_us)} µs not measured (${mser}); achieved/offered over the measured window ${r.achieved_ratio === null ? '-' : r.achieved_ratio.toFixed(4)}`)
+  for (const w of r.warnings) lines.push(`WARNING  [${w.code}] ${w.message}`)
+  if (r.replications) {
+    const codes = Object.entries(r.replications.warnings)
+    if (codes.length > 0) lines.push(`warnings over the replications: ${codes.map(([c, n]) => `${c} in ${n} of ${r.replications!.k}`).join(', ')}`)
+  }
   lines.push('')
   lines.push(`throughput ${rate(r.throughput_rps)}req/s over ${us(r.sim_time_us / 1000, 3)} ms simulated`)
   lines.push(`utilisation ${pct(r.util)} (application ${pct(r.util_app)}, network/kernel ${pct(r.util_net)}, idle ${pct(1 - r.util)})`)

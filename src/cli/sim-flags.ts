@@ -26,7 +26,10 @@ export const simFlags = {
   machine: Flags.string({description: 'JSON machine file: {cores, ghz, preset, costs, rssBuckets, nicRing}. Flags override it.', helpGroup: 'MACHINE'}),
   'nic-ring': Flags.integer({description: 'Bound each NIC RX ring to this many descriptors (the paper\'s NIC: 512); overflows are counted as drops. [default: unbounded]', min: 1, helpGroup: 'MACHINE'}),
   seed: Flags.integer({description: 'Seed of every random choice (RSS salt, steal victims, random assignment): an integer in [0, 4294967295]; replication r uses seed + r.', default: 1, min: 0, max: 2 ** 32 - 1}),
-  warmup: Flags.string({description: 'Fraction of the trace\'s time span excluded from statistics (warm-up).', default: '0.1'}),
+  warmup: Flags.string({
+    description: 'Fraction of the trace\'s time span excluded from statistics (warm-up), or `auto`: cut where MSER-5 says (one extra pilot run; the cut is recorded in the result).',
+    default: '0.1',
+  }),
   'network-rtt': Flags.string({description: 'Constant network round trip added to every latency, microseconds (at most 1e7).', default: '0'}),
   'allow-overload': Flags.boolean({description: 'Simulate an offered load >= 1 anyway (queues grow without bound).'}),
   'max-sim-time': Flags.string({description: 'Stop a run whose simulated time exceeds this many seconds.'}),
@@ -67,7 +70,9 @@ export function buildSimConfig(flags: SimFlagValues): Omit<SimConfig, 'policy'> 
     seed: flags.seed,
     costPreset: preset,
     costs,
-    warmup: numberFlag(flags.warmup, 'warmup', 'a fraction in [0, 1)', (v) => v >= 0 && v < 1)!,
+    ...(flags.warmup.trim() === 'auto'
+      ? {warmup: DEFAULT_CONFIG.warmup, warmupAuto: true}
+      : {warmup: numberFlag(flags.warmup, 'warmup', 'a fraction in [0, 1) or auto', (v) => v >= 0 && v < 1)!}),
     networkRttUs: numberFlag(flags['network-rtt'], 'network-rtt', `a number of microseconds in [0, ${MAX_NETWORK_RTT_US}]`, (v) => v >= 0 && v <= MAX_NETWORK_RTT_US)!,
     nicRing: flags['nic-ring'] ?? file.nicRing ?? Infinity,
     rssBuckets: file.rssBuckets ?? DEFAULT_CONFIG.rssBuckets,

@@ -7,15 +7,25 @@
  * with trace seed + r); search cells use replication 0.
  *
  * During a max-load search, a run stopped by `--max-sim-time` counts as "SLO not met" at that
- * load (its queues were running away), rather than failing the cell.
+ * load (its queues were running away), rather than failing the cell. So does a run flagged
+ * `saturated` (its percentiles depend on the run length, not a steady state) and a run whose SLO
+ * percentile is n/a (too few samples to say). When even the lowest load misses the SLO, the row
+ * carries a `slo_infeasible` warning that says why.
  */
 import {LimitError} from '../errors.js'
 import {parsePolicySpec} from '../sim/policies/registry.js'
 import {simulate, type RunResult} from '../sim/simulate.js'
 import {latencyAt, percentileColumn, toRow, type ResultRow} from '../results/schema.js'
+import type {LatencyUs} from '../sim/simulate.js'
 import {TOOL} from '../version.js'
 import type {Cell, SweepSpec} from './plan.js'
+import {scanTrace} from '../trace/scan.js'
+import type {TraceStats} from '../trace/types.js'
+import type {RunWarning} from '../stats/validity.js'
 import {maxLoadAtSlo} from './search.js'
+import {sweepBaseId} from './plan.js'
+import type {Slo} from './slo.js'
+import {applyVary} from './vary.js'
 import {TraceCache} from './trace-input.js'
 
 export interface CellRunOptions {
@@ -27,7 +37,8 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
   const cache = opts.cache ?? new TraceCache()
   const trace = spec.traces[cell.trace]
   const {source, stats} = await cache.get(trace.input, cell.replication, trace.stats)
-  const base = {...spec.sim, policy: cell.policy, seed: spec.sim.seed + cell.replication}
+  const varied = applyVary(spec.sim, cell.policy, spec.vary, cell.varyValue)
+  const base = {...varied.sim, policy: varied.policy, seed: spec.sim.seed + cell.replication}
   const info = {
     kind: cell.kind,
     sweep_id: sweepId,
@@ -36,6 +47,8 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
     trace: trace.name,
     replication: cell.replication,
     slo: trace.slo,
+    ...(spec.vary && cell.varyValue !== undefined ? {vary: {name: spec.vary.name, value: cell.varyValue}} : {}),
+    sweep_base_id: sweepBaseId(spec),
   }
   const started = performance.now()
   if (cell.kind === 'latency') {
@@ -44,19 +57,29 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
   }
   const column = percentileColumn(trace.slo.percentile)
   if (column === undefined) throw new Error(`internal: no latency column for p${trace.slo.percentile}`)
+  // The run at the lowest load evaluated, to explain an infeasible SLO.
+  let lowest: {load: number; result?: RunResult} | undefined
   const search = await maxLoadAtSlo<RunResult>(async (load) => {
     try {
       const r = await simulate(source, stats, {...base, load}, {signal: opts.signal})
-      const v = latencyAt(r.latency, column)
-      return {meets: v <= trace.slo.us, result: r}
+      if (lowest === undefined || load < lowest.load) lowest = {load, result: r}
+      return {meets: meetsSlo(r, column, trace.slo.us), result: r}
     } catch (error) {
-      if (error instanceof LimitError && error.where.flag === 'max-sim-time') return {meets: false}
+      if (error instanceof LimitError && error.where.flag === 'max-sim-time') {
+        if (lowest === undefined || load < lowest.load) lowest = {load}
+        return {meets: false}
+      }
       throw error
     }
   }, spec.search)
-  const policy = parsePolicySpec(cell.policy)
+  const policy = parsePolicySpec(base.policy)
+  // Explaining an unmet SLO needs the service-time percentiles, which the statistics taken before
+  // a run do not hold: a full pass over the trace, only in this (rare) case.
+  const full = search.status === 'unmet' ? ('serviceP99' in stats ? (stats as TraceStats) : await scanTrace(source, {ghz: spec.sim.ghz})) : undefined
+  const warnings: RunWarning[] = full !== undefined ? [infeasible(trace.slo, full, spec.sim.ghz, lowest, column)] : []
   return toRow(search.result ?? null, {
     ...info,
+    warnings,
     search: {maxLoad: search.maxLoad, status: search.status, lo: spec.search.lo, hi: spec.search.hi, tol: spec.search.tol, evals: search.evals},
     wall_ms: performance.now() - started,
     service_mean_us: stats.serviceMean / (spec.sim.ghz * 1000),
@@ -64,10 +87,46 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
     policy: policy.spec,
     family: policy.def.family,
     seed: base.seed,
-    cores: spec.sim.cores,
+    cores: base.cores,
     ghz: spec.sim.ghz,
     cost_preset: spec.sim.costPreset,
     tool_version: TOOL.version,
     config: base,
   })
+}
+
+/** Whether a run meets the SLO: its percentile is known, within the bound, and it is not saturated. */
+export function meetsSlo(r: RunResult, column: keyof ResultRow, boundUs: number): boolean {
+  const v = latencyAt(r.latency, column)
+  return Number.isFinite(v) && v <= boundUs && !r.warnings.some((w) => w.code === 'saturated')
+}
+
+/** Why the SLO fails even at the lowest load searched. */
+export function infeasible(slo: Slo, stats: TraceStats, ghz: number, lowest: {load: number; result?: RunResult} | undefined, column: keyof ResultRow): RunWarning {
+  const us = (cycles: number) => cycles / (ghz * 1000)
+  const fmt = (v: number) => Number(v.toPrecision(4)).toString()
+  const name = `p${slo.percentile}`
+  const why: string[] = []
+  const serviceP = slo.percentile >= 99 ? stats.serviceP99 : slo.percentile >= 50 ? stats.serviceP50 : undefined
+  const serviceName = slo.percentile >= 99 ? 'p99' : 'p50'
+  if (serviceP !== undefined && us(serviceP) > slo.us) {
+    why.push(`the service-time ${serviceName} alone (${fmt(us(serviceP))} µs) exceeds the bound of ${fmt(slo.us)} µs`)
+  } else if (us(stats.serviceMax) > slo.us && slo.percentile >= 99.99) {
+    why.push(`the longest service time (${fmt(us(stats.serviceMax))} µs) exceeds the bound`)
+  }
+  const r = lowest?.result
+  if (lowest !== undefined && r === undefined) why.push(`at load ${lowest.load} the run passed --max-sim-time`)
+  else if (r !== undefined) {
+    const v = latencyAt(r.latency as LatencyUs, column)
+    if (r.warnings.some((w) => w.code === 'saturated')) why.push(`at load ${lowest!.load} the system is already saturated (network/kernel time ${(r.util_net * 100).toFixed(0)}% of the cores)`)
+    else if (!Number.isFinite(v)) why.push(`at load ${lowest!.load} the ${name} is n/a (too few samples above it)`)
+    else {
+      const overhead = v - (serviceP !== undefined ? us(serviceP) : 0)
+      why.push(
+        `at load ${lowest!.load} the ${name} is ${fmt(v)} µs > ${fmt(slo.us)} µs` +
+          (serviceP !== undefined && overhead > 0 ? `, of which ${fmt(overhead)} µs above the service-time ${serviceName} (per-request overheads and queueing of the policy)` : ''),
+      )
+    }
+  }
+  return {code: 'slo_infeasible', message: `SLO ${name} <= ${fmt(slo.us)} µs cannot be met at any load searched: ${why.join('; ') || 'the SLO percentile exceeds the bound at the lowest load'}`}
 }

@@ -2,8 +2,9 @@
  * The cell plan of a sweep, its identity (`sweep_id`) and its shards.
  *
  * Cells, in this fixed order (the `cell_index`):
- *   1. one max-load-at-SLO search cell per trace × policy (trace-major, policies as given);
- *   2. one latency cell per trace × policy × load × replication (in that nesting).
+ *   1. one max-load-at-SLO search cell per trace × vary value × policy × replication (trace-major,
+ *      policies as given);
+ *   2. one latency cell per trace × vary value × policy × load × replication (in that nesting).
  * Search cells come first because each runs ~8 simulations: a pool that takes cells in index
  * order starts the longest ones first, and `k mod n` sharding spreads them evenly over shards.
  *
@@ -25,6 +26,7 @@ import {SCHEMA_VERSION, type RowKind} from '../results/schema.js'
 import type {PreStats, TraceOptions} from '../trace/types.js'
 import type {SearchOptions} from './search.js'
 import type {Slo, SloSpec} from './slo.js'
+import type {Vary} from './vary.js'
 
 /** How a worker (re)opens a trace: never the data itself, only how to get it. */
 export type TraceInput =
@@ -56,6 +58,8 @@ export interface SweepSpec {
   /** Whether to plan the max-load search cells. */
   maxLoad: boolean
   sim: SimBase
+  /** `--vary`: every cell is planned once per value. */
+  vary?: Vary
 }
 
 export interface Cell {
@@ -68,21 +72,35 @@ export interface Cell {
   /** Latency cells: the target load. */
   load?: number
   replication: number
+  /** `--vary`: the value of this cell. */
+  varyValue?: string
 }
 
 export function planCells(spec: SweepSpec): Cell[] {
   const cells: Cell[] = []
   const push = (c: Omit<Cell, 'index'>) => cells.push({index: cells.length, ...c})
+  const values: (string | undefined)[] = spec.vary?.values ?? [undefined]
+  const v = (value: string | undefined) => (value === undefined ? '' : `|${spec.vary!.name}=${value}`)
   if (spec.maxLoad) {
     spec.traces.forEach((_, t) => {
-      for (const policy of spec.policies) push({id: `M|t${t}|${policy}`, kind: 'max_load', trace: t, policy, replication: 0})
+      for (const value of values) {
+        for (const policy of spec.policies) {
+          // One search per replication: the max load's interval is over replications.
+          for (let r = 0; r < spec.replications; r++) {
+            const rep = spec.replications > 1 ? `|r${r}` : ''
+            push({id: `M|t${t}|${policy}${v(value)}${rep}`, kind: 'max_load', trace: t, policy, replication: r, varyValue: value})
+          }
+        }
+      }
     })
   }
   spec.traces.forEach((_, t) => {
-    for (const policy of spec.policies) {
-      for (const load of spec.loads) {
-        for (let r = 0; r < spec.replications; r++) {
-          push({id: `L|t${t}|${policy}|${load}|r${r}`, kind: 'latency', trace: t, policy, load, replication: r})
+    for (const value of values) {
+      for (const policy of spec.policies) {
+        for (const load of spec.loads) {
+          for (let r = 0; r < spec.replications; r++) {
+            push({id: `L|t${t}|${policy}${v(value)}|${load}|r${r}`, kind: 'latency', trace: t, policy, load, replication: r, varyValue: value})
+          }
         }
       }
     }
@@ -108,6 +126,17 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function sweepId(spec: SweepSpec): string {
+  return createHash('sha256').update(canonicalJson(sweepKey(spec))).digest('hex')
+}
+
+/** The sweep id without the varied parameter's values: sweeps differing only there merge in `report`. */
+export function sweepBaseId(spec: SweepSpec): string {
+  if (spec.vary === undefined) return sweepId(spec)
+  const key = {...sweepKey(spec), vary: {name: spec.vary.name}}
+  return createHash('sha256').update(canonicalJson(key)).digest('hex')
+}
+
+function sweepKey(spec: SweepSpec): object {
   const traces = spec.traces.map((t) =>
     t.input.kind === 'file'
       ? // Where statistics are cached changes nothing in the results.
@@ -123,8 +152,9 @@ export function sweepId(spec: SweepSpec): string {
     slo: spec.slo,
     search: spec.maxLoad ? spec.search : null,
     sim: spec.sim,
+    vary: spec.vary,
   }
-  return createHash('sha256').update(canonicalJson(key)).digest('hex')
+  return key
 }
 
 export interface Shard {

@@ -9,13 +9,14 @@
  * interval then says nothing about the sampling error of the trace itself, and says so in
  * `traceVaries`.
  *
- * The interval: the k per-replication p99s are independent and identically distributed, so
- * mean ± t₀.₉₇₅(k−1)·sd/√k is a 95% t-interval on the expected p99 of a run of this length (for
- * long runs, on the p99). The single-run batch-means interval is in each RunResult
- * (`latency.p99_ci_*_us`).
+ * The interval: the k per-replication statistics (p50 … p99.99, mean) are independent and
+ * identically distributed, so mean ± t₀.₉₇₅(k−1)·sd/√k is a 95% t-interval on the expected value
+ * of that statistic for a run of this length (for long runs, on the statistic itself), clamped to
+ * the observed [min, max]. The single-run sectioning intervals are in each RunResult
+ * (`latency.*_ci_*_us`).
  */
 import {ConfigError} from '../errors.js'
-import {meanCi} from '../stats/histogram.js'
+import {meanCi, replicationInterval} from '../stats/intervals.js'
 import type {RecordSink} from '../stats/recorder.js'
 import {simulate, type RunResult, type SimConfig} from '../sim/simulate.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
@@ -61,6 +62,14 @@ export interface ReplicationSummary {
   p99: ReplicaInterval
   mean: ReplicaInterval
   throughput_rps: ReplicaInterval
+  /**
+   * Every reported latency statistic: mean of the k runs ± 95% t-interval, clamped to the
+   * observed [min, max] of all runs. A statistic that some run could not report (too few samples)
+   * has NaN bounds (null in JSON).
+   */
+  latency: Record<'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'p9999', ReplicaInterval>
+  /** Distinct warning codes of the runs, with how many runs raised each. */
+  warnings: Record<string, number>
 }
 
 export interface ReplicationsOutcome {
@@ -99,6 +108,14 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
   }
   const p99 = runs.map((x) => x.latency.p99_us)
   const mean = runs.map((x) => x.latency.mean_us)
+  const lo = Math.min(...runs.map((x) => x.latency.min_us))
+  const hi = Math.max(...runs.map((x) => x.latency.max_us))
+  const iv = (xs: number[]): ReplicaInterval => {
+    const r = replicationInterval(xs, lo, hi)
+    return {mean: r.mean, low: r.low, high: r.high, half: (r.high - r.low) / 2}
+  }
+  const warnings: Record<string, number> = {}
+  for (const x of runs) for (const code of new Set(x.warnings.map((w) => w.code))) warnings[code] = (warnings[code] ?? 0) + 1
   return {
     runs,
     summary: {
@@ -107,9 +124,18 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
       traceVaries: opts.traceVaries,
       p99_us: p99,
       mean_us: mean,
-      p99: interval(p99),
-      mean: interval(mean),
+      p99: iv(p99),
+      mean: iv(mean),
       throughput_rps: interval(runs.map((x) => x.throughput_rps)),
+      latency: {
+        mean: iv(mean),
+        p50: iv(runs.map((x) => x.latency.p50_us)),
+        p90: iv(runs.map((x) => x.latency.p90_us)),
+        p99: iv(p99),
+        p999: iv(runs.map((x) => x.latency.p999_us)),
+        p9999: iv(runs.map((x) => x.latency.p9999_us)),
+      },
+      warnings,
     },
   }
 }

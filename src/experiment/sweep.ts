@@ -27,6 +27,7 @@ import {runCells, type CellFailure} from './pool.js'
 import {DEFAULT_SEARCH, checkSearch, type SearchOptions} from './search.js'
 import {DEFAULT_SLO, resolveSlo, type SloSpec} from './slo.js'
 import {scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {parseVary} from './vary.js'
 
 export const REFERENCE_POLICY = 'mgn-fcfs'
 
@@ -59,6 +60,8 @@ export interface SweepRequest {
   /** Plan max-load search cells (default true). */
   maxLoad?: boolean
   sim: SimBase
+  /** `--vary NAME=V1,V2,...` (parsed against the policies). */
+  vary?: string
   traceOptions?: Partial<TraceOptions>
   synthetic?: Partial<SyntheticDefaults>
 }
@@ -102,9 +105,11 @@ export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
     const stats = await scanInput(input)
     traces.push({name, input, stats, slo: resolveSlo(slo, stats.serviceMean / (req.sim.ghz * 1000))})
   }
+  const policies = resolvePolicies(req.policies)
   const spec: SweepSpec = {
     traces,
-    policies: resolvePolicies(req.policies),
+    policies,
+    ...(req.vary !== undefined ? {vary: parseVary(req.vary, policies)} : {}),
     loads: req.loads,
     replications,
     slo,

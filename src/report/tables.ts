@@ -20,6 +20,7 @@ import Table from 'cli-table3'
 
 import {ConfigError} from '../errors.js'
 import {PERCENTILE_COLUMNS, type ResultRow, withEfficiency} from '../results/schema.js'
+import {meanCi} from '../stats/intervals.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -35,6 +36,10 @@ export interface TableModel {
   title: string
   columns: string[]
   rows: Cell[][]
+  /** Per row and column: a mark shown next to the value (e.g. `saturated`), or null. */
+  marks?: (string | null)[][]
+  /** Lines printed under the table (e.g. why an SLO cannot be met). */
+  notes?: string[]
 }
 
 export interface TraceTables {
@@ -76,23 +81,29 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
   }
   const rows = withEfficiency([...input].sort((a, b) => a.cell_index - b.cell_index))
   const traces: TraceTables[] = []
-  for (const sha of ordered(rows, (r) => r.trace_sha256)) {
-    const tr = rows.filter((r) => r.trace_sha256 === sha)
+  // One set of tables per trace as named (replication r of a synthetic trace is another draw,
+  // with another SHA-256, of the same trace).
+  for (const name of ordered(rows, (r) => r.trace)) {
+    const tr = rows.filter((r) => r.trace === name)
     const first = tr[0]
-    const policies = ordered(tr, (r) => r.policy)
+    const sha = first.trace_sha256
+    // A "policy" column is a policy, or a policy at one value of the --vary parameter.
+    const policies = ordered(tr, seriesLabel)
     const lat = tr.filter((r) => r.kind === 'latency')
     const loads = ordered(lat, (r) => r.load as number).sort((a, b) => a - b)
 
+    const latCells = loads.map((load) => policies.map((p) => lat.filter((r) => seriesLabel(r) === p && r.load === load)))
     const latency: TableModel = {
-      title: `${percentile} latency (µs) vs offered load`,
+      title: `${percentile} latency (µs) vs offered load (n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
       columns: ['load', ...policies],
-      rows: loads.map((load) => [
+      rows: loads.map((load, i) => [
         load,
-        ...policies.map((p) => {
-          const vs = lat.filter((r) => r.policy === p && r.load === load).map((r) => r[column] as number | null)
-          return vs.some((v) => v === null) ? null : mean(vs as number[])
+        ...latCells[i].map((rs) => {
+          const vs = rs.map((r) => r[column] as number | null)
+          return vs.length === 0 || vs.some((v) => v === null) ? null : mean(vs as number[])
         }),
       ]),
+      marks: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? 'saturated' : null))]),
     }
 
     const ml = tr.filter((r) => r.kind === 'max_load')
@@ -100,13 +111,51 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const sloName = pctLabel(slo.slo_percentile)
     const sloCol = PERCENTILE_COLUMNS[sloName] ?? 'p99_us'
     const tol = ml[0]?.search_tol ?? null
+    const groups = policies.map((p) => ml.filter((r) => seriesLabel(r) === p).sort((a, b) => a.replication - b.replication)).filter((g) => g.length > 0)
+    const k = Math.max(0, ...groups.map((g) => g.length))
+    const vary = first.vary_name
     const maxLoad: TableModel = {
-      title: `max load at SLO (${sloName} <= ${fmtNum(slo.slo_us)} µs)${tol !== null ? `, ±${tol}` : ''}`,
-      columns: ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', `${sloName} at max load (µs)`],
-      rows: policies
-        .map((p) => ml.find((r) => r.policy === p))
-        .filter((r): r is ResultRow => r !== undefined)
-        .map((r) => [r.policy, r.max_load, r.search_status, r.throughput_rps, r.efficiency, r[sloCol] as number | null]),
+      title:
+        `max load at SLO (${sloName} <= ${fmtNum(slo.slo_us)} µs)` +
+        (k >= 2
+          ? `, mean ± 95% t-interval over ${k} replications (search resolution ±${tol})`
+          : `${tol !== null ? `, search resolution ±${tol}` : ''}; one replication: no interval (run-to-run spread can exceed the resolution; use --replications)`),
+      columns: [
+        'policy',
+        'max load',
+        'status',
+        'throughput (req/s)',
+        'efficiency vs mgn-fcfs',
+        `${sloName} at max load (µs)`,
+        'max load ±95%',
+        'efficiency ±95%',
+        'max load per replication',
+        ...(vary !== '' ? [vary] : []),
+      ],
+      rows: groups.map((g) => {
+        const r = g[0]
+        const loadsR = g.map((x) => x.max_load)
+        const effs = g.map((x) => x.efficiency)
+        const status = g.every((x) => x.search_status === r.search_status) ? r.search_status : 'mixed'
+        const m = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : mean(xs as number[]))
+        const half = (xs: (number | null)[]) => (g.length < 2 || xs.some((x) => x === null) ? null : meanCi(xs as number[]).half)
+        return [
+          seriesLabel(r),
+          m(loadsR),
+          status,
+          m(g.map((x) => x.throughput_rps)),
+          m(effs),
+          m(g.map((x) => x[sloCol] as number | null)),
+          half(loadsR),
+          half(effs),
+          g.length >= 2 ? loadsR.map((x) => (x === null ? 'n/a' : x.toFixed(3))).join(' ') : null,
+          ...(vary !== '' ? [r.vary_value] : []),
+        ]
+      }),
+      notes: groups.flatMap((g) => {
+        const w = (JSON.parse(g[0].warnings_json || '[]') as {code: string; message: string}[]).find((x) => x.code === 'slo_infeasible')
+        return w ? [`${seriesLabel(g[0])}: ${w.message}`] : []
+      }),
     }
 
     // Counters at the highest load every policy ran.
@@ -170,6 +219,21 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
   return {percentile, traces}
 }
 
+/** The column a row belongs to: its policy, with the --vary value when there is one. */
+export function seriesLabel(r: ResultRow): string {
+  return r.vary_name ? `${r.policy} [${r.vary_name}=${r.vary_value}]` : r.policy
+}
+
+export function hasWarning(r: ResultRow, code: string): boolean {
+  return r.warnings !== '' && r.warnings.split(',').includes(code)
+}
+
+/** Decimals that show an interval of half-width `half` to two significant digits (at most 4). */
+export function decimalsFor(half: number): number {
+  if (!(half > 0)) return 1
+  return Math.min(4, Math.max(1, 1 - Math.floor(Math.log10(half))))
+}
+
 /** Numbers for humans: 4 significant digits, no exponent for ordinary magnitudes. */
 export function fmtNum(v: number): string {
   if (!Number.isFinite(v)) return String(v)
@@ -181,15 +245,19 @@ export function fmtNum(v: number): string {
 }
 
 function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
-  if (v === null) return '—'
+  if (v === null) return model.columns[0] === 'load' && col > 0 ? 'n/a' : '—'
   if (typeof v === 'string') return v
   const name = model.columns[col]
   if (name === 'max load') {
     const status = row[model.columns.indexOf('status')]
-    const x = v.toFixed(3)
+    const half = row[model.columns.indexOf('max load ±95%')]
+    const x = typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : v.toFixed(3)
     return status === 'at_upper_bound' ? `>= ${x}` : status === 'unmet' ? `< lowest` : x
   }
-  if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
+  if (name === 'efficiency vs mgn-fcfs') {
+    const half = row[model.columns.indexOf('efficiency ±95%')]
+    return typeof half === 'number' ? `${(v * 100).toFixed(decimalsFor(half * 100))}% ± ${(half * 100).toFixed(decimalsFor(half * 100))}` : `${(v * 100).toFixed(1)}%`
+  }
   if (name === 'throughput (req/s)') return Math.round(v).toString()
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
@@ -206,15 +274,38 @@ function csvField(s: string): string {
 
 function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): string {
   if (format === 'csv') {
-    const lines = [`# ${model.title}`, model.columns.map(csvField).join(',')]
-    for (const r of model.rows) lines.push(r.map((v) => (v === null ? '' : csvField(String(v)))).join(','))
+    // CSV keeps numbers as numbers: marks go into one extra column per marked column.
+    const marked = model.columns.map((_, i) => model.marks?.some((m) => m[i] !== null) ?? false)
+    const head = model.columns.flatMap((c, i) => (marked[i] ? [c, `${c} mark`] : [c]))
+    const lines = [`# ${model.title}`, head.map(csvField).join(',')]
+    model.rows.forEach((r, ri) => {
+      lines.push(r.flatMap((v, i) => {
+        const text = v === null ? '' : csvField(String(v))
+        return marked[i] ? [text, model.marks![ri][i] ?? ''] : [text]
+      }).join(','))
+    })
     return lines.join('\n')
   }
-  const cells = model.rows.map((r) => r.map((v, i) => fmtCell(model, i, v, r)))
+  // Human formats: the interval columns are folded into "max load" and "efficiency".
+  const hidden = new Set(['max load ±95%', 'efficiency ±95%'].map((c) => model.columns.indexOf(c)).filter((i) => i >= 0))
+  if (model.rows.every((r) => r[model.columns.indexOf('max load per replication')] === null)) hidden.add(model.columns.indexOf('max load per replication'))
+  hidden.delete(-1)
+  const keep = (_: unknown, i: number) => !hidden.has(i)
+  const cells = model.rows.map((r, ri) =>
+    r
+      .map((v, i) => {
+        const mark = model.marks?.[ri]?.[i]
+        const text = fmtCell(model, i, v, r)
+        return mark ? `${text} (${mark})` : text
+      })
+      .filter(keep),
+  )
+  model = {...model, columns: model.columns.filter(keep)}
   if (format === 'markdown') {
     const esc = (s: string) => s.replace(/\|/g, '\\|')
     const lines = [`### ${model.title}`, '', `| ${model.columns.map(esc).join(' | ')} |`, `|${model.columns.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`]
     for (const r of cells) lines.push(`| ${r.map(esc).join(' | ')} |`)
+    if (model.notes?.length) lines.push('', ...model.notes.map((n) => `Note: ${n}`))
     return lines.join('\n')
   }
   const table = new Table({
@@ -223,7 +314,8 @@ function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): str
     colAligns: model.columns.map((_, i) => (i === 0 ? 'left' : 'right')),
   })
   for (const r of cells) table.push(r)
-  return `${model.title}\n${table.toString()}`
+  const notes = (model.notes ?? []).map((n) => `note: ${n}`)
+  return [`${model.title}`, table.toString(), ...notes].join('\n')
 }
 
 /** Render the tables of `rows` as one string (ends with a newline). */

@@ -29,9 +29,14 @@ export function rowsToTable(rows: readonly ResultRow[], metadata: ReadonlyMap<st
 
 /** Rows from an Arrow table; `file` names the source in errors. Checks every column is present and typed. */
 export function tableToRows(t: Table, file: string): ResultRow[] {
-  const getters: {name: keyof ResultRow; vec: Vector; kind: 'num' | 'str'; nullable: boolean}[] = []
+  const getters: {name: keyof ResultRow; vec: Vector | null; kind: 'num' | 'str'; nullable: boolean; fill?: string | null}[] = []
   for (const c of COLUMNS) {
     const vec = t.getChild(c.name)
+    if (vec === null && c.since !== undefined) {
+      // A column added after the file's schema version: read as null ('' for strings).
+      getters.push({name: c.name, vec: null, kind: c.type === 'utf8' ? 'str' : 'num', nullable: true, fill: c.type === 'utf8' && !c.nullable ? '' : null})
+      continue
+    }
     if (vec === null) {
       throw new ResultsError(`${file}: Expected a tailsim results file with a column \`${c.name}\`, got none (is this a trace, not results?)`, {
         file,
@@ -44,6 +49,10 @@ export function tableToRows(t: Table, file: string): ResultRow[] {
   for (let i = 0; i < t.numRows; i++) {
     const row: Record<string, unknown> = {}
     for (const g of getters) {
+      if (g.vec === null) {
+        row[g.name] = g.fill ?? null
+        continue
+      }
       let v: unknown = g.vec.get(i)
       if (typeof v === 'bigint') v = Number(v)
       if (v === null || v === undefined) {

@@ -6,7 +6,8 @@
  * `.arrow`, `.feather`, `.ipc`, `.arrows` and `.json` files, not recursively; temporary names of
  * interrupted writes are skipped) and returns the merged rows in cell order. It refuses:
  * - a file whose schema_version is newer than this tailsim reads (it would be misread);
- * - parts of different sweeps (different `sweep_id`), naming one file of each;
+ * - parts of different sweeps (different `sweep_id`), naming one file of each, unless they differ
+ *   only in the values of one `--vary` parameter (same `sweep_base_id`);
  * - a file that is not a tailsim results file.
  * A cell present in several files (e.g. a merged file next to its parts) is kept once (the first
  * read, in sorted path order): cells are deterministic, so copies agree except for `wall_ms`.
@@ -101,6 +102,10 @@ function readJsonFile(file: string, text: string): ResultRow[] {
     const row: Record<string, unknown> = {}
     for (const c of COLUMNS) {
       let v = r[c.name]
+      if (v === undefined && c.since !== undefined) {
+        row[c.name] = c.type === 'utf8' && !c.nullable ? '' : null
+        continue
+      }
       if (v === undefined || v === null) {
         if (!c.nullable) throw new ResultsError(`${where}: Expected column \`${c.name}\` to have a value, got none`, {file, row: i + 1, column: c.name})
         v = null
@@ -172,11 +177,13 @@ export async function readResults(paths: readonly string[]): Promise<ResultRow[]
   let sweep: {id: string; file: string} | undefined
   for (const file of files) {
     for (const row of await readResultsFile(file)) {
-      if (sweep === undefined) sweep = {id: row.sweep_id, file}
-      else if (row.sweep_id !== sweep.id) {
+      // Sweeps that differ only in the values of one --vary parameter share a base id and merge.
+      const id = row.vary_name !== '' && row.sweep_base_id !== '' ? `vary:${row.sweep_base_id}` : row.sweep_id
+      if (sweep === undefined) sweep = {id, file}
+      else if (id !== sweep.id) {
         throw new ResultsError(
-          `Expected parts of one sweep, got two: ${sweep.file} (sweep ${sweep.id.slice(0, 12)}) and ${file} (sweep ${row.sweep_id.slice(0, 12)}); ` +
-            'they were run with different traces, policies, loads or simulation flags',
+          `Expected parts of one sweep, got two: ${sweep.file} (sweep ${sweep.id.slice(0, 12)}) and ${file} (sweep ${id.slice(0, 12)}); ` +
+            'they were run with different traces, policies, loads or simulation flags (sweeps that differ only in the values of one --vary parameter merge)',
           {file},
         )
       }

@@ -24,9 +24,10 @@
  * utilisations as fractions.
  */
 import type {LatencyUs, RunResult} from '../sim/simulate.js'
+import type {RunWarning} from '../stats/validity.js'
 
 /** Bump when a column changes meaning or is removed; readers refuse newer versions. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export type RowKind = 'latency' | 'max_load'
 
@@ -79,6 +80,32 @@ export interface ResultRow {
   max_us: number | null
   p99_ci_low_us: number | null
   p99_ci_high_us: number | null
+  /** Since schema 2: min latency and the 95% sectioning intervals of the other statistics (null: not supported). */
+  min_us: number | null
+  mean_ci_low_us: number | null
+  mean_ci_high_us: number | null
+  p50_ci_low_us: number | null
+  p50_ci_high_us: number | null
+  p90_ci_low_us: number | null
+  p90_ci_high_us: number | null
+  p999_ci_low_us: number | null
+  p999_ci_high_us: number | null
+  p9999_ci_low_us: number | null
+  p9999_ci_high_us: number | null
+  /** Since schema 2: the run's validity warning codes, comma-separated ('' when none); see stats/validity. */
+  warnings: string
+  /** JSON: RunWarning[] (code and message). */
+  warnings_json: string
+  /** Completions / arrivals over the measured window (below 1 when the backlog grew). */
+  achieved_ratio: number | null
+  /** Warm-up cut applied and MSER-5's cut, µs after the first arrival. */
+  warmup_cut_us: number | null
+  mser_cut_us: number | null
+  /** Since schema 2: the varied parameter of a `--vary` sweep ('' when none) and this cell's value. */
+  vary_name: string
+  vary_value: string
+  /** SHA-256 of the sweep's config without the varied parameter's values: sweeps differing only there merge. */
+  sweep_base_id: string
   util: number | null
   util_app: number | null
   util_net: number | null
@@ -118,6 +145,8 @@ export interface ColumnDef {
   name: keyof ResultRow
   type: ColumnType
   nullable: boolean
+  /** Schema version that added the column: older files read it as null (or '' for strings). */
+  since?: number
 }
 
 const f = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'float64', nullable})
@@ -161,6 +190,29 @@ export const COLUMNS: readonly ColumnDef[] = [
   f('max_us'),
   f('p99_ci_low_us'),
   f('p99_ci_high_us'),
+  ...(
+    [
+      'min_us',
+      'mean_ci_low_us',
+      'mean_ci_high_us',
+      'p50_ci_low_us',
+      'p50_ci_high_us',
+      'p90_ci_low_us',
+      'p90_ci_high_us',
+      'p999_ci_low_us',
+      'p999_ci_high_us',
+      'p9999_ci_low_us',
+      'p9999_ci_high_us',
+    ] as const
+  ).map((n) => ({...f(n), since: 2})),
+  {...s('warnings'), since: 2},
+  {...s('warnings_json'), since: 2},
+  {...f('achieved_ratio'), since: 2},
+  {...f('warmup_cut_us'), since: 2},
+  {...f('mser_cut_us'), since: 2},
+  {...s('vary_name'), since: 2},
+  {...s('vary_value'), since: 2},
+  {...s('sweep_base_id'), since: 2},
   f('util'),
   f('util_app'),
   f('util_net'),
@@ -234,9 +286,14 @@ export interface CellInfo {
   replication: number
   /** Target load (latency cells). */
   load?: number
+  /** `--vary`: the parameter and this cell's value; the sweep id without the varied values. */
+  vary?: {name: string; value: string}
+  sweep_base_id?: string
   slo: {percentile: number; us: number}
   /** max_load cells: the search outcome. */
   search?: {maxLoad: number; status: SearchStatus; lo: number; hi: number; tol: number; evals: number}
+  /** Warnings of the cell itself (e.g. an infeasible SLO), added to the run's. */
+  warnings?: RunWarning[]
   /** Wall time of the whole cell, ms (defaults to the run's). */
   wall_ms?: number
   /** Mean service time of the trace, µs (used when `result` is null). */
@@ -303,6 +360,25 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     max_us: lat ? finite(lat.max_us) : null,
     p99_ci_low_us: lat ? finite(lat.p99_ci_low_us) : null,
     p99_ci_high_us: lat ? finite(lat.p99_ci_high_us) : null,
+    min_us: lat ? finite(lat.min_us) : null,
+    mean_ci_low_us: lat ? finite(lat.mean_ci_low_us) : null,
+    mean_ci_high_us: lat ? finite(lat.mean_ci_high_us) : null,
+    p50_ci_low_us: lat ? finite(lat.p50_ci_low_us) : null,
+    p50_ci_high_us: lat ? finite(lat.p50_ci_high_us) : null,
+    p90_ci_low_us: lat ? finite(lat.p90_ci_low_us) : null,
+    p90_ci_high_us: lat ? finite(lat.p90_ci_high_us) : null,
+    p999_ci_low_us: lat ? finite(lat.p999_ci_low_us) : null,
+    p999_ci_high_us: lat ? finite(lat.p999_ci_high_us) : null,
+    p9999_ci_low_us: lat ? finite(lat.p9999_ci_low_us) : null,
+    p9999_ci_high_us: lat ? finite(lat.p9999_ci_high_us) : null,
+    warnings: [...new Set([...(r?.warnings ?? []), ...(cell.warnings ?? [])].map((w) => w.code))].join(','),
+    warnings_json: JSON.stringify([...(r?.warnings ?? []), ...(cell.warnings ?? [])]),
+    achieved_ratio: r ? r.achieved_ratio : null,
+    warmup_cut_us: r ? r.warmup_cut_us : null,
+    mser_cut_us: r ? r.mser_cut_us : null,
+    vary_name: cell.vary?.name ?? '',
+    vary_value: cell.vary?.value ?? '',
+    sweep_base_id: cell.sweep_base_id ?? cell.sweep_id,
     util: r ? r.util : null,
     util_app: r ? r.util_app : null,
     util_net: r ? r.util_net : null,
@@ -329,10 +405,11 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
 
 /**
  * Fill `efficiency` of `max_load` rows: max_load / the mgn-fcfs max_load of the same trace
- * (by SHA-256), SLO and replication. Rows without a usable reference keep null. Returns new rows.
+ * (by SHA-256), SLO, cores, replication and --vary value. Rows without a usable reference keep null. Returns new rows.
  */
 export function withEfficiency(rows: readonly ResultRow[]): ResultRow[] {
-  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.cores}`
+  // Paired by replication (the same trace draw and seed) and --vary value.
+  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
   const ref = new Map<string, number>()
   for (const r of rows) {
     if (r.kind === 'max_load' && r.policy === 'mgn-fcfs' && r.max_load !== null && r.max_load > 0) ref.set(key(r), r.max_load)

@@ -15,6 +15,7 @@ import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
 import {Counters} from '../stats/counters.js'
+import {checkRun, type RunWarning} from '../stats/validity.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
 import {TOOL} from '../version.js'
 import {Engine} from './engine/engine.js'
@@ -50,8 +51,13 @@ export interface SimConfig {
   allowOverload: boolean
   /** Stop with a LimitError when simulated time exceeds this many seconds. */
   maxSimTimeS: number
-  /** Batch-means slices for the p99 interval. */
+  /** Batch-means slices of the intervals and validity checks. */
   batches: number
+  /**
+   * `--warmup auto`: a pilot run with no warm-up finds the MSER-5 truncation point, and the run
+   * is repeated with that cut (recorded in `warmup` and the result's `warmup_cut_us`).
+   */
+  warmupAuto?: boolean
 }
 
 export const DEFAULT_CONFIG: Omit<SimConfig, 'policy' | 'cores' | 'costs'> = {
@@ -74,18 +80,33 @@ export interface SimRunOptions {
   signal?: AbortSignal
 }
 
-/** Latency statistics in microseconds. */
+/**
+ * Latency statistics in microseconds. A percentile is NaN (null in JSON) when fewer than 10
+ * measured samples lie above it; each `_ci_low_us`/`_ci_high_us` pair is its 95% interval
+ * (sectioning over the batch-means slices; NaN when not supported). See src/stats/intervals.ts.
+ */
 export interface LatencyUs {
   count: number
   mean_us: number
+  min_us: number
   p50_us: number
   p90_us: number
   p99_us: number
   p999_us: number
   p9999_us: number
   max_us: number
+  mean_ci_low_us: number
+  mean_ci_high_us: number
+  p50_ci_low_us: number
+  p50_ci_high_us: number
+  p90_ci_low_us: number
+  p90_ci_high_us: number
   p99_ci_low_us: number
   p99_ci_high_us: number
+  p999_ci_low_us: number
+  p999_ci_high_us: number
+  p9999_ci_low_us: number
+  p9999_ci_high_us: number
 }
 
 export interface RunResult {
@@ -117,6 +138,14 @@ export interface RunResult {
   counters: Record<string, number>
   metrics: Record<string, number>
   per_type: Record<string, LatencyUs>
+  /** Validity checks that failed (src/stats/validity.ts), with stable codes. */
+  warnings: RunWarning[]
+  /** Completions / arrivals over the measured window (1 for a stable run). */
+  achieved_ratio: number | null
+  /** Warm-up cut applied, µs after the first arrival (`--warmup auto`: where MSER-5 put it). */
+  warmup_cut_us: number
+  /** Where MSER-5 would cut, µs after the first arrival (null when the run is too short to say). */
+  mser_cut_us: number | null
   sim_time_us: number
   events: number
   wall_ms: number
@@ -195,6 +224,7 @@ export async function simulate(
   opts: SimRunOptions = {},
 ): Promise<RunResult> {
   validate(config)
+  if (config.warmupAuto) return simulateAutoWarmup(source, stats, config, opts)
   const spec = parsePolicySpec(config.policy)
   await initHistograms()
   const wallStart = performance.now()
@@ -301,20 +331,18 @@ export async function simulate(
       net += usage.net[c]
     }
     const toUs = (cycles: number) => cycles / (config.ghz * 1000)
-    const lat = (s: LatencySummary): LatencyUs => ({
-      count: s.count,
-      mean_us: toUs(s.mean),
-      p50_us: toUs(s.p50),
-      p90_us: toUs(s.p90),
-      p99_us: toUs(s.p99),
-      p999_us: toUs(s.p999),
-      p9999_us: toUs(s.p9999),
-      max_us: toUs(s.max),
-      p99_ci_low_us: toUs(s.p99CiLow),
-      p99_ci_high_us: toUs(s.p99CiHigh),
-    })
+    const lat = (s: LatencySummary) => latencyUs(s, config.ghz)
     const perType: Record<string, LatencyUs> = {}
     for (const [idx, s] of recorder.typeSummaries()) perType[source.typeNames[idx - 1] ?? String(idx - 1)] = lat(s)
+    const summary = recorder.summary()
+    const validity = checkRun({
+      summary,
+      series: recorder.series(),
+      firstArrival: first,
+      warmupUntil,
+      lastArrival: last,
+      cyclesPerUs: config.ghz * 1000,
+    })
     const wall = performance.now() - wallStart
     // The fingerprint was computed alongside the run (see preScan); this is where it is needed.
     const sha256 = await stats.sha256
@@ -336,7 +364,7 @@ export async function simulate(
       measured: recorder.measured,
       dropped: recorder.dropped,
       throughput_rps: (recorder.completed / elapsed) * config.ghz * 1e9,
-      latency: lat(recorder.summary()),
+      latency: lat(summary),
       util: (app + net) / elapsed / config.cores,
       util_app: app / elapsed / config.cores,
       util_net: net / elapsed / config.cores,
@@ -344,6 +372,10 @@ export async function simulate(
       counters: counters.toRecord(),
       metrics: policy.metrics?.() ?? {},
       per_type: perType,
+      warnings: validity.warnings,
+      achieved_ratio: validity.saturation?.ratio ?? null,
+      warmup_cut_us: toUs(warmupUntil - first),
+      mser_cut_us: validity.mser ? toUs(validity.mser.cutArrival - first) : null,
       sim_time_us: toUs(elapsed),
       events: engine.events,
       wall_ms: wall,
@@ -354,4 +386,47 @@ export async function simulate(
   } finally {
     recorder.destroy()
   }
+}
+
+/** A recorder summary (cycles) in microseconds. */
+export function latencyUs(s: LatencySummary, ghz: number): LatencyUs {
+  const toUs = (cycles: number) => cycles / (ghz * 1000)
+  return {
+    count: s.count,
+    mean_us: toUs(s.mean),
+    min_us: toUs(s.min),
+    p50_us: toUs(s.p50),
+    p90_us: toUs(s.p90),
+    p99_us: toUs(s.p99),
+    p999_us: toUs(s.p999),
+    p9999_us: toUs(s.p9999),
+    max_us: toUs(s.max),
+    mean_ci_low_us: toUs(s.ci.mean.low),
+    mean_ci_high_us: toUs(s.ci.mean.high),
+    p50_ci_low_us: toUs(s.ci.p50.low),
+    p50_ci_high_us: toUs(s.ci.p50.high),
+    p90_ci_low_us: toUs(s.ci.p90.low),
+    p90_ci_high_us: toUs(s.ci.p90.high),
+    p99_ci_low_us: toUs(s.ci.p99.low),
+    p99_ci_high_us: toUs(s.ci.p99.high),
+    p999_ci_low_us: toUs(s.ci.p999.low),
+    p999_ci_high_us: toUs(s.ci.p999.high),
+    p9999_ci_low_us: toUs(s.ci.p9999.low),
+    p9999_ci_high_us: toUs(s.ci.p9999.high),
+  }
+}
+
+/**
+ * `--warmup auto`: a pilot run without warm-up gives MSER-5's truncation point; the run is then
+ * repeated with that cut (deterministic: the same requests and seed give the same trajectory, so
+ * the second run measures the pilot's trajectory from the cut on). Costs one extra run.
+ */
+async function simulateAutoWarmup(source: TraceSource, stats: PreStats, config: SimConfig, opts: SimRunOptions): Promise<RunResult> {
+  const pilot = await simulate(source, stats, {...config, warmupAuto: false, warmup: 0}, {signal: opts.signal})
+  const span = pilot.sim_time_us > 0 ? stats.lastArrival - stats.firstArrival : 0
+  const {factor} = rescaleFactor(stats, config)
+  const spanUs = (span * factor) / (config.ghz * 1000)
+  const cut = pilot.mser_cut_us !== null && spanUs > 0 ? Math.min(0.99, Math.max(0, pilot.mser_cut_us / spanUs)) : config.warmup
+  const r = await simulate(source, stats, {...config, warmupAuto: false, warmup: cut}, opts)
+  return {...r, config: {...r.config, warmupAuto: true}}
 }

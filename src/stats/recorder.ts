@@ -4,11 +4,16 @@
  * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (docs/model.md §2).
  * Warm-up: requests arriving before `warmupUntil` are simulated and counted as completed but not
  * recorded in any latency statistic. Batch means: the measured window
- * [warmupUntil, lastArrival] is cut into `batches` equal time slices by arrival; the p99 of each
- * slice gives a 95% t-interval on p99 (batch-means method).
+ * [warmupUntil, lastArrival] is cut into `batches` equal time slices by arrival; each slice's
+ * percentiles and mean give the 95% sectioning intervals (intervals.ts), and its arrivals,
+ * completions and mean latency feed the validity checks (validity.ts), as does the MSER series of
+ * every completion. Percentiles are clamped to [min, max] of the measured latencies (an HDR
+ * histogram reports the top of a percentile's bucket, which may lie above the maximum).
  */
 import type {RequestTable} from '../sim/machine/requests.js'
-import {type Histogram, HistogramFront, meanCi, newHistogram} from './histogram.js'
+import {type Histogram, HistogramFront, newHistogram} from './histogram.js'
+import {type Interval, intervalSupported, NO_INTERVAL, percentileSupported, sectioningInterval} from './intervals.js'
+import {SECTION_KEYS, SparseHistogram} from './sparse.js'
 
 /** Per-request output rows, struct-of-arrays (times in cycles). */
 export interface RequestRecordBatch {
@@ -40,24 +45,52 @@ export interface RecorderOptions {
   records?: RecordSink
 }
 
+/** Percentiles every run reports, with their LatencySummary keys. */
+export const PERCENTILES = [
+  ['p50', 50],
+  ['p90', 90],
+  ['p99', 99],
+  ['p999', 99.9],
+  ['p9999', 99.99],
+] as const
+
+export type PercentileKey = (typeof PERCENTILES)[number][0]
+export type StatKey = PercentileKey | 'mean'
+
 export interface LatencySummary {
   count: number
-  /** All in cycles. */
+  /** All in cycles; a percentile is NaN when too few samples lie above it (see intervals.ts). */
   mean: number
+  min: number
   p50: number
   p90: number
   p99: number
   p999: number
   p9999: number
   max: number
-  /** 95% interval on p99 by batch means, cycles; NaN when not computable. */
-  p99CiLow: number
-  p99CiHigh: number
+  /** 95% intervals (sectioning over the batch-means slices), cycles; NaN bounds when not supported. */
+  ci: Record<StatKey, Interval>
+}
+
+/** What the validity checks need from a run (src/stats/validity.ts). */
+export interface RunSeries {
+  /** Per batch-means slice (by arrival time over the measured window): measured arrivals. */
+  arrivals: number[]
+  /** Per slice: completions whose reply left within the slice's time range (any arrival time). */
+  completions: number[]
+  /** Per slice: mean latency of its measured arrivals (cycles; NaN when empty). */
+  means: number[]
+  /** MSER input: means of consecutive blocks of `blockSize` completions (all, warm-up included). */
+  mser: Float64Array
+  /** For each block: the latest arrival (cycles) among the requests completed so far. */
+  mserArrival: Float64Array
+  blockSize: number
 }
 
 const RECORD_CHUNK = 65536
-/** Request types whose latencies are counted through a HistogramFront (see recordType). */
-const TYPE_FRONTS = 32
+/** MSER-5: blocks of 5 completions; at most MSER_CAP block means (then adjacent blocks merge). */
+const MSER_BLOCK = 5
+const MSER_CAP = 1 << 16
 
 export class Recorder {
   completed = 0
@@ -66,6 +99,8 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
+  private min = Infinity
+  private max = -Infinity
   /**
    * Measured latencies go into exactly one histogram: the batch slice of their arrival (or the
    * single `whole` histogram when batch means are off). The overall distribution is the sum of
@@ -73,20 +108,31 @@ export class Recorder {
    */
   private readonly whole: Histogram | undefined
   private readonly batchHists: Histogram[] = []
-  private readonly typeHists: (Histogram | undefined)[] = []
+  /** Per request type (index >= 1): compact statistics, created at the type's first request. */
+  private readonly types: (SparseHistogram | undefined)[] = []
   /**
    * Values are counted by a HistogramFront per histogram (cheap per request) and handed to the
    * histograms in bulk before any statistic is read (`settle`).
    */
   private readonly wholeFront: HistogramFront | undefined
   private readonly batchFronts: HistogramFront[] = []
-  private readonly typeFronts: (HistogramFront | undefined)[] = []
-  private readonly typeSums: number[] = []
+  /** Per slice: measured arrivals, their latency sum, completions by reply time. */
+  private readonly batchCount: Float64Array
+  private readonly batchSum: Float64Array
+  private readonly batchDone: Float64Array
   private readonly batchScale: number
   private readonly warmupUntil: number
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
+  // MSER series (see RunSeries).
+  private mser = new Float64Array(MSER_CAP)
+  private mserArrival = new Float64Array(MSER_CAP)
+  private mserLen = 0
+  private blockSize = MSER_BLOCK
+  private blockN = 0
+  private blockSum = 0
+  private latestArrival = -Infinity
 
   constructor(
     private readonly requests: RequestTable,
@@ -94,7 +140,7 @@ export class Recorder {
   ) {
     this.warmupUntil = opts.warmupUntil
     this.networkRtt = opts.networkRtt
-    const k = opts.batches ?? 10
+    const k = Math.min(opts.batches ?? 10, SECTION_KEYS)
     const span = opts.lastArrival - opts.warmupUntil
     if (k >= 2 && span > 0) {
       for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
@@ -107,6 +153,10 @@ export class Recorder {
       this.whole = newHistogram()
       this.wholeFront = new HistogramFront(this.whole)
     }
+    const slices = Math.max(1, this.batchFronts.length)
+    this.batchCount = new Float64Array(slices)
+    this.batchSum = new Float64Array(slices)
+    this.batchDone = new Float64Array(slices)
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -147,19 +197,52 @@ export class Recorder {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    if (arrival >= this.warmupUntil) {
+    // MSER series over every completion.
+    if (arrival > this.latestArrival) this.latestArrival = arrival
+    this.blockSum += latency
+    if (++this.blockN === this.blockSize) this.pushBlock()
+    const w = this.warmupUntil
+    if (end >= w && this.batchScale > 0) {
+      const e = Math.floor((end - w) * this.batchScale)
+      if (e < this.batchDone.length) this.batchDone[e]++
+    }
+    if (arrival >= w) {
       this.measured++
       this.sum += latency
+      if (latency < this.min) this.min = latency
+      if (latency > this.max) this.max = latency
+      let b = 0
       if (this.wholeFront === undefined) {
-        let b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
+        b = Math.floor((arrival - w) * this.batchScale)
         if (b >= this.batchFronts.length) b = this.batchFronts.length - 1
         this.batchFronts[b].record(latency)
       } else {
         this.wholeFront.record(latency)
       }
-      if (type !== 0) this.recordType(type, latency)
+      this.batchCount[b]++
+      this.batchSum[b] += latency
+      if (type !== 0) this.recordType(type, latency, b)
     }
     return latency
+  }
+
+  private pushBlock(): void {
+    if (this.mserLen === MSER_CAP) {
+      // Merge adjacent blocks: the block size doubles, the series halves.
+      const half = MSER_CAP >> 1
+      for (let i = 0; i < half; i++) {
+        this.mser[i] = (this.mser[2 * i] + this.mser[2 * i + 1]) / 2
+        this.mserArrival[i] = this.mserArrival[2 * i + 1]
+      }
+      this.mserLen = half
+      this.blockSize *= 2
+      // The block just completed had the old size: it stays pending and fills to the new size.
+      if (this.blockN < this.blockSize) return
+    }
+    this.mser[this.mserLen] = this.blockSum / this.blockN
+    this.mserArrival[this.mserLen++] = this.latestArrival
+    this.blockSum = 0
+    this.blockN = 0
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -180,18 +263,34 @@ export class Recorder {
   private settle(): void {
     this.wholeFront?.flush()
     for (const f of this.batchFronts) f.flush()
-    for (const f of this.typeFronts) f?.flush()
   }
 
   summary(): LatencySummary {
     this.settle()
-    if (this.whole !== undefined) return summarize(this.whole, this.measured, this.sum, [])
-    const all = newHistogram()
+    const n = this.measured
+    if (n === 0) return emptySummary()
+    const lo = this.min
+    const hi = this.max
+    const clampV = (x: number) => (x < lo ? lo : x > hi ? hi : x)
+    const used = this.batchHists.filter((h) => h.totalCount > 0)
+    const all = this.whole ?? newHistogram()
     try {
-      for (const h of this.batchHists) all.add(h)
-      return summarize(all, this.measured, this.sum, this.batchP99s())
+      if (this.whole === undefined) for (const h of this.batchHists) all.add(h)
+      const out = {count: n, mean: this.sum / n, min: lo, max: hi, ci: {} as Record<StatKey, Interval>} as LatencySummary
+      for (const [key, p] of PERCENTILES) {
+        const est = percentileSupported(n, p) ? clampV(all.getValueAtPercentile(p)) : NaN
+        out[key] = est
+        out.ci[key] =
+          Number.isFinite(est) && intervalSupported(n, used.length, p)
+            ? sectioningInterval(est, used.map((h) => clampV(h.getValueAtPercentile(p))), lo, hi)
+            : {...NO_INTERVAL}
+      }
+      const means: number[] = []
+      for (let b = 0; b < this.batchCount.length; b++) if (this.batchCount[b] > 0) means.push(this.batchSum[b] / this.batchCount[b])
+      out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
+      return out
     } finally {
-      all.destroy()
+      if (this.whole === undefined) all.destroy()
     }
   }
 
@@ -200,41 +299,64 @@ export class Recorder {
    * Type indices come from the trace's type dictionary, offset by one.
    */
   typeSummaries(): Map<number, LatencySummary> {
-    this.settle()
     const out = new Map<number, LatencySummary>()
-    this.typeHists.forEach((h, i) => {
-      if (h !== undefined) out.set(i, summarize(h, h.totalCount, this.typeSums[i], []))
+    const ps = PERCENTILES.map(([, p]) => p)
+    const k = this.batchFronts.length
+    this.types.forEach((h, i) => {
+      if (h === undefined) return
+      const s = h.summarize(ps, k)
+      const sum = emptySummary()
+      sum.count = s.count
+      sum.mean = s.mean
+      sum.min = s.min
+      sum.max = s.max
+      PERCENTILES.forEach(([key], j) => {
+        sum[key] = s.pct[j]
+        sum.ci[key] = s.ci[j]
+      })
+      sum.ci.mean = s.ci[ps.length]
+      out.set(i, sum)
     })
     return out
+  }
+
+  /** The per-slice and MSER series of the run, for the validity checks. */
+  series(): RunSeries {
+    const k = this.batchCount.length
+    const means: number[] = []
+    for (let b = 0; b < k; b++) means.push(this.batchCount[b] > 0 ? this.batchSum[b] / this.batchCount[b] : NaN)
+    return {
+      arrivals: Array.from(this.batchCount),
+      completions: this.batchScale > 0 ? Array.from(this.batchDone) : [],
+      means,
+      mser: this.mser.subarray(0, this.mserLen),
+      mserArrival: this.mserArrival.subarray(0, this.mserLen),
+      blockSize: this.blockSize,
+    }
+  }
+
+  /** Bytes held by the per-type statistics (for the memory test). */
+  typeBytes(): number {
+    let b = 0
+    for (const h of this.types) if (h !== undefined) b += h.bytes()
+    return b
   }
 
   destroy(): void {
     this.wholeFront?.release()
     for (const f of this.batchFronts) f.release()
-    for (const f of this.typeFronts) f?.release()
     this.whole?.destroy()
     for (const h of this.batchHists) h.destroy()
-    for (const h of this.typeHists) h?.destroy()
+    this.types.length = 0
   }
 
-  private batchP99s(): number[] {
-    return this.batchHists.filter((h) => h.totalCount > 0).map((h) => h.getValueAtPercentile(99))
-  }
-
-  private recordType(t: number, latency: number): void {
-    let h = this.typeHists[t]
+  private recordType(t: number, latency: number, section: number): void {
+    let h = this.types[t]
     if (h === undefined) {
-      h = newHistogram()
-      this.typeHists[t] = h
-      // A front holds ~360 kB: the first TYPE_FRONTS types get one, further ones (a trace may
-      // have up to 65 535) record into their histogram directly.
-      if (t <= TYPE_FRONTS) this.typeFronts[t] = new HistogramFront(h)
-      this.typeSums[t] = 0
+      h = new SparseHistogram()
+      this.types[t] = h
     }
-    const f = this.typeFronts[t]
-    if (f !== undefined) f.record(latency)
-    else h.recordValue(latency)
-    this.typeSums[t] += latency
+    h.record(latency, section)
   }
 
   private record(seq: number, arrival: number, conn: number, queue: number, core: number, start: number, end: number, latency: number): void {
@@ -252,21 +374,8 @@ export class Recorder {
   }
 }
 
-function summarize(h: Histogram, count: number, sum: number, batchP99: number[]): LatencySummary {
-  if (count === 0) {
-    return {count, mean: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, p9999: NaN, max: NaN, p99CiLow: NaN, p99CiHigh: NaN}
-  }
-  const ci = meanCi(batchP99)
-  return {
-    count,
-    mean: sum / count,
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    p9999: h.getValueAtPercentile(99.99),
-    max: h.maxValue,
-    p99CiLow: ci.mean - ci.half,
-    p99CiHigh: ci.mean + ci.half,
-  }
+function emptySummary(): LatencySummary {
+  const ci = {} as Record<StatKey, Interval>
+  for (const k of ['mean', 'p50', 'p90', 'p99', 'p999', 'p9999'] as const) ci[k] = {...NO_INTERVAL}
+  return {count: 0, mean: NaN, min: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, p9999: NaN, max: NaN, ci}
 }

@@ -104,8 +104,9 @@ function spec(over: Partial<SweepSpec> = {}): SweepSpec {
 describe('cell plan, shards and sweep id', () => {
   it('plans search cells first, then trace × policy × load × replication, with unique ids', () => {
     const cells = planCells(spec())
-    expect(cells).toHaveLength(2 * 3 + 2 * 3 * 3 * 2)
-    expect(cells.slice(0, 6).every((c) => c.kind === 'max_load')).toBe(true)
+    // One search per trace × policy × replication (the max load's interval is over replications).
+    expect(cells).toHaveLength(2 * 3 * 2 + 2 * 3 * 3 * 2)
+    expect(cells.slice(0, 12).every((c) => c.kind === 'max_load')).toBe(true)
     expect(cells.map((c) => c.index)).toEqual(cells.map((_, i) => i))
     expect(new Set(cells.map((c) => c.id)).size).toBe(cells.length)
   })

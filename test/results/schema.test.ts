@@ -86,7 +86,7 @@ describe('result schema', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tailsim-res-'))
     const path = join(dir, 'new.json')
     writeFileSync(path, JSON.stringify({tailsim_results: {schema_version: SCHEMA_VERSION + 1}, rows: []}))
-    await expect(readResults([path])).rejects.toThrow(/new\.json.*schema_version <= 1.*got 2.*newer tailsim/)
+    await expect(readResults([path])).rejects.toThrow(new RegExp(`new\\.json.*schema_version <= ${SCHEMA_VERSION}.*got ${SCHEMA_VERSION + 1}.*newer tailsim`))
     const p2 = join(dir, 'new2.parquet')
     await writeResults(p2, rows.map((r) => ({...r, schema_version: SCHEMA_VERSION + 1})), {toolVersion: 'x', sweepId: 'S1', traceSha256: []})
     await expect(readResults([p2])).rejects.toThrow(ResultsError)
