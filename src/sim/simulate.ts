@@ -259,6 +259,8 @@ export async function simulate(
     networkRtt: Math.round(config.networkRttUs * 1000 * config.ghz),
     batches: config.batches,
     records: opts.records,
+    firstArrival: first,
+    expectedRequests: stats.requests,
   })
   const engine = new Engine()
   const counters = new Counters()

@@ -43,6 +43,10 @@ export interface RecorderOptions {
   /** Number of batch-means slices (default 10; 0 disables). */
   batches?: number
   records?: RecordSink
+  /** Cycles; arrival of the first request (start of the MSER series). Default 0. */
+  firstArrival?: number
+  /** Requests the run will complete (sizes the MSER series: about 5 per bin). Default: the cap. */
+  expectedRequests?: number
 }
 
 /** Percentiles every run reports, with their LatencySummary keys. */
@@ -80,15 +84,21 @@ export interface RunSeries {
   completions: number[]
   /** Per slice: mean latency of its measured arrivals (cycles; NaN when empty). */
   means: number[]
-  /** MSER input: means of consecutive blocks of `blockSize` completions (all, warm-up included). */
+  /**
+   * MSER input: mean latency of the requests (all, warm-up included) whose arrival falls in each
+   * of equal arrival-time bins over [firstArrival, lastArrival], empty bins left out. By arrival,
+   * not by completion order, so the series depends only on each request's (arrival, latency):
+   * a policy that reports completions in another order (the FCFS recursions) gives the same one.
+   */
   mser: Float64Array
-  /** For each block: the latest arrival (cycles) among the requests completed so far. */
+  /** For each bin of `mser`: its end (cycles): truncating bins 0..d−1 cuts arrivals before it. */
   mserArrival: Float64Array
+  /** Mean requests per non-empty bin (about MSER_BLOCK for traces up to MSER_BLOCK·MSER_CAP requests). */
   blockSize: number
 }
 
 const RECORD_CHUNK = 65536
-/** MSER-5: blocks of 5 completions; at most MSER_CAP block means (then adjacent blocks merge). */
+/** MSER-5: bins of about 5 requests each by arrival time, at most MSER_CAP bins. */
 const MSER_BLOCK = 5
 const MSER_CAP = 1 << 16
 
@@ -125,14 +135,11 @@ export class Recorder {
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
-  // MSER series (see RunSeries).
-  private mser = new Float64Array(MSER_CAP)
-  private mserArrival = new Float64Array(MSER_CAP)
-  private mserLen = 0
-  private blockSize = MSER_BLOCK
-  private blockN = 0
-  private blockSum = 0
-  private latestArrival = -Infinity
+  // MSER series (see RunSeries): latency sum and count per arrival-time bin.
+  private readonly mserSum: Float64Array
+  private readonly mserCount: Float64Array
+  private readonly mserFirst: number
+  private readonly mserScale: number
 
   constructor(
     private readonly requests: RequestTable,
@@ -153,6 +160,12 @@ export class Recorder {
       this.whole = newHistogram()
       this.wholeFront = new HistogramFront(this.whole)
     }
+    const bins = Math.max(1, Math.min(MSER_CAP, Math.floor((opts.expectedRequests ?? MSER_BLOCK * MSER_CAP) / MSER_BLOCK)))
+    this.mserSum = new Float64Array(bins)
+    this.mserCount = new Float64Array(bins)
+    this.mserFirst = opts.firstArrival ?? 0
+    const mserSpan = opts.lastArrival - this.mserFirst
+    this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
     const slices = Math.max(1, this.batchFronts.length)
     this.batchCount = new Float64Array(slices)
     this.batchSum = new Float64Array(slices)
@@ -197,10 +210,12 @@ export class Recorder {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    // MSER series over every completion.
-    if (arrival > this.latestArrival) this.latestArrival = arrival
-    this.blockSum += latency
-    if (++this.blockN === this.blockSize) this.pushBlock()
+    // MSER series over every completion, by arrival time.
+    let mb = Math.floor((arrival - this.mserFirst) * this.mserScale)
+    if (mb >= this.mserSum.length) mb = this.mserSum.length - 1
+    else if (mb < 0) mb = 0
+    this.mserSum[mb] += latency
+    this.mserCount[mb]++
     const w = this.warmupUntil
     if (end >= w && this.batchScale > 0) {
       const e = Math.floor((end - w) * this.batchScale)
@@ -224,25 +239,6 @@ export class Recorder {
       if (type !== 0) this.recordType(type, latency, b)
     }
     return latency
-  }
-
-  private pushBlock(): void {
-    if (this.mserLen === MSER_CAP) {
-      // Merge adjacent blocks: the block size doubles, the series halves.
-      const half = MSER_CAP >> 1
-      for (let i = 0; i < half; i++) {
-        this.mser[i] = (this.mser[2 * i] + this.mser[2 * i + 1]) / 2
-        this.mserArrival[i] = this.mserArrival[2 * i + 1]
-      }
-      this.mserLen = half
-      this.blockSize *= 2
-      // The block just completed had the old size: it stays pending and fills to the new size.
-      if (this.blockN < this.blockSize) return
-    }
-    this.mser[this.mserLen] = this.blockSum / this.blockN
-    this.mserArrival[this.mserLen++] = this.latestArrival
-    this.blockSum = 0
-    this.blockN = 0
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -325,13 +321,23 @@ export class Recorder {
     const k = this.batchCount.length
     const means: number[] = []
     for (let b = 0; b < k; b++) means.push(this.batchCount[b] > 0 ? this.batchSum[b] / this.batchCount[b] : NaN)
+    const bins = this.mserSum.length
+    const z: number[] = []
+    const ends: number[] = []
+    let n = 0
+    for (let i = 0; i < bins; i++) {
+      if (this.mserCount[i] === 0) continue
+      z.push(this.mserSum[i] / this.mserCount[i])
+      ends.push(this.mserScale > 0 ? this.mserFirst + (i + 1) / this.mserScale : this.mserFirst)
+      n += this.mserCount[i]
+    }
     return {
       arrivals: Array.from(this.batchCount),
       completions: this.batchScale > 0 ? Array.from(this.batchDone) : [],
       means,
-      mser: this.mser.subarray(0, this.mserLen),
-      mserArrival: this.mserArrival.subarray(0, this.mserLen),
-      blockSize: this.blockSize,
+      mser: Float64Array.from(z),
+      mserArrival: Float64Array.from(ends),
+      blockSize: z.length > 0 ? n / z.length : MSER_BLOCK,
     }
   }
 

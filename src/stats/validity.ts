@@ -12,8 +12,8 @@
  * - `not_stationary`: the slices' mean latency trends upwards (least-squares slope over the k
  *   slices with t above the one-sided 99% quantile, and a fitted rise over the window of at least
  *   20% of the mean), or MSER-5 finds no truncation point in the first half of the run.
- * - `warmup_too_short`: MSER-5 (the series of means of 5 consecutive completions, warm-up
- *   included; d* = argmin over d <= m/2 of Σ_{j>=d}(Z_j − Z̄_d)² / (m − d)²) truncates after the
+ * - `warmup_too_short`: MSER-5 (the series of mean latencies of the requests in equal
+ *   arrival-time bins of about 5 requests each, warm-up included, see RunSeries; d* = argmin over d <= m/2 of Σ_{j>=d}(Z_j − Z̄_d)² / (m − d)²) truncates after the
  *   configured warm-up cut-off. `--warmup auto` uses that cut-off instead.
  * - `too_few_samples`: a reported percentile has fewer than MIN_TAIL_SAMPLES measured samples
  *   above it: printed as `n/a`, null in JSON.
@@ -95,7 +95,7 @@ export interface MserResult {
   /** Blocks to truncate (d*), of m. */
   d: number
   m: number
-  /** Arrival cycle up to which MSER truncates (the latest arrival completed in block d* − 1). */
+  /** Arrival cycle up to which MSER truncates (the end of bin d* − 1). */
   cutArrival: number
   /** d* hit the end of the search range (the first half): no steady state found. */
   atLimit: boolean

@@ -40,14 +40,16 @@ export function trace(n: number, load: number, cores: number, mean: number, conn
   return {arrival, conn, service}
 }
 
-/** Everything behavioural in a result row (not `events`, `wall_ms`, `sim_rate_rps`). */
+/** Everything behavioural in a result row (not `events`, `wall_ms`, `sim_rate_rps`, nor the statistics methods: intervals, validity checks). */
 export function resultDigest(r: RunResult): string {
+  const l = r.latency
   const keep = {
     completed: r.completed,
     measured: r.measured,
     dropped: r.dropped,
     throughput_rps: r.throughput_rps,
-    latency: r.latency,
+    // The simulated latencies only: not their confidence intervals (a statistics method, not the model).
+    latency: {count: l.count, mean_us: l.mean_us, p50_us: l.p50_us, p90_us: l.p90_us, p99_us: l.p99_us, p999_us: l.p999_us, max_us: l.max_us},
     util: r.util,
     util_app: r.util_app,
     util_net: r.util_net,
