@@ -299,12 +299,14 @@ export async function simulate(
           connSeen[c] = 1
           connections++
         }
+      }
+      for (let i = 0; i < n; i++) {
         const t = factor === 1 ? arr[i] : first + roundHalfUp((arr[i] - first) * factor)
         engine.advanceTo(t)
         if (direct) {
-          policy.arriveDirect!(seq++, t, svc[i], c, ty === undefined ? 0 : ty[i] + 1)
+          policy.arriveDirect!(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
         } else {
-          const slot = requests.alloc(seq++, t, svc[i], c, ty === undefined ? 0 : ty[i] + 1)
+          const slot = requests.alloc(seq++, t, svc[i], cn[i], ty === undefined ? 0 : ty[i] + 1)
           policy.arrive(slot)
         }
       }

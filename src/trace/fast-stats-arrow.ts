@@ -12,7 +12,7 @@ import {Message, RecordBatchReader, type RecordBatch, type Schema, Type} from 'a
 import {Footer} from 'apache-arrow/ipc/metadata/file'
 
 import {ArrowIngest} from './arrow.js'
-import {TypeIndexer} from './columns.js'
+import {TypeIndexer, resolveColumns} from './columns.js'
 import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
 import type {QuickStats, TraceOptions} from './types.js'
 
@@ -128,7 +128,6 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
     const footer = Footer.decode(await readAt(fh, size - 10 - footerLength, footerLength))
     const schema = footer.schema
     const names = schema.fields.map((f) => f.name)
-    const {resolveColumns} = await import('./columns.js')
     const cols = resolveColumns(names, opts, path)
     // The service column's value buffer: the second buffer of its field, fields laid out in order.
     let buffer = 0

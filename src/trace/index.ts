@@ -1,7 +1,7 @@
 /** Trace ingest, synthetic traces, statistics and writing: the public surface of src/trace. */
-export type {TimeUnit, TraceBatch, TraceFormat, TraceOptions, TraceSource, TraceStats} from './types.js'
+export type {PreStats, QuickStats, TimeUnit, TraceBatch, TraceFormat, TraceOptions, TraceSource, TraceStats} from './types.js'
 export {openTrace, detectFormat, sniffFormat, fileSha256, traceRowsHint} from './open.js'
-export {scanTrace, offeredLoad, LogHistogram, type ScanOptions} from './scan.js'
+export {scanTrace, preScan, offeredLoad, LogHistogram, type ScanOptions} from './scan.js'
 export {
   syntheticTrace,
   parseServiceSpec,

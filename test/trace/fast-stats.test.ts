@@ -9,6 +9,8 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {Rng} from '../../src/rng.js'
+import {resolveCosts} from '../../src/sim/machine/costs.js'
+import {DEFAULT_CONFIG, simulate} from '../../src/sim/simulate.js'
 import {fastStatsCounts, quickStatsOf} from '../../src/trace/fast-stats.js'
 import {memoryTrace, type TraceColumns} from '../../src/trace/memory.js'
 import {openTrace} from '../../src/trace/open.js'
@@ -204,5 +206,25 @@ describe('stats cache', () => {
     await Promise.all(Array.from({length: 8}, () => storeStats(path, opts, ref)))
     expect(readdirSync(cache)).toHaveLength(1)
     expect(await cachedStats(path, opts)).toEqual(ref)
+  })
+})
+
+describe('a run from quick statistics', () => {
+  it('gives the result of a run from the full pass: same rows, connections and fingerprint', async () => {
+    // 40 distinct connection ids (spaced out; the reader renumbers them 0..39).
+    const cols = columns(6000, 12, true)
+    for (let i = 0; i < cols.conn.length; i++) cols.conn[i] = 3 * (cols.conn[i] % 40)
+    const path = await write('run.arrow', cols, true)
+    const config = {...DEFAULT_CONFIG, policy: 'n-mg1-fcfs', cores: 4, load: 0.7, costs: resolveCosts('zero')}
+    const opts = {ghz: GHZ, statsCache: false as const}
+    const fullSource = openTrace(path, opts)
+    const viaFull = await simulate(fullSource, await scanTrace(fullSource, {ghz: GHZ}), config)
+    const quickSource = openTrace(path, opts)
+    const pre = await preScan(quickSource, {ghz: GHZ})
+    expect(pre).not.toHaveProperty('connections')
+    const viaQuick = await simulate(quickSource, pre, config)
+    const strip = (r: typeof viaFull) => ({...r, wall_ms: 0, sim_rate_rps: 0})
+    expect(strip(viaQuick)).toEqual(strip(viaFull))
+    expect(viaQuick.connections).toBe(40)
   })
 })
