@@ -201,7 +201,8 @@ export function syntheticTrace(opts: SyntheticOptions): SyntheticSource {
     batchSize,
     ...(opts.traceOptions ? {traceOptions: opts.traceOptions} : {}),
   }
-  const isolate = opts.isolate ?? (requests >= ISOLATE_MIN_REQUESTS && isolationAvailable())
+  const rows = Math.min(requests, arrivalTrace?.rowsHint ?? requests)
+  const isolate = opts.isolate ?? (rows >= ISOLATE_MIN_REQUESTS && isolationAvailable())
   const name = `synthetic(${spec.text}${arrivals.kind === 'poisson' ? '' : `, ${arrivals.text} arrivals`}, ${requests} requests, seed ${seed})`
   const observed: SyntheticObserved = {rows: 0, firstArrival: 0, lastArrival: 0, connections: 0}
 
@@ -268,7 +269,7 @@ export function syntheticTrace(opts: SyntheticOptions): SyntheticSource {
     meanServiceCycles,
     canonical,
     observed,
-    rowsHint: replay ? (arrivalTrace!.rowsHint === undefined ? undefined : Math.min(requests, arrivalTrace!.rowsHint)) : requests,
+    rowsHint: replay && arrivalTrace!.rowsHint === undefined ? undefined : rows,
     digest: async () => {
       const h = createHash('sha256').update(canonical)
       if (arrivalTrace?.digest) h.update(` arrivals_sha256=${await arrivalTrace.digest()}`)
