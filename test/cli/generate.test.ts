@@ -118,7 +118,7 @@ describe('tailsim generate', () => {
     expect(arrivals.every((a, i) => a === 1000 * (i + 1))).toBe(true)
   })
 
-  it('--arrivals mmpp and SERVICE@ARRIVALS are the same trace; the rate is the one asked for', () => {
+  it('--arrivals mmpp and SERVICE@ARRIVALS are the same trace; the rate is the one asked for', {timeout: 300_000}, () => {
     const a = tailsim(['generate', 'm1.arrow', '--requests', '5000', '--load', '0.6', '--arrivals', 'mmpp:high=5,low=0.2,dwell=50us', '--json'])
     const b = tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
     expect(a.exit).toBe(0)
@@ -128,7 +128,7 @@ describe('tailsim generate', () => {
     expect(sha('m1.arrow')).toBe(sha('m2.arrow'))
   })
 
-  it('--arrivals replay:FILE keeps the arrivals and connections of FILE, with new service times', () => {
+  it('--arrivals replay:FILE keeps the arrivals and connections of FILE, with new service times', {timeout: 300_000}, () => {
     const src = tailsim(['generate', 'src.csv', '--requests', '3000', '--load', '0.5', '--connections', '50', '--seed', '3'])
     expect(src.exit).toBe(0)
     const r = tailsim(['generate', 'redrawn.csv', '--service', 'fixed:7us', '--arrivals', 'replay:src.csv', '--json'])
@@ -164,7 +164,7 @@ describe('tailsim generate', () => {
     expect(existsSync(join(dir, 'bad.csv'))).toBe(false)
   })
 
-  it('replay --synthetic takes the same arrival processes: it simulates what generate then replay FILE simulates', () => {
+  it('replay --synthetic takes the same arrival processes: it simulates what generate then replay FILE simulates', {timeout: 300_000}, () => {
     const common = ['--policy', 'mgn-fcfs', '--cores', '4', '--load', '0.6', '--seed', '4', '--json']
     tailsim(['generate', 'paced.arrow', '--requests', '20000', '--load', '0.6', '--cores', '4', '--seed', '4', '--arrivals', 'mmpp:high=3,dwell=40us'])
     const fromFile = JSON.parse(tailsim(['replay', 'paced.arrow', ...common]).out)
