@@ -48,17 +48,12 @@ Service specs (times take ns, us, ms or s):
   mix:NAME=W*SPEC;...   request classes with weights W, written to a type column
 
 Arrival processes (--arrivals; λ is the mean rate from --load or --rate):
-  poisson               exponential gaps of mean 1/λ (default)
-  fixed                 deterministic gaps: request i arrives at (i+1)/λ, rounded to a cycle
-  mmpp:high=H,low=L,dwell=D
-                        bursty two-state Markov-modulated Poisson: rate H·λ during bursts of
-                        mean length D, L·λ between them (0 <= L < 1 < H); the quiet periods last
-                        D·(H−1)/(1−L) on average, so the long-run rate is exactly λ. Each part is
-                        optional (defaults high=4, low=0.5, dwell=1ms)
-  replay:FILE           the arrivals and connections of the trace FILE, kept exactly; service
-                        times from --service. --requests caps the rows (default: all of them);
-                        --load, --rate and --connections do not apply (the file sets them)
---service SPEC@ARRIVALS is the same as --service SPEC --arrivals ARRIVALS (the form replay --synthetic and compare's synthetic:SPEC take).
+  poisson                    exponential gaps of mean 1/λ (default)
+  fixed                      request i arrives at (i+1)/λ, rounded to a cycle
+  mmpp:high=H,low=L,dwell=D  bursty: H·λ in bursts of mean length D, L·λ between
+  replay:FILE                the arrivals and connections of a trace, kept
+
+mmpp is a two-state Markov-modulated Poisson process (0 <= L < 1 < H): the quiet periods last D·(H−1)/(1−L) on average, so the long-run rate is exactly λ; each part is optional (defaults high=4, low=0.5, dwell=1ms). With replay:FILE, service times come from --service, --requests caps the rows (default: all of them), and --load, --rate and --connections do not apply (the file sets them). --service SPEC@ARRIVALS is the same as --service SPEC --arrivals ARRIVALS (the form replay --synthetic and compare's synthetic:SPEC take).
 
 An existing OUT is never replaced without --force; the file is written under a temporary name and renamed when complete.`
 

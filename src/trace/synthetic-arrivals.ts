@@ -19,7 +19,7 @@
  * arrivals never decrease).
  */
 import {ConfigError, show} from '../errors.js'
-import {nextExp, fillExp} from './synthetic-variates.js'
+import {fillExpSum, nextExp} from './synthetic-variates.js'
 import type {Streams} from './synthetic-service.js'
 import {parseDuration} from './units.js'
 
@@ -124,8 +124,7 @@ export function arrivalGenerator(spec: ArrivalSpec, ratePerCycle: number, ghz: n
     let t = 0
     return {
       fill(arrival, n) {
-        fillExp(arrival, 0, n, gap, main, spare, words(2 * n))
-        for (let k = 0; k < n; k++) arrival[k] = Math.round((t += arrival[k]))
+        t = fillExpSum(arrival, n, gap, t, main, spare, words(2 * n))
       },
     }
   }

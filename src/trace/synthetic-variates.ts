@@ -4,7 +4,7 @@
  * Exponential: the ziggurat method of Marsaglia and Tsang (2000) with 256 layers of equal area,
  * in the variant that keeps the layer index and the uniform on disjoint bits. Each variate takes
  * two 32-bit words from its main stream: the low 8 bits of the first choose the layer, its top 21
- * bits and the second word make a 53-bit uniform u. In 98.9% of draws the point falls inside the
+ * bits and the second word make a 53-bit uniform u. In 97.8% of draws the point falls inside the
  * layer's rectangle under the curve and the variate is u·X[i] (one multiply, one compare). Else
  * (the wedge above a rectangle, or the tail beyond r in the base layer) it is settled exactly:
  * the wedge by comparing a uniform height with e^-x, the tail as r + E (the exponential is
@@ -77,6 +77,23 @@ export function fillExp(out: Float64Array, from: number, n: number, mean: number
     const u = ((w1 >>> 11) * 4294967296 + words[2 * k + 1]) * TWO_M53
     out[from + k] = (u < K[i] ? u * X[i] : expSlow(i, u, spare)) * mean
   }
+}
+
+/**
+ * Poisson arrivals: add n exponential gaps of mean `mean` to the running time `t`, writing each
+ * arrival rounded to a whole cycle to out[0 .. n); returns the new running time. The same draws
+ * as `fillExp` (fused with the running sum, one pass over the batch).
+ */
+export function fillExpSum(out: Float64Array, n: number, mean: number, t: number, main: Xoshiro128, spare: Xoshiro128, words: Uint32Array): number {
+  main.fill(words, 2 * n)
+  for (let k = 0; k < n; k++) {
+    const w1 = words[2 * k]
+    const i = w1 & 0xff
+    const u = ((w1 >>> 11) * 4294967296 + words[2 * k + 1]) * TWO_M53
+    t += (u < K[i] ? u * X[i] : expSlow(i, u, spare)) * mean
+    out[k] = Math.round(t)
+  }
+  return t
 }
 
 /** One exponential variate of mean 1 (two words of `main`; the scalar form of `fillExp`). */

@@ -107,10 +107,85 @@ describe('tailsim generate', () => {
     expect(existsSync(join(dir, 'x.csv'))).toBe(false)
   })
 
+  it('--arrivals fixed writes exact gaps; the summary names the process', () => {
+    const r = tailsim(['generate', 'fixed.csv', '--requests', '1000', '--rate', '1e6', '--arrivals', 'fixed', '--json'])
+    expect(r.stderr).toBe('')
+    const j = JSON.parse(r.out)
+    expect(j).toMatchObject({arrivals: 'fixed', requests: 1000})
+    expect(j.ratePerSecond).toBeCloseTo(1e6, 3)
+    const arrivals = readFileSync(join(dir, 'fixed.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]))
+    expect(arrivals.slice(0, 4)).toEqual([1000, 2000, 3000, 4000])
+    expect(arrivals.every((a, i) => a === 1000 * (i + 1))).toBe(true)
+  })
+
+  it('--arrivals mmpp and SERVICE@ARRIVALS are the same trace; the rate is the one asked for', {timeout: 300_000}, () => {
+    const a = tailsim(['generate', 'm1.arrow', '--requests', '5000', '--load', '0.6', '--arrivals', 'mmpp:high=5,low=0.2,dwell=50us', '--json'])
+    const b = tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
+    expect(a.exit).toBe(0)
+    expect(b.exit).toBe(0)
+    expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load: 0.6})
+    expect(b.out).toMatch(/mmpp:high=5,low=0\.2,dwell=50us arrivals at 0\.96 M requests\/s = load 0\.6 on 16 cores/)
+    expect(sha('m1.arrow')).toBe(sha('m2.arrow'))
+  })
+
+  it('--arrivals replay:FILE keeps the arrivals and connections of FILE, with new service times', {timeout: 300_000}, () => {
+    const src = tailsim(['generate', 'src.csv', '--requests', '3000', '--load', '0.5', '--connections', '50', '--seed', '3'])
+    expect(src.exit).toBe(0)
+    const r = tailsim(['generate', 'redrawn.csv', '--service', 'fixed:7us', '--arrivals', 'replay:src.csv', '--json'])
+    expect(r.stderr).toBe('')
+    const j = JSON.parse(r.out)
+    expect(j).toMatchObject({requests: 3000, arrivals: 'replay:src.csv', connections: 50})
+    expect(j.load).toBeCloseTo(0.5 * 0.7, 1) // 7 µs instead of 10 µs at the file's rate
+    const rows = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
+    const before = rows('src.csv')
+    const after = rows('redrawn.csv')
+    expect(after.map((x) => x[0])).toEqual(before.map((x) => x[0]))
+    // Connections are renumbered by first appearance (as every reader does): the same partition.
+    const firstSeen = new Map<string, number>()
+    for (const x of before) if (!firstSeen.has(x[1])) firstSeen.set(x[1], firstSeen.size)
+    expect(after.map((x) => Number(x[1]))).toEqual(before.map((x) => firstSeen.get(x[1])))
+    expect(after.every((x) => x[2] === '7000')).toBe(true)
+    const capped = tailsim(['generate', 'capped.csv', '--arrivals', 'replay:src.csv', '--requests', '100', '--json'])
+    expect(JSON.parse(capped.out).requests).toBe(100)
+  })
+
+  it.each([
+    [['--load', '0.5', '--arrivals', 'mmpp:high=0.5'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with high in \(1, 1e6\], a multiple of the mean rate \(got high 0\.5\), got "mmpp:high=0\.5"\n$/],
+    [['--load', '0.5', '--arrivals', 'mmpp:dwell=2'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with dwell a duration > 0 with a unit.*got "mmpp:dwell=2"\n$/],
+    [['--load', '0.5', '--arrivals', 'bursty'], 64, /^Error: --arrivals: Expected `arrivals` to be one of poisson \| fixed \| mmpp:high=H,low=L,dwell=D \| replay:FILE, got "bursty"\n$/],
+    [['--arrivals', 'replay:src.csv', '--connections', '5'], 64, /^Error: --connections: Expected no --connections with replay:src\.csv arrivals.*got "5"\n$/],
+    [['--arrivals', 'replay:nope.csv'], 65, /^Error: nope\.csv: Expected a readable trace file/],
+    [['--load', '0.5', '--service', 'exp:1us@fixed', '--arrivals', 'fixed'], 64, /^Error: --arrivals: Expected the arrival process once/],
+    [['--arrivals', 'replay:src.csv', '--load', '0.5'], 64, /^Error: --load: Expected no --load with replay:src\.csv arrivals/],
+  ])('rejects --arrivals problems in one line: %j', (args, exit, message) => {
+    const r = tailsim(['generate', 'bad.csv', ...args])
+    expect(r.stderr).toMatch(message)
+    expect(r.exit).toBe(exit)
+    expect(existsSync(join(dir, 'bad.csv'))).toBe(false)
+  })
+
+  it('replay --synthetic takes the same arrival processes: it simulates what generate then replay FILE simulates', {timeout: 300_000}, () => {
+    const common = ['--policy', 'mgn-fcfs', '--cores', '4', '--load', '0.6', '--seed', '4', '--json']
+    tailsim(['generate', 'paced.arrow', '--requests', '20000', '--load', '0.6', '--cores', '4', '--seed', '4', '--arrivals', 'mmpp:high=3,dwell=40us'])
+    const fromFile = JSON.parse(tailsim(['replay', 'paced.arrow', ...common]).out)
+    const direct = tailsim(['replay', '--synthetic', 'exp:10us', '--arrivals', 'mmpp:high=3,dwell=40us', '--requests', '20000', ...common])
+    expect(direct.stderr).toBe('')
+    const synthetic = JSON.parse(direct.out)
+    expect(synthetic.latency).toEqual(fromFile.latency)
+    expect(synthetic.trace).toMatch(/mmpp:high=3,low=0\.5,dwell=40us arrivals/)
+    const suffix = JSON.parse(tailsim(['replay', '--synthetic', 'exp:10us@mmpp:high=3,dwell=40us', '--requests', '20000', ...common]).out)
+    expect(suffix.latency).toEqual(fromFile.latency)
+    const bad = tailsim(['replay', 'paced.arrow', '--arrivals', 'fixed', ...common])
+    expect(JSON.parse(bad.out).error.message).toMatch(/^--arrivals: Expected --arrivals only with --synthetic/)
+    expect(bad.exit).toBe(64)
+  })
+
   it('has help with examples', () => {
     const r = tailsim(['generate', '--help'])
     expect(r.exit).toBe(0)
     expect(r.out).toMatch(/bimodal2:MEAN/)
+    expect(r.out).toMatch(/mmpp:high=H,low=L,dwell=D/)
+    expect(r.out).toMatch(/replay:FILE/)
     expect(r.out).toMatch(/EXAMPLES/)
   })
 })
