@@ -11,7 +11,9 @@
  * - Dispatcher events: a new request, a completion report, a preemption report. Each is charged
  *   `dispatch_cost`; after each, the policy's dispatch pass sends queue heads to workers (the pass
  *   itself is included in the event's cost). Reports travel to the dispatcher without delay;
- *   requests travel to workers in `handoff_latency` (a delay, not busy time).
+ *   requests travel to workers in `handoff_latency` (a delay, not busy time). A request sent to
+ *   an idle worker is started at once for the cycle it arrives (no hand-off event); one sent to a
+ *   busy worker (k >= 2) joins its mailbox when it arrives.
  * - A worker runs its mailbox in FIFO order. Without preemption a request runs to completion;
  *   with it, in slices of the quantum (see preemption.ts). Service time already run is tracked in
  *   `requests.work` (remaining cycles), and each slice's cycles are charged to the core that runs
@@ -185,20 +187,27 @@ export abstract class DispatchedServer implements Policy {
   /** Hand a request to worker w (counts against its JBSQ bound); it arrives after the hand-off. */
   protected send(w: number, slot: number): void {
     this.boxes.take(w)
-    if (this.handoff === 0) this.recv(w, slot)
-    else this.ctx.engine.schedule(this.ctx.engine.now + this.handoff, EventClass.FINISH, RECV, w, slot)
+    const now = this.ctx.engine.now
+    if (this.running[w] === -1 && this.yielding[w] === 0) {
+      // An idle worker (its mailbox is then empty) starts the request as it arrives: no event
+      // for the hand-off itself. Anything sent to it meanwhile queues behind.
+      this.runSlice(w, slot, now + this.handoff)
+    } else if (this.handoff === 0) {
+      this.mailbox[w].push(slot)
+    } else {
+      this.ctx.engine.schedule(now + this.handoff, EventClass.FINISH, RECV, w, slot)
+    }
   }
 
   private recv(w: number, slot: number): void {
-    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot)
+    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.ctx.engine.now)
     else this.mailbox[w].push(slot)
   }
 
-  /** Start (or continue) `slot` on worker w for one slice. */
-  private runSlice(w: number, slot: number): void {
+  /** Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now). */
+  private runSlice(w: number, slot: number, now: number): void {
     const ctx = this.ctx
     const r = ctx.requests
-    const now = ctx.engine.now
     const core = this.layout.firstWorker + w
     if (r.start[slot] < 0) {
       r.start[slot] = now
@@ -233,7 +242,7 @@ export abstract class DispatchedServer implements Policy {
     }
     const p = this.opts.preemption!
     if (p.pendingOnly && this.mailbox[w].size === 0 && this.waiting() === 0) {
-      this.runSlice(w, slot) // nothing waits: keep running, no cost
+      this.runSlice(w, slot, ctx.engine.now) // nothing waits: keep running, no cost
       return
     }
     ctx.counters.values[this.cPreempt]++
@@ -257,7 +266,7 @@ export abstract class DispatchedServer implements Policy {
   /** Local mailbox first (a JBSQ worker starts its next request without the dispatcher). */
   private startNext(w: number): void {
     const mb = this.mailbox[w]
-    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift())
+    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.ctx.engine.now)
   }
 
   metrics(): Record<string, number> {
