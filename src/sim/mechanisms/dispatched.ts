@@ -101,7 +101,7 @@ export abstract class DispatchedServer implements Policy {
     this.dispCost = opts.dispatcher ? (m.costs.dispatch_cost ?? 0) : 0
     this.handoff = opts.dispatcher ? (m.costs.handoff_latency ?? 0) : 0
     this.probe = opts.probeOverhead ?? 0
-    this.cPreempt = ctx.counters.define('preemptions')
+    this.cPreempt = opts.preemption !== null ? ctx.counters.define('preemptions') : -1
     this.cDispEvents = ctx.counters.define('dispatcher_events')
   }
 
