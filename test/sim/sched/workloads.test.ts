@@ -22,7 +22,7 @@ test('the sample traces have a type column with the two classes in the right pro
     ['traces/shinjuku-bimodal.parquet', 200_000, 0.995],
     ['traces/darc-bimodal.parquet', 100_000, 0.5],
   ] as const) {
-    const stats = await scanTrace(openTrace(file, {}))
+    const stats = await scanTrace(openTrace(file, {ghz: 2.4}))
     expect(stats.requests).toBe(rows)
     expect(Object.keys(stats.typeCounts).sort()).toEqual(['long', 'short'])
     expect(Math.abs(stats.typeCounts.short / rows - shortShare)).toBeLessThan(0.005)
