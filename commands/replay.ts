@@ -10,6 +10,7 @@ import {refuseInputAsOutput} from '../src/results/guard.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
+import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms/capacity.js'
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
 import {TOOL} from '../src/version.js'
@@ -25,6 +26,8 @@ export interface ShowConfigResult {
   policy?: string
   machine: {cores: number; ghz: number; rss_buckets: number; nic_ring: number | null; cost_preset: string}
   costs: {name: string; cycles: number; us: number; description: string}[]
+  /** Single-server capacity of the dispatcher designs' networker and dispatcher cores. */
+  dispatcher_capacity: DispatcherCapacity
 }
 
 const us = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-')
@@ -218,8 +221,17 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       `${'cost'.padEnd(w)}  ${'cycles'.padStart(8)}  ${'µs'.padStart(8)}  description`,
       ...costs.map((c) => `${c.name.padEnd(w)}  ${String(c.cycles).padStart(8)}  ${c.us.toFixed(3).padStart(8)}  ${c.description}`),
     ]
+    // Dispatcher-based designs (shinjuku, concord, darc, c-fcfs, d-fcfs): what the dedicated cores can pass.
+    const cap = dispatcherCapacity(base.costs, base.ghz, base.cores)
+    const mrps = (v: number) => (Number.isFinite(v) ? `${(v / 1e6).toFixed(2)} M req/s` : 'unbounded')
+    lines.push(
+      '',
+      `dispatcher designs: networker ${mrps(cap.networker_rps)}; dispatcher ${mrps(cap.dispatcher_rps)} at two events per request ` +
+        `(${mrps(cap.dispatcher_no_reports_rps)} without completion reports, less with preemptions); ${cap.workers} workers, ` +
+        `each losing ${cap.round_trip_us.toFixed(3)} µs per request to the dispatch round trip when k = 1`,
+    )
     this.log(lines.join('\n'))
-    return {...(policy ? {policy} : {}), machine, costs}
+    return {...(policy ? {policy} : {}), machine, costs, dispatcher_capacity: cap}
   }
 }
 

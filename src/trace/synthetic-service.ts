@@ -60,7 +60,17 @@ const floats = () => new Grow((n) => new Float64Array(n))
 
 const SPEC_FORMS =
   'exp:MEAN | fixed:VALUE | bimodal1:MEAN | bimodal2:MEAN | bimodal:P,A,B | lognormal:MEAN,SIGMA | ' +
-  'pareto:ALPHA,MIN,MAX | cdf:FILE | mix:NAME=WEIGHT*SPEC;...'
+  'pareto:ALPHA,MIN,MAX | cdf:FILE | mix:NAME=WEIGHT*SPEC;... | shinjuku-bimodal | darc-bimodal'
+
+/**
+ * Named workloads: a name stands for a typed `mix:` spec (the sample traces of the dispatcher
+ * designs). `shinjuku-bimodal`: 99.5 % × 0.5 µs + 0.5 % × 500 µs (Shinjuku's and Perséphone's
+ * bimodal); `darc-bimodal`: 50 % × 1 µs + 50 % × 100 µs (Perséphone's). Types `short` and `long`.
+ */
+export const NAMED_WORKLOADS: Readonly<Record<string, string>> = {
+  'shinjuku-bimodal': 'mix:short=0.995*fixed:0.5us;long=0.005*fixed:500us',
+  'darc-bimodal': 'mix:short=0.5*fixed:1us;long=0.5*fixed:100us',
+}
 
 function specError(text: string, detail: string): ConfigError {
   return new ConfigError(`Expected \`service\` to be ${detail}, got ${show(text)}`, {flag: 'service'})
@@ -305,7 +315,7 @@ function mixSampler(classes: readonly {weight: number; spec: ServiceSpec}[], str
  * Throws ConfigError (flag `service`) on anything else.
  */
 export function parseServiceSpec(text: string): ServiceSpec {
-  const t = text.trim()
+  const t = NAMED_WORKLOADS[text.trim()] ?? text.trim()
   const colon = t.indexOf(':')
   if (colon < 0) throw specError(text, `one of ${SPEC_FORMS}`)
   const kind = t.slice(0, colon).toLowerCase()

@@ -30,7 +30,7 @@ import {fillUniformInt} from './synthetic-variates.js'
 import type {TraceBatch, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
 
-export {parseServiceSpec, type ServiceSpec, type ServiceSampler} from './synthetic-service.js'
+export {NAMED_WORKLOADS, parseServiceSpec, type ServiceSpec, type ServiceSampler} from './synthetic-service.js'
 export {parseArrivalSpec, mmppShape, type ArrivalSpec} from './synthetic-arrivals.js'
 
 /** Traces of at least this many requests are generated in a worker thread (when available). */

@@ -37,6 +37,13 @@ export const COST_DEFS: readonly CostDef[] = [
   {name: 'linux_epoll_wait', description: 'one epoll_wait call that returns events', paper: 2400},
   {name: 'linux_read', description: 'one read() of a request', paper: 2400},
   {name: 'linux_write', description: 'one write() of a reply, including kernel TCP TX', paper: 9600},
+  // Dispatcher-based designs (shinjuku, concord, darc, c-fcfs, d-fcfs): dedicated cores, UDP-style
+  // packets without a TCP stack. The paper values are plausible ranges, not measurements.
+  {name: 'net_packet', description: 'networker core, per packet: poll the NIC queue and pass the request to the dispatcher (no TCP; 150 ns, unverified)', paper: 360},
+  {name: 'dispatch_cost', description: 'dispatcher core, per event handled (new request, completion report, preemption report); 100 ns, i.e. about 5 M req/s at two events per request (unverified)', paper: 240},
+  {name: 'handoff_latency', description: 'dispatcher to worker hand-off: one cache-line transfer, a delay not a busy cost (150 ns, unverified)', paper: 360},
+  {name: 'preempt_interrupt', description: 'preemption by posted interrupt (shinjuku), on the worker: interrupt, context switch and save (1 us, the value Concord\'s authors use for Shinjuku)', paper: 2400},
+  {name: 'preempt_yield', description: 'cooperative preemption at a compiler-inserted probe (concord), on the worker: yield and context switch (0.1 us)', paper: 240},
 ]
 
 export type CostTable = Record<string, number>

@@ -13,8 +13,15 @@ import {ix} from './ix.js'
 import {linuxPartitioned} from './linux-partitioned.js'
 import {linuxFloating} from './linux-floating.js'
 import {zygos, zygosNoIntr} from './zygos.js'
+import {shinjuku} from './shinjuku.js'
+import {concord} from './concord.js'
+import {darc} from './darc.js'
+import {cFcfs} from './c-fcfs.js'
+import {dFcfs} from './d-fcfs.js'
+import {jbsq} from './jbsq.js'
 
 const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix, linuxPartitioned, linuxFloating, zygos, zygosNoIntr]
+DEFS.push(shinjuku, concord, darc, cFcfs, dFcfs, jbsq)
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 
