@@ -65,10 +65,10 @@ describe('paper preset: ZygOS efficiency vs M/M/16 FCFS (p99 ≤ 10·S̄, expone
     const zygos = await maxLoad(c, 'zygos')
     const nointr = await maxLoad(c, 'zygos-nointr')
     const eff = zygos / ideal
-    console.log(`10 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%), zygos-nointr ${nointr.toFixed(3)}`)
-    expect(eff).toBeGreaterThanOrEqual(0.72)
-    expect(eff).toBeLessThanOrEqual(0.78)
-    expect(zygos).toBeGreaterThan(nointr)
+    const seen = `10 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%), zygos-nointr ${nointr.toFixed(3)}`
+    expect(eff, seen).toBeGreaterThanOrEqual(0.72)
+    expect(eff, seen).toBeLessThanOrEqual(0.78)
+    expect(zygos, seen).toBeGreaterThan(nointr)
   })
 
   it('25 µs: 88% ± 3 points', async () => {
@@ -76,9 +76,9 @@ describe('paper preset: ZygOS efficiency vs M/M/16 FCFS (p99 ≤ 10·S̄, expone
     const ideal = await maxLoad(c, 'mgn-fcfs')
     const zygos = await maxLoad(c, 'zygos')
     const eff = zygos / ideal
-    console.log(`25 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%)`)
-    expect(eff).toBeGreaterThanOrEqual(0.85)
-    expect(eff).toBeLessThanOrEqual(0.91)
+    const seen = `25 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%)`
+    expect(eff, seen).toBeGreaterThanOrEqual(0.85)
+    expect(eff, seen).toBeLessThanOrEqual(0.91)
   })
 
   it('the share of stolen events rises with load (10 µs)', async () => {
@@ -88,8 +88,8 @@ describe('paper preset: ZygOS efficiency vs M/M/16 FCFS (p99 ≤ 10·S̄, expone
       const r = await run(c, {policy: 'zygos', cores: CORES, load, costPreset: 'paper', costs})
       shares.push(r.metrics.stolen_pct)
     }
-    console.log(`stolen % at loads 0.1/0.3/0.5: ${shares.map((s) => s.toFixed(1)).join(' / ')}`)
-    expect(shares[1]).toBeGreaterThan(shares[0] + 5)
-    expect(shares[2]).toBeGreaterThan(shares[1] + 5)
+    const seen = `stolen % at loads 0.1/0.3/0.5: ${shares.map((s) => s.toFixed(1)).join(' / ')}`
+    expect(shares[1], seen).toBeGreaterThan(shares[0] + 5)
+    expect(shares[2], seen).toBeGreaterThan(shares[1] + 5)
   })
 })

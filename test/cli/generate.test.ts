@@ -26,7 +26,7 @@ beforeAll(() => {
 })
 
 describe('tailsim generate', () => {
-  it('writes each format, bit-identical for the same flags', {timeout: 240_000}, () => {
+  it('writes each format, bit-identical for the same flags', () => {
     for (const ext of ['arrow', 'arrows', 'parquet', 'csv']) {
       const a = tailsim(['generate', `a.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '5'])
       expect(a.stderr).toBe('')
