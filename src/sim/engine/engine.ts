@@ -83,10 +83,17 @@ export class Engine {
    * dispatched). Takes a sequence number like `schedule`.
    */
   setTimer(lane: number, slot: number, at: number, cls: number, kind: number, b: number): void {
-    if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
-    if (cls < 0 || cls > MAX_CLASS || cls === EventClass.ARRIVAL) throw new RangeError(`bad event class ${cls}`)
-    if (slot < 0 || slot >= this.slots || lane < 0 || lane >= this.timers.lanes) throw new RangeError(`no timer ${lane}/${slot}`)
-    this.timers.arm(lane, lane * this.slots + slot, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+    const lt = this.timers
+    if (!(at >= this.now) || cls === EventClass.ARRIVAL || !(cls >= 0 && cls <= MAX_CLASS) || !(slot >= 0 && slot < this.slots) || !(lane >= 0 && lane < lt.lanes)) {
+      this.badTimer(lane, slot, at, cls)
+    }
+    lt.arm(lane, lane * this.slots + slot, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+  }
+
+  private badTimer(lane: number, slot: number, at: number, cls: number): never {
+    if (!(at >= this.now)) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
+    if (!(slot >= 0 && slot < this.slots) || !(lane >= 0 && lane < this.timers.lanes)) throw new RangeError(`no timer ${lane}/${slot}`)
+    throw new RangeError(`bad event class ${cls}`)
   }
 
   /** Disarm timer `slot` of lane `lane` (its event is never dispatched); returns whether it was armed. */
@@ -185,7 +192,7 @@ export class Engine {
     const kind = lt.kind[w]
     const b = lt.arg[w]
     const lane = lt.laneOf[w]
-    lt.disarm(lane, w)
+    lt.take(lane, w)
     h.handle(kind, lane, b)
   }
 

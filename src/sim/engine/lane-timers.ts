@@ -102,6 +102,16 @@ export class LaneTimers {
     return true
   }
 
+  /** Disarm timer i (of lane `lane`), known to be armed: the engine dispatches its event. */
+  take(lane: number, i: number): void {
+    this.time[i] = Infinity
+    this.armed--
+    if (this.dirtyMark[lane] === 0) {
+      this.dirtyMark[lane] = 1
+      this.dirty[this.dirtyCount++] = lane
+    }
+  }
+
   /** Whether a lane changed since the last flush. */
   get stale(): boolean {
     return this.dirtyCount > 0
@@ -113,24 +123,40 @@ export class LaneTimers {
     const tie = this.tie
     const win = this.win
     const slots = this.slots
-    while (this.dirtyCount > 0) {
-      const lane = this.dirty[--this.dirtyCount]
-      this.dirtyMark[lane] = 0
+    const dirty = this.dirty
+    const mark = this.dirtyMark
+    const leaves = this.leaves
+    let n = this.dirtyCount
+    this.dirtyCount = 0
+    while (n > 0) {
+      const lane = dirty[--n]
+      mark[lane] = 0
       // The lane's earliest timer.
       let best = lane * slots
-      for (let i = best + 1, end = best + slots; i < end; i++) {
-        if (time[i] < time[best] || (time[i] === time[best] && tie[i] < tie[best])) best = i
+      if (slots > 1) {
+        let bt = time[best]
+        for (let i = best + 1, end = best + slots; i < end; i++) {
+          const ti = time[i]
+          if (ti < bt || (ti === bt && tie[i] < tie[best])) {
+            best = i
+            bt = ti
+          }
+        }
       }
-      let k = this.leaves + lane
+      let k = leaves + lane
       win[k] = best
-      k >>= 1
-      while (k >= 1) {
-        const x = win[2 * k]
-        const y = win[2 * k + 1]
-        const tx = time[x]
+      // Up the tree: the sibling's winner against the winner so far.
+      let w = best
+      let wt = time[w]
+      while (k > 1) {
+        const y = win[k ^ 1]
         const ty = time[y]
-        win[k] = tx < ty || (tx === ty && tie[x] < tie[y]) ? x : y
+        if (ty < wt || (ty === wt && tie[y] < tie[w])) {
+          w = y
+          wt = ty
+        }
         k >>= 1
+        win[k] = w
       }
     }
   }
