@@ -129,7 +129,7 @@ export class Engine {
    * returns whether one was found (the first match, in heap order: callers make payloads unique).
    * The event being handled is never matched. Nothing else changes: the other events keep their
    * (time, class, sequence) order and `events` does not count the cancelled one. O(queue size):
-   * for policies with a few events per core that would otherwise dispatch no-op stale events.
+   * for a few obsolete events; per-core events are cheaper as per-lane timers (`clearTimer`).
    */
   cancel(kind: number, a: number, b: number): boolean {
     return this.queue.remove(kind, a, b, this.topPending ? 1 : 0)
