@@ -43,8 +43,6 @@ export class LaneTimers {
   private readonly dirty: Int32Array
   private readonly dirtyMark: Uint8Array
   private dirtyCount = 0
-  /** Armed timers. */
-  armed = 0
 
   constructor(lanes: number, slots: number) {
     if (!(Number.isInteger(lanes) && lanes >= 0 && Number.isInteger(slots) && slots >= 1)) {
@@ -79,7 +77,6 @@ export class LaneTimers {
 
   /** Arm timer i (of lane `lane`) with an event keyed (at, tie); replaces a pending one. */
   arm(lane: number, i: number, at: number, tie: number, kind: number, b: number): void {
-    if (this.time[i] === Infinity) this.armed++
     this.time[i] = at
     this.tie[i] = tie
     this.kind[i] = kind
@@ -94,7 +91,6 @@ export class LaneTimers {
   disarm(lane: number, i: number): boolean {
     if (this.time[i] === Infinity) return false
     this.time[i] = Infinity
-    this.armed--
     if (this.dirtyMark[lane] === 0) {
       this.dirtyMark[lane] = 1
       this.dirty[this.dirtyCount++] = lane
@@ -105,11 +101,17 @@ export class LaneTimers {
   /** Disarm timer i (of lane `lane`), known to be armed: the engine dispatches its event. */
   take(lane: number, i: number): void {
     this.time[i] = Infinity
-    this.armed--
     if (this.dirtyMark[lane] === 0) {
       this.dirtyMark[lane] = 1
       this.dirty[this.dirtyCount++] = lane
     }
+  }
+
+  /** Armed timers (a scan: for the end of a run and for checks, not the hot path). */
+  get armed(): number {
+    let n = 0
+    for (let i = 0; i < this.time.length; i++) if (this.time[i] !== Infinity) n++
+    return n
   }
 
   /** Whether a lane changed since the last flush. */
