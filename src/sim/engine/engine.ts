@@ -10,8 +10,9 @@
  *  - per-lane timers (`useLanes`, `setTimer`, `clearTimer`; lane-timers.ts): for models made of
  *    per-owner state machines (a lane is an integer owner id, e.g. a core) with a fixed number of
  *    pending events per owner. Timer (lane, slot) holds at most one event, dispatched as
- *    handle(kind, lane, b); re-arming replaces it and clearing is O(log timers), no search. A
- *    winner tree over all timers names the earliest.
+ *    handle(kind, lane, b); re-arming replaces it and clearing is O(1), no search. A winner tree
+ *    over the lanes names the earliest timer; it is repaired once per changed lane before the
+ *    next dispatch.
  *
  * Order contract (exact, across both stores): every event is keyed (time, class, sequence), where
  * `sequence` is one counter shared by `schedule` and `setTimer` (incremented by each call, not by
@@ -54,8 +55,6 @@ export class Engine {
   /** Per-lane timers (none until `useLanes`). */
   timers = new LaneTimers(0, 1)
   private slots = 1
-  /** The timer being dispatched while its handler has not re-armed or cleared it, else -1. */
-  private timerPending = -1
   private handler: EventHandler | undefined
   /**
    * True while the event being handled still sits at the top of the heap (read, not removed):
@@ -76,7 +75,6 @@ export class Engine {
     if (this.timers.armed > 0) throw new Error('useLanes: timers are armed')
     this.timers = new LaneTimers(lanes, slots)
     this.slots = slots
-    this.timerPending = -1
   }
 
   /**
@@ -85,23 +83,23 @@ export class Engine {
    * dispatched). Takes a sequence number like `schedule`.
    */
   setTimer(lane: number, slot: number, at: number, cls: number, kind: number, b: number): void {
-    if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
-    if (cls < 0 || cls > MAX_CLASS || cls === EventClass.ARRIVAL) throw new RangeError(`bad event class ${cls}`)
-    if (slot < 0 || slot >= this.slots || lane < 0 || lane >= this.timers.lanes) throw new RangeError(`no timer ${lane}/${slot}`)
-    const i = lane * this.slots + slot
-    if (i === this.timerPending) this.timerPending = -1
-    this.timers.arm(i, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+    const lt = this.timers
+    if (!(at >= this.now) || cls === EventClass.ARRIVAL || !(cls >= 0 && cls <= MAX_CLASS) || !(slot >= 0 && slot < this.slots) || !(lane >= 0 && lane < lt.lanes)) {
+      this.badTimer(lane, slot, at, cls)
+    }
+    lt.arm(lane, lane * this.slots + slot, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+  }
+
+  private badTimer(lane: number, slot: number, at: number, cls: number): never {
+    if (!(at >= this.now)) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)
+    if (!(slot >= 0 && slot < this.slots) || !(lane >= 0 && lane < this.timers.lanes)) throw new RangeError(`no timer ${lane}/${slot}`)
+    throw new RangeError(`bad event class ${cls}`)
   }
 
   /** Disarm timer `slot` of lane `lane` (its event is never dispatched); returns whether it was armed. */
   clearTimer(lane: number, slot: number): boolean {
-    const i = lane * this.slots + slot
-    if (i === this.timerPending) {
-      this.timerPending = -1
-      this.timers.update(i)
-      return false
-    }
-    return this.timers.disarm(i)
+    if (slot < 0 || slot >= this.slots || lane < 0 || lane >= this.timers.lanes) throw new RangeError(`no timer ${lane}/${slot}`)
+    return this.timers.disarm(lane, lane * this.slots + slot)
   }
 
   /** Whether timer `slot` of lane `lane` holds a pending event (the one being dispatched does not). */
@@ -131,7 +129,7 @@ export class Engine {
    * returns whether one was found (the first match, in heap order: callers make payloads unique).
    * The event being handled is never matched. Nothing else changes: the other events keep their
    * (time, class, sequence) order and `events` does not count the cancelled one. O(queue size):
-   * for policies with a few events per core that would otherwise dispatch no-op stale events.
+   * for a few obsolete events; per-core events are cheaper as per-lane timers (`clearTimer`).
    */
   cancel(kind: number, a: number, b: number): boolean {
     return this.queue.remove(kind, a, b, this.topPending ? 1 : 0)
@@ -148,6 +146,7 @@ export class Engine {
     const time = lt.time
     const tie = lt.tie
     for (;;) {
+      if (lt.stale) lt.flush()
       const w = lt.win[1]
       const wt = time[w]
       if (q.size > 0) {
@@ -170,6 +169,7 @@ export class Engine {
     const h = this.handler!
     const lt = this.timers
     for (;;) {
+      if (lt.stale) lt.flush()
       const w = lt.win[1]
       const wt = lt.time[w]
       if (q.size > 0) {
@@ -185,19 +185,15 @@ export class Engine {
     }
   }
 
-  /** Run timer w (the earliest event); the tree is updated after its handler unless re-armed. */
+  /** Run timer w (the earliest event): disarm it, then call the handler. */
   private dispatchTimer(lt: LaneTimers, w: number, h: EventHandler): void {
     this.now = lt.time[w]
     this.events++
     const kind = lt.kind[w]
     const b = lt.arg[w]
-    lt.disarmLazy(w)
-    this.timerPending = w
-    h.handle(kind, lt.laneOf[w], b)
-    if (this.timerPending === w) {
-      this.timerPending = -1
-      lt.update(w)
-    }
+    const lane = lt.laneOf[w]
+    lt.take(lane, w)
+    h.handle(kind, lane, b)
   }
 
   /** Run the earliest event; its heap entry is reused by the handler's first schedule(). */

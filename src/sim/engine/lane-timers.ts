@@ -2,14 +2,19 @@
  * Per-lane timers: the engine's second event store, for models made of per-owner state machines
  * (a *lane* is an integer owner id, e.g. a core) that each keep a small, fixed number of pending
  * events. Every lane has `slots` timers; a timer holds at most one pending event, so arming an
- * armed timer replaces its event and disarming is O(1) plus the path update below: no search, no
- * stale events left behind.
+ * armed timer replaces its event and disarming is O(1): no search, no stale events left behind.
  *
- * Structure: a winner (tournament) tree over all lanes × slots timers, in typed arrays. Timer i
- * is leaf `P + i` of a complete binary tree with P (a power of two) leaves; every inner node k
- * holds the index of the earliest timer below it, so node 1 names the earliest armed timer.
- * Arming, re-arming or disarming timer i recomputes the log2(P) nodes on its path; the event
- * payload never moves. A disarmed or unused timer has time +Infinity.
+ * Structure: a winner (tournament) tree over the lanes, in typed arrays. Timer i = lane * slots +
+ * slot keeps its event in place (time, tie, kind, arg); lane l is leaf P + l of a complete binary
+ * tree with P (a power of two) leaves, holding the lane's earliest timer, and every inner node k
+ * holds the earliest timer below it, so node 1 names the earliest armed timer of all. A disarmed
+ * or unused timer has time +Infinity.
+ *
+ * Deferred repair: arming or disarming only writes the timer and marks its lane *dirty*; `flush()`
+ * recomputes each dirty lane's earliest timer (`slots` - 1 comparisons) and the log2(P) nodes
+ * above it, once per lane however many of its timers changed. The engine flushes before it reads
+ * the tree (before each dispatch), so a handler that clears a core's completion, arms its
+ * handler's end and leaves its IPI slot disarmed repairs that core's path once.
  *
  * Order: the same key as the heap, (time, class * 2^44 + sequence), with the sequence number
  * drawn from the heap's counter (`EventQueue.seq`) by the engine, so that events of both stores
@@ -21,9 +26,9 @@
 export class LaneTimers {
   readonly lanes: number
   readonly slots: number
-  /** Number of leaves, a power of two >= lanes * slots. */
+  /** Number of leaves (lanes), a power of two >= lanes. */
   private readonly leaves: number
-  /** Per timer: event time (cycles; +Infinity when disarmed). */
+  /** Per timer: event time (cycles; +Infinity when disarmed). Index lanes * slots is a sentinel. */
   readonly time: Float64Array
   /** Per timer: class * 2^44 + sequence of its event. */
   readonly tie: Float64Array
@@ -32,10 +37,12 @@ export class LaneTimers {
   readonly arg: Int32Array
   /** Per timer: its lane (constant). */
   readonly laneOf: Int32Array
-  /** Winner tree: node k (1 <= k < P) holds the earliest timer below it; node P + i holds i. */
+  /** Winner tree: node k < P holds the earliest timer below it; leaf P + l the lane's earliest. */
   readonly win: Int32Array
-  /** Armed timers. */
-  armed = 0
+  /** Lanes changed since the last flush (a stack) and their marks. */
+  private readonly dirty: Int32Array
+  private readonly dirtyMark: Uint8Array
+  private dirtyCount = 0
 
   constructor(lanes: number, slots: number) {
     if (!(Number.isInteger(lanes) && lanes >= 0 && Number.isInteger(slots) && slots >= 1)) {
@@ -44,67 +51,115 @@ export class LaneTimers {
     this.lanes = lanes
     this.slots = slots
     let p = 1
-    while (p < lanes * slots) p *= 2
+    while (p < lanes) p *= 2
     this.leaves = p
-    this.time = new Float64Array(p).fill(Infinity)
-    this.tie = new Float64Array(p)
-    this.kind = new Int32Array(p)
-    this.arg = new Int32Array(p)
-    this.laneOf = new Int32Array(p)
-    for (let i = 0; i < p; i++) this.laneOf[i] = Math.floor(i / slots)
+    const n = lanes * slots + 1
+    const sentinel = lanes * slots
+    this.time = new Float64Array(n).fill(Infinity)
+    this.tie = new Float64Array(n)
+    this.kind = new Int32Array(n)
+    this.arg = new Int32Array(n)
+    this.laneOf = new Int32Array(n)
+    for (let i = 0; i < n; i++) this.laneOf[i] = Math.floor(i / slots)
+    // Leaves of lanes hold their first timer; unused leaves the sentinel (never armed).
     this.win = new Int32Array(2 * p)
-    for (let i = 0; i < p; i++) this.win[p + i] = i
-    // All leaves are at +Infinity: the left child wins every node.
+    for (let l = 0; l < p; l++) this.win[p + l] = l < lanes ? l * slots : sentinel
+    // All timers are at +Infinity: the left child wins every node.
     for (let k = p - 1; k >= 1; k--) this.win[k] = this.win[2 * k]
+    this.dirty = new Int32Array(Math.max(1, lanes))
+    this.dirtyMark = new Uint8Array(Math.max(1, lanes))
   }
 
-  /** The earliest timer (its time is +Infinity when none is armed). */
+  /** The earliest timer (its time is +Infinity when none is armed). Valid after `flush()`. */
   top(): number {
     return this.win[1]
   }
 
-  /** Arm timer i with an event keyed (at, tie); replaces a pending one. */
-  arm(i: number, at: number, tie: number, kind: number, b: number): void {
-    if (this.time[i] === Infinity) this.armed++
+  /** Arm timer i (of lane `lane`) with an event keyed (at, tie); replaces a pending one. */
+  arm(lane: number, i: number, at: number, tie: number, kind: number, b: number): void {
     this.time[i] = at
     this.tie[i] = tie
     this.kind[i] = kind
     this.arg[i] = b
-    this.update(i)
+    if (this.dirtyMark[lane] === 0) {
+      this.dirtyMark[lane] = 1
+      this.dirty[this.dirtyCount++] = lane
+    }
   }
 
-  /** Disarm timer i; returns whether it was armed. */
-  disarm(i: number): boolean {
+  /** Disarm timer i (of lane `lane`); returns whether it was armed. */
+  disarm(lane: number, i: number): boolean {
     if (this.time[i] === Infinity) return false
     this.time[i] = Infinity
-    this.armed--
-    this.update(i)
+    if (this.dirtyMark[lane] === 0) {
+      this.dirtyMark[lane] = 1
+      this.dirty[this.dirtyCount++] = lane
+    }
     return true
   }
 
-  /**
-   * Disarm timer i without updating its path (the engine does this for the timer it dispatches
-   * and calls `update(i)` afterwards unless the handler re-armed it; meanwhile the tree may name
-   * i at nodes it no longer wins, which only `update(i)` corrects and nothing reads).
-   */
-  disarmLazy(i: number): void {
+  /** Disarm timer i (of lane `lane`), known to be armed: the engine dispatches its event. */
+  take(lane: number, i: number): void {
     this.time[i] = Infinity
-    this.armed--
+    if (this.dirtyMark[lane] === 0) {
+      this.dirtyMark[lane] = 1
+      this.dirty[this.dirtyCount++] = lane
+    }
   }
 
-  /** Recompute the nodes on timer i's path to the root. */
-  update(i: number): void {
+  /** Armed timers (a scan: for the end of a run and for checks, not the hot path). */
+  get armed(): number {
+    let n = 0
+    for (let i = 0; i < this.time.length; i++) if (this.time[i] !== Infinity) n++
+    return n
+  }
+
+  /** Whether a lane changed since the last flush. */
+  get stale(): boolean {
+    return this.dirtyCount > 0
+  }
+
+  /** Repair the tree above every dirty lane. */
+  flush(): void {
     const time = this.time
     const tie = this.tie
     const win = this.win
-    let k = (this.leaves + i) >> 1
-    while (k >= 1) {
-      const x = win[2 * k]
-      const y = win[2 * k + 1]
-      const tx = time[x]
-      const ty = time[y]
-      win[k] = tx < ty || (tx === ty && tie[x] < tie[y]) ? x : y
-      k >>= 1
+    const slots = this.slots
+    const dirty = this.dirty
+    const mark = this.dirtyMark
+    const leaves = this.leaves
+    let n = this.dirtyCount
+    this.dirtyCount = 0
+    while (n > 0) {
+      const lane = dirty[--n]
+      mark[lane] = 0
+      // The lane's earliest timer.
+      let best = lane * slots
+      if (slots > 1) {
+        let bt = time[best]
+        for (let i = best + 1, end = best + slots; i < end; i++) {
+          const ti = time[i]
+          if (ti < bt || (ti === bt && tie[i] < tie[best])) {
+            best = i
+            bt = ti
+          }
+        }
+      }
+      let k = leaves + lane
+      win[k] = best
+      // Up the tree: the sibling's winner against the winner so far.
+      let w = best
+      let wt = time[w]
+      while (k > 1) {
+        const y = win[k ^ 1]
+        const ty = time[y]
+        if (ty < wt || (ty === wt && tie[y] < tie[w])) {
+          w = y
+          wt = ty
+        }
+        k >>= 1
+        win[k] = w
+      }
     }
   }
 }

@@ -13,8 +13,8 @@ import type {Policy, SimContext} from '../policy.js'
 import type {Rng} from '../../rng.js'
 import type {Recorder} from '../../stats/recorder.js'
 
+// Event kinds (a = core).
 export const K_KERNEL_DONE = 0
-/** b = generation token of the core when scheduled. */
 export const K_APP_DONE = 1
 export const K_STEAL_DONE = 2
 export const K_IPI_ARRIVE = 3

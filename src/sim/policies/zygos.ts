@@ -50,12 +50,18 @@
  * IPI handler (target running application code at delivery; otherwise the IPI is ignored, as
  * ZygOS ignores it when `in_kernel`): interrupts the running request, takes remote work and up to
  * `rx_batch` packets, costs `ipi_handler` + packets·(`rx_packet` + `shuffle_packet`) + remote
- * replies·`tx_reply`; at its
- * end the connections are ready (stealable), the remote replies leave, the throttle is reset and
- * the request resumes: its completion moves later by the handler's cost (the old completion event
- * is cancelled in the engine; a per-core generation token also guards against a stale one).
+ * replies·`tx_reply`; at its end the connections are ready (stealable), the remote replies leave,
+ * the throttle is reset and the request resumes: its completion moves later by the handler's cost
+ * (the old completion is cleared from the core's timer).
  *
  * `zygos-nointr` is the same class with interrupts off: no IPIs are sent at all.
+ *
+ * Code layout: this file dispatches events and defines the policies; the class is built in layers,
+ * each a subclass of the one before: zygos-core.ts (state, shuffle queues, idle set, opportunity
+ * flags), zygos-kernel.ts (arrivals, kernel phase, application), zygos-steal.ts (idle loop,
+ * stealing, remote work), zygos-ipi.ts (IPIs). Events live in the engine's per-core timers
+ * (lane = core): the next completion (kernel phase, request, steal transfer or IPI handler: one at
+ * a time), an IPI delivery, an IPI throttle expiry.
  *
  * Units: all times and costs in cycles. Hot path: typed arrays, no allocation per event.
  */

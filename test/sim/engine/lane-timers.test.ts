@@ -140,19 +140,23 @@ describe('LaneTimers', () => {
   it('names the earliest armed timer under arm/disarm (model-based)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({min: 0, max: 10}), fc.option(fc.integer({min: 0, max: 30}), {nil: undefined}), fc.integer({min: 0, max: 5})), {maxLength: 200}),
+        fc.array(fc.tuple(fc.integer({min: 0, max: 11}), fc.option(fc.integer({min: 0, max: 30}), {nil: undefined}), fc.integer({min: 0, max: 5})), {maxLength: 200}),
         (ops) => {
-          const lt = new LaneTimers(11, 1)
+          const lt = new LaneTimers(4, 3)
           const ref = new Map<number, [number, number]>()
           let seq = 0
           for (const [i, t, cls] of ops) {
+            const lane = Math.floor(i / 3)
             if (t === undefined) {
-              expect(lt.disarm(i)).toBe(ref.delete(i))
+              expect(lt.disarm(lane, i)).toBe(ref.delete(i))
             } else {
               const tie = cls * 2 ** 44 + seq++
-              lt.arm(i, t, tie, 0, 0)
+              lt.arm(lane, i, t, tie, 0, 0)
               ref.set(i, [t, tie])
             }
+            // The tree is repaired lazily: sometimes several changes before a flush.
+            if (t !== undefined && t % 3 === 0) continue
+            lt.flush()
             expect(lt.armed).toBe(ref.size)
             let best = -1
             for (const [k, [kt, ktie]] of ref) if (best < 0 || kt < ref.get(best)![0] || (kt === ref.get(best)![0] && ktie < ref.get(best)![1])) best = k

@@ -1,5 +1,5 @@
 /**
- * Behaviour lock for performance work on `src/sim/policies/zygos.ts`: the per-request
+ * Behaviour lock for performance work on `src/sim/policies/zygos*.ts` and the engine: the per-request
  * records (seq, arrival, conn, queue, core, start, end, latency, in completion order) and the
  * result row (counters, metrics, latency summary, utilisation split, dropped, simulated time) of
  * `zygos`, `zygos-nointr` and `zygos:remote_ipi=off` must stay bit-identical to the goldens below,
