@@ -12,12 +12,12 @@ import {DEFAULT_GHZ, checkGhz} from '../trace/units.js'
 
 export const traceFlags = {
   'arrival-column': Flags.string({
-    description: 'Name of the arrival-time column. [default: arrival_ns or arrival_us]',
+    description: 'Name of the arrival-time column. [default: arrival_ns, arrival_us, arrival_ms or arrival_s]',
     helpGroup: 'TRACE',
   }),
   'conn-column': Flags.string({description: 'Name of the connection-id column. [default: conn]', helpGroup: 'TRACE'}),
   'service-column': Flags.string({
-    description: 'Name of the service-time column. [default: service_ns or service_us]',
+    description: 'Name of the service-time column. [default: service_ns, service_us, service_ms or service_s]',
     helpGroup: 'TRACE',
   }),
   'type-column': Flags.string({description: 'Name of the request-type column. [default: type, when present]', helpGroup: 'TRACE'}),

@@ -35,7 +35,7 @@ export function traceInput(name: string, options: TraceOptions, synthetic: Synth
     return {kind: 'synthetic', service, ...synthetic, ghz: options.ghz}
   }
   if (isOnePass(name)) {
-    throw new ConfigError(`Expected trace files, got ${name}, a named pipe or device: a sweep reads its trace many times; save it to a file first`, {file: name})
+    throw new ConfigError(`Expected a regular trace file, got a named pipe or device: a sweep reads its trace many times; save it to a file first`, {file: name})
   }
   return {kind: 'file', path: name, options}
 }

@@ -76,7 +76,7 @@ export class ArrowIngest {
     const at = schema.fields[c.arrival.index].type
     if (at.typeId === Type.Timestamp) this.clock.useKind('timestamp', TIMESTAMP_UNITS[(at as {unit: number}).unit])
     else this.clock.useKind('number')
-    this.conns = new ConnIndexer(opts.maxConnections, file)
+    this.conns = ConnIndexer.take(opts.maxConnections, file)
     if (c.conn === undefined) {
       this.drawn = opts.connPerRequest ? 0 : opts.connections!
       this.mix = seedMix(opts.connSeed ?? 1)
@@ -279,6 +279,7 @@ export class ArrowIngest {
   /** Yield the last partial batch; a trace without rows is an error. */
   *finish(ingest?: TraceIngest): Generator<TraceBatch> {
     if (this.rowsSeen === 0) throw new TraceError('Expected at least one row, got none', {file: this.file})
+    this.conns.release()
     if (ingest !== undefined) {
       ingest.clock = this.clock.info()
       ingest.connections = connSource(this.cols, this.opts)

@@ -200,6 +200,27 @@ export class ArrivalClock {
    * `slow` (the caller then uses `text`).
    */
   bytes(buf: Uint8Array, s: number, e: number): number {
+    // One pass for the commonest shape, an integer (epoch ns, µs…) after the base is set.
+    const k0 = e - s - this.dps
+    if (this.started && e > s && k0 <= 15) {
+      const split = s + k0
+      let q = 0
+      let i = s
+      for (; i < split; i++) {
+        const c = buf[i] - 48
+        if (c < 0 || c > 9) break
+        q = q * 10 + c
+      }
+      if (i >= split) {
+        let r = 0
+        for (i = split > s ? split : s; i < e; i++) {
+          const c = buf[i] - 48
+          if (c < 0 || c > 9) break
+          r = r * 10 + c
+        }
+        if (i === e) return (q - this.baseSeconds) * this.ups + r
+      }
+    }
     let ip = e
     for (let i = s; i < e; i++) {
       const c = buf[i]

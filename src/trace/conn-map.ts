@@ -40,7 +40,41 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13)
 }
 
+/** The tables of the last finished pass in this thread, kept for the next pass (see `ConnIndexer.take`). */
+let spare: ConnIndexer | undefined
+
 export class ConnIndexer {
+  /**
+   * An empty indexer, reusing the tables of this thread's last finished pass when there is one: a
+   * run reads its trace twice (scan, then simulation), and millions of connections would otherwise
+   * hold two sets of tables until the garbage collector frees the first.
+   */
+  static take(max = DEFAULT_MAX_CONNECTIONS, file = ''): ConnIndexer {
+    const s = spare
+    spare = undefined
+    if (s === undefined) return new ConnIndexer(max, file)
+    s.reset(max, file)
+    return s
+  }
+
+  /** Hand the tables back for the next `take` (the caller uses this indexer no more). */
+  release(): void {
+    spare = this
+  }
+
+  private reset(max: number, file: string): void {
+    ;(this as {max: number}).max = max
+    ;(this as {file: string}).file = file
+    this.count = 0
+    this.direct.fill(-1)
+    this.intSlots.fill(0)
+    this.strSlots.fill(0)
+    this.intUsed = 0
+    this.strUsed = 0
+    this.entries = 0
+    this.arenaUsed = 0
+  }
+
   /** Distinct ids seen. */
   count = 0
   private direct = new Int32Array(1024).fill(-1)

@@ -58,7 +58,7 @@ class CsvState {
     readonly opts: TraceOptions,
     readonly types: TypeIndexer,
   ) {
-    this.conns = new ConnIndexer(opts.maxConnections, file)
+    this.conns = ConnIndexer.take(opts.maxConnections, file)
     this.delim = delimiterOf(file, opts)
     this.delimText = String.fromCharCode(this.delim)
   }
@@ -383,6 +383,7 @@ export async function* readCsv(
     throw new TraceError('Expected a CSV header row (e.g. arrival_ns, conn, service_ns), got an empty file', {file})
   }
   if (st.rows === 0) throw new TraceError('Expected at least one data row after the header, got none', {file})
+  st.conns.release()
   if (ingest !== undefined) {
     ingest.clock = st.clock.info()
     ingest.connections = connSource(st.cols, opts)

@@ -1,5 +1,7 @@
 /** Trace ingest, synthetic traces, statistics and writing: the public surface of src/trace. */
-export type {PreStats, QuickStats, TimeUnit, TraceBatch, TraceFormat, TraceOptions, TraceSource, TraceStats} from './types.js'
+export type {ConnSource, PreStats, QuickStats, TimeUnit, TraceBatch, TraceClock, TraceFormat, TraceIngest, TraceOptions, TraceSource, TraceStats} from './types.js'
+export {showInstant, instantOf, parseIso, formatIso} from './clock.js'
+export {DEFAULT_MAX_CONNECTIONS} from './conn-map.js'
 export {openTrace, detectFormat, sniffFormat, fileSha256, traceRowsHint} from './open.js'
 export {scanTrace, preScan, offeredLoad, LogHistogram, type ScanOptions} from './scan.js'
 export {

@@ -2,8 +2,8 @@
  * `tailsim inspect` end to end through the real binary, including the bad-trace corpus: each
  * broken trace must give its specific one-line message and a non-zero exit, never a stack trace.
  */
-import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -159,6 +159,39 @@ describe('tailsim inspect', () => {
     }
     const r = tailsim(['inspect', '-'], readFileSync(join(dir, 'bad', 'truncated.arrows')))
     expect(r.stderr).toMatch(/^Error: -: Expected a valid Arrow IPC file or stream, got an unreadable or truncated file/)
+  })
+
+  it('shows the absolute start and end of an epoch-ns log, and where connections came from', () => {
+    writeFileSync(join(dir, 'epoch.csv'), 'timestamp_ns,latency_us\n1732700000000001800,12.5\n1732700000000000900,8\n\n1732700000000003000,20\n')
+    const flags = ['--arrival-column', 'timestamp_ns', '--service-column', 'latency_us']
+    const refused = tailsim(['inspect', 'epoch.csv', ...flags])
+    expect(refused.exit).toBe(65)
+    expect(refused.stderr.trim()).toBe(
+      'Error: epoch.csv, row 1: Expected a column named `conn` (map another name with --conn-column, or pass --connections N or --conn-per-request for a log without connection ids), got columns "timestamp_ns", "latency_us"',
+    )
+    const r = tailsim(['inspect', 'epoch.csv', ...flags, '--sort', '--conn-per-request'])
+    expect(r.exit).toBe(0)
+    expect(r.stdout).toMatch(/^start +2024-11-27T09:33:20\.000000900Z \(column `timestamp_ns`: ns since the epoch/m)
+    expect(r.stdout).toMatch(/^end +2024-11-27T09:33:20\.000003000Z$/m)
+    expect(r.stdout).toMatch(/^connections +3 .*one per request \(--conn-per-request\)$/m)
+    const j = JSON.parse(tailsim(['inspect', 'epoch.csv', ...flags, '--sort', '--connections', '2', '--json']).stdout)
+    expect(j.clock).toMatchObject({kind: 'number', unit: 'ns', baseSeconds: 1732700000, start: '2024-11-27T09:33:20.000000900Z'})
+    expect(j.connectionSource).toEqual({mode: 'uniform', connections: 2, seed: 1})
+    expect(j.lastArrival - j.firstArrival).toBe(Math.round(2100 * 2.4))
+  })
+
+  it('reads a named pipe once and ends (it used to wait for ever)', async () => {
+    const fifo = join(dir, 'pipe.csv')
+    try {
+      execFileSync('mkfifo', [fifo])
+    } catch {
+      return
+    }
+    const writer = spawn('sh', ['-c', `printf 'arrival_ns,conn,service_ns\\n1,1,10\\n2,2,10\\n' > '${fifo}'`])
+    const r = await tailsimAsync(['inspect', fifo])
+    writer.kill()
+    expect(r.exit).toBe(0)
+    expect(r.stdout).toMatch(/^rows +2$/m)
   })
 
   it('names a missing file', () => {

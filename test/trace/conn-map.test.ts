@@ -66,6 +66,16 @@ describe('ConnIndexer (open addressing over typed arrays)', () => {
     expect((error as Error).message).toContain('f.csv: Expected at most 100000 distinct connection ids (--max-connections), got more')
   })
 
+  it('a released indexer comes back empty from take(), numbering from 0 again', () => {
+    const a = ConnIndexer.take(10, 'a')
+    expect([a.num(5), a.str('x'), a.int64(1, 2), a.num(5)]).toEqual([0, 1, 2, 0])
+    a.release()
+    const b = ConnIndexer.take(10, 'b')
+    expect(b).toBe(a)
+    expect([b.int64(1, 2), b.str('x'), b.num(5), b.count]).toEqual([0, 1, 2, 3])
+    expect(ConnIndexer.take()).not.toBe(b)
+  })
+
   it('draws connections uniformly and deterministically from the row number', () => {
     const n = 7
     const counts = new Array(n).fill(0)
