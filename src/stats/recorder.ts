@@ -99,8 +99,6 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
-  private min = Infinity
-  private max = -Infinity
   /**
    * Measured latencies go into exactly one histogram: the batch slice of their arrival (or the
    * single `whole` histogram when batch means are off). The overall distribution is the sum of
@@ -116,11 +114,8 @@ export class Recorder {
    */
   private readonly wholeFront: HistogramFront | undefined
   private readonly batchFronts: HistogramFront[] = []
-  /** Per slice: measured arrivals, their latency sum, completions by reply time. */
-  private readonly batchCount: Float64Array
-  private readonly batchSum: Float64Array
-  private readonly batchDone: Float64Array
   private readonly batchScale: number
+  private readonly span: number
   private readonly warmupUntil: number
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
@@ -128,11 +123,12 @@ export class Recorder {
   // MSER series (see RunSeries).
   private mser = new Float64Array(MSER_CAP)
   private mserArrival = new Float64Array(MSER_CAP)
+  /** For each block: the latest reply time so far (completions by time come from these). */
+  private mserEnd = new Float64Array(MSER_CAP)
   private mserLen = 0
   private blockSize = MSER_BLOCK
   private blockN = 0
   private blockSum = 0
-  private latestArrival = -Infinity
 
   constructor(
     private readonly requests: RequestTable,
@@ -142,6 +138,7 @@ export class Recorder {
     this.networkRtt = opts.networkRtt
     const k = Math.min(opts.batches ?? 10, SECTION_KEYS)
     const span = opts.lastArrival - opts.warmupUntil
+    this.span = span
     if (k >= 2 && span > 0) {
       for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
       this.batchFronts = this.batchHists.map((h) => new HistogramFront(h))
@@ -153,10 +150,6 @@ export class Recorder {
       this.whole = newHistogram()
       this.wholeFront = new HistogramFront(this.whole)
     }
-    const slices = Math.max(1, this.batchFronts.length)
-    this.batchCount = new Float64Array(slices)
-    this.batchSum = new Float64Array(slices)
-    this.batchDone = new Float64Array(slices)
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -197,50 +190,43 @@ export class Recorder {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    // MSER series over every completion.
-    if (arrival > this.latestArrival) this.latestArrival = arrival
+    // MSER series over every completion (its block stamps also give completions by time).
     this.blockSum += latency
-    if (++this.blockN === this.blockSize) this.pushBlock()
-    const w = this.warmupUntil
-    if (end >= w && this.batchScale > 0) {
-      const e = Math.floor((end - w) * this.batchScale)
-      if (e < this.batchDone.length) this.batchDone[e]++
-    }
-    if (arrival >= w) {
+    if (++this.blockN === this.blockSize) this.pushBlock(arrival)
+    if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
-      if (latency < this.min) this.min = latency
-      if (latency > this.max) this.max = latency
       let b = 0
       if (this.wholeFront === undefined) {
-        b = Math.floor((arrival - w) * this.batchScale)
+        b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
         if (b >= this.batchFronts.length) b = this.batchFronts.length - 1
         this.batchFronts[b].record(latency)
       } else {
         this.wholeFront.record(latency)
       }
-      this.batchCount[b]++
-      this.batchSum[b] += latency
       if (type !== 0) this.recordType(type, latency, b)
     }
     return latency
   }
 
-  private pushBlock(): void {
+  private pushBlock(arrival: number): void {
     if (this.mserLen === MSER_CAP) {
       // Merge adjacent blocks: the block size doubles, the series halves.
       const half = MSER_CAP >> 1
       for (let i = 0; i < half; i++) {
         this.mser[i] = (this.mser[2 * i] + this.mser[2 * i + 1]) / 2
         this.mserArrival[i] = this.mserArrival[2 * i + 1]
+        this.mserEnd[i] = this.mserEnd[2 * i + 1]
       }
       this.mserLen = half
       this.blockSize *= 2
       // The block just completed had the old size: it stays pending and fills to the new size.
       if (this.blockN < this.blockSize) return
     }
+    const prev = this.mserLen > 0 ? this.mserArrival[this.mserLen - 1] : -Infinity
     this.mser[this.mserLen] = this.blockSum / this.blockN
-    this.mserArrival[this.mserLen++] = this.latestArrival
+    this.mserEnd[this.mserLen] = this.lastEnd
+    this.mserArrival[this.mserLen++] = arrival > prev ? arrival : prev
     this.blockSum = 0
     this.blockN = 0
   }
@@ -269,8 +255,9 @@ export class Recorder {
     this.settle()
     const n = this.measured
     if (n === 0) return emptySummary()
-    const lo = this.min
-    const hi = this.max
+    const fronts = this.wholeFront !== undefined ? [this.wholeFront] : this.batchFronts
+    const lo = Math.min(...fronts.map((f) => f.lowest))
+    const hi = Math.max(...fronts.map((f) => f.highest))
     const clampV = (x: number) => (x < lo ? lo : x > hi ? hi : x)
     const used = this.batchHists.filter((h) => h.totalCount > 0)
     const all = this.whole ?? newHistogram()
@@ -286,7 +273,7 @@ export class Recorder {
             : {...NO_INTERVAL}
       }
       const means: number[] = []
-      for (let b = 0; b < this.batchCount.length; b++) if (this.batchCount[b] > 0) means.push(this.batchSum[b] / this.batchCount[b])
+      for (const f of this.batchFronts) if (f.count > 0) means.push(f.total / f.count)
       out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
       return out
     } finally {
@@ -322,12 +309,22 @@ export class Recorder {
 
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
-    const k = this.batchCount.length
-    const means: number[] = []
-    for (let b = 0; b < k; b++) means.push(this.batchCount[b] > 0 ? this.batchSum[b] / this.batchCount[b] : NaN)
+    const k = this.batchFronts.length
+    const means = this.batchFronts.map((f) => (f.count > 0 ? f.total / f.count : NaN))
+    // Completions per slice by reply time, to the resolution of one MSER block: block j's
+    // completions are counted in the slice of the latest reply time at its end.
+    const completions = new Array<number>(k).fill(0)
+    if (k >= 2 && this.span > 0) {
+      for (let j = 0; j < this.mserLen; j++) {
+        const t = this.mserEnd[j]
+        if (t < this.warmupUntil) continue
+        const b = Math.floor((t - this.warmupUntil) * this.batchScale)
+        if (b < k) completions[b] += this.blockSize
+      }
+    }
     return {
-      arrivals: Array.from(this.batchCount),
-      completions: this.batchScale > 0 ? Array.from(this.batchDone) : [],
+      arrivals: this.batchFronts.map((f) => f.count),
+      completions: k >= 2 ? completions : [],
       means,
       mser: this.mser.subarray(0, this.mserLen),
       mserArrival: this.mserArrival.subarray(0, this.mserLen),
