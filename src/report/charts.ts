@@ -32,6 +32,8 @@ export interface LatencyPoint {
   load: number
   /** The plotted latency percentile, microseconds. */
   latencyUs: number
+  /** The run was flagged `saturated`: drawn with a black ring and labelled. */
+  saturated?: boolean
 }
 
 /** One bar of the max-load chart. */
@@ -92,7 +94,7 @@ export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '
 /** One generic font family for every text (never a web font: nothing is downloaded). */
 export const CHART_FONT = 'sans-serif'
 
-function baseConfig() {
+export function baseConfig() {
   return {
     font: CHART_FONT,
     background: 'white',
@@ -123,7 +125,7 @@ function order(names: string[], given?: string[]): string[] {
   return out
 }
 
-function colourScale(policies: string[]) {
+export function colourScale(policies: string[]) {
   return {domain: policies, range: policies.map((_, i) => PALETTE[i % PALETTE.length])}
 }
 
@@ -176,6 +178,17 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
       },
     },
   ]
+  const sat = pts.filter((p) => p.saturated).map((p) => ({load: p.load, latency: p.latencyUs, label: 'saturated'}))
+  if (sat.length > 0) {
+    layers.push({
+      name: 'saturated',
+      data: {values: sat},
+      layer: [
+        {mark: {type: 'point', shape: 'circle', size: 160, filled: false, color: 'black', strokeWidth: 2}, encoding: {x, y}},
+        {mark: {type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 10, color: 'black'}, encoding: {x, y, text: {field: 'label', type: 'nominal'}}},
+      ],
+    })
+  }
   if (slo !== undefined) {
     const label = input.sloLabel ?? `SLO: ${pct} ≤ ${fmtUs(slo)} µs`
     layers.push({

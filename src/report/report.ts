@@ -16,7 +16,8 @@ import {ConfigError, OutputError} from '../errors.js'
 import {type ResultRow} from '../results/schema.js'
 import {writeAtomic} from '../results/write.js'
 import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel, type TraceTables} from './tables.js'
-import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
+import {type LatencyPoint, latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
+import {type VaryPoint, varyChartSvg, varyNumber} from './vary-chart.js'
 import {type HtmlTable, renderHtml} from './html.js'
 
 export interface ReportOptions {
@@ -126,15 +127,16 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
   const out: ChartFile[] = []
   const sloText = slo !== undefined ? `${slo.percentile} ≤ ${fmtNum(slo.us)} µs` : undefined
   if (t.latency.rows.length > 0) {
-    const points = []
-    for (const r of t.latency.rows) {
+    const points: LatencyPoint[] = []
+    t.latency.rows.forEach((r, i) => {
       const load = r[0]
-      if (typeof load !== 'number') continue
+      if (typeof load !== 'number') return
       for (let j = 0; j < policies.length; j++) {
         const v = r[j + 1]
-        if (typeof v === 'number') points.push({policy: policies[j], load, latencyUs: v})
+        const saturated = t.latency.marks?.[i]?.[j + 1] === 'saturated'
+        if (typeof v === 'number') points.push({policy: policies[j], load, latencyUs: v, ...(saturated ? {saturated} : {})})
       }
-    }
+    })
     const title = `${percentile} latency vs offered load — ${traceTitle(t)}`
     const drawSlo = slo !== undefined && slo.percentile === percentile
     out.push({
@@ -161,7 +163,39 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
       svg: await maxLoadChartSvg({bars, policies: [...policies, ...bars.map((b) => b.policy)], sloLabel: sloText, title: `Max load at SLO: ${t.trace}`}),
     })
   }
+  const vary = varyOf(t.max_load)
+  if (vary !== undefined) {
+    out.push({
+      name: `max-load-vs-${slug(vary.name)}${suffix}`,
+      kind: 'max_load',
+      trace: t.trace,
+      title: `Max load at SLO against ${vary.name}${sloText !== undefined ? ` (${sloText})` : ''} — ${traceTitle(t)}`,
+      svg: await varyChartSvg({...vary, sloLabel: sloText, title: `Max load vs ${vary.name}: ${t.trace}`}),
+    })
+  }
   return out
+}
+
+/** The max-load points of a --vary sweep (the table's last column is the varied parameter). */
+function varyOf(t: TableModel): {name: string; multiples: boolean; points: VaryPoint[]; policies: string[]} | undefined {
+  const known = ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', 'max load ±95%', 'efficiency ±95%', 'max load per replication']
+  const name = t.columns[t.columns.length - 1]
+  if (t.rows.length === 0 || known.includes(name) || name.endsWith('at max load (µs)')) return undefined
+  const iPolicy = colIndex(t, 'policy')
+  const iMax = colIndex(t, 'max load')
+  const iHalf = colIndex(t, 'max load ±95%')
+  const iVal = t.columns.length - 1
+  const points: VaryPoint[] = []
+  let multiples = true
+  for (const r of t.rows) {
+    const v = String(r[iVal])
+    if (!v.startsWith('x')) multiples = false
+    const policy = String(r[iPolicy]).replace(/ \[[^\]]*\]$/, '')
+    const max = r[iMax]
+    const half = r[iHalf]
+    if (typeof max === 'number') points.push({policy, value: varyNumber(v), maxLoad: max, ...(typeof half === 'number' ? {half} : {})})
+  }
+  return {name, multiples, points, policies: [...new Set(points.map((p) => p.policy))]}
 }
 
 /**
@@ -184,7 +218,13 @@ function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | nu
 }
 
 function htmlTable(t: TableModel): HtmlTable {
-  const rows = t.rows.map((r) => r.map((v, i) => htmlCell(t, i, v, r)))
+  const rows = t.rows.map((r, ri) =>
+    r.map((v, i) => {
+      const cell = htmlCell(t, i, v, r)
+      const mark = t.marks?.[ri]?.[i]
+      return mark ? `${cell === null ? 'n/a' : String(cell)} (${mark})` : cell
+    }),
+  )
   // Right-align every column whose raw cells are numbers (formatted ones are strings now).
   const numeric = t.columns.map((_, i) => i).filter((i) => t.rows.length > 0 && t.rows.every((r) => r[i] === null || typeof r[i] === 'number'))
   return {title: t.title, columns: t.columns, rows, numeric}

@@ -84,16 +84,25 @@ export class HistogramFront {
   private n = 0
   private min = Infinity
   private max = -Infinity
+  /** Sum, count, min and max of every value recorded (kept across flushes). */
+  total = 0
+  count = 0
+  lowest = Infinity
+  highest = -Infinity
 
   constructor(readonly target: Histogram) {}
 
   record(v: number): void {
+    this.total += v
+    this.count++
     if (v >= 1 && v < 4294967296 && v === Math.floor(v)) {
       this.counts[frontIndex(v >>> 0)]++
       this.n++
       if (v < this.min) this.min = v
       if (v > this.max) this.max = v
     } else {
+      if (v < this.lowest) this.lowest = v
+      if (v > this.highest) this.highest = v
       this.target.recordValue(v)
     }
   }
@@ -101,6 +110,8 @@ export class HistogramFront {
   /** Move the counted values into the histogram (the front is empty afterwards). */
   flush(): void {
     if (this.n === 0) return
+    if (this.min < this.lowest) this.lowest = this.min
+    if (this.max > this.highest) this.highest = this.max
     const c = this.counts
     // The exact extremes, as themselves: the histogram tracks its min and max from recorded values.
     const lo = frontIndex(this.min >>> 0)

@@ -1,7 +1,7 @@
 /**
  * The recorder of one run: turns completions into latencies, histograms and counts.
  *
- * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (docs/model.md §2).
+ * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (MODEL.md §2).
  * Warm-up: requests arriving before `warmupUntil` are simulated and counted as completed but not
  * recorded in any latency statistic. Batch means: the measured window
  * [warmupUntil, lastArrival] is cut into `batches` equal time slices by arrival; each slice's
@@ -91,6 +91,7 @@ export interface RunSeries {
    * a policy that reports completions in another order (the FCFS recursions) gives the same one.
    */
   mser: Float64Array
+  /** For each block: the latest arrival (cycles) among the requests completed so far. */
   /** For each bin of `mser`: its end (cycles): truncating bins 0..d−1 cuts arrivals before it. */
   mserArrival: Float64Array
   /** Mean requests per non-empty bin (about MSER_BLOCK for traces up to MSER_BLOCK·MSER_CAP requests). */
@@ -109,8 +110,6 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
-  private min = Infinity
-  private max = -Infinity
   /**
    * Measured latencies go into exactly one histogram: the batch slice of their arrival (or the
    * single `whole` histogram when batch means are off). The overall distribution is the sum of
@@ -126,11 +125,8 @@ export class Recorder {
    */
   private readonly wholeFront: HistogramFront | undefined
   private readonly batchFronts: HistogramFront[] = []
-  /** Per slice: measured arrivals, their latency sum, completions by reply time. */
-  private readonly batchCount: Float64Array
-  private readonly batchSum: Float64Array
-  private readonly batchDone: Float64Array
   private readonly batchScale: number
+  private readonly span: number
   private readonly warmupUntil: number
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
@@ -140,6 +136,8 @@ export class Recorder {
   private readonly mserCount: Float64Array
   private readonly mserFirst: number
   private readonly mserScale: number
+  /** Per batch-means slice: completions whose reply left within its time range. */
+  private readonly batchDone: Float64Array
 
   constructor(
     private readonly requests: RequestTable,
@@ -149,6 +147,7 @@ export class Recorder {
     this.networkRtt = opts.networkRtt
     const k = Math.min(opts.batches ?? 10, SECTION_KEYS)
     const span = opts.lastArrival - opts.warmupUntil
+    this.span = span
     if (k >= 2 && span > 0) {
       for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
       this.batchFronts = this.batchHists.map((h) => new HistogramFront(h))
@@ -166,10 +165,7 @@ export class Recorder {
     this.mserFirst = opts.firstArrival ?? 0
     const mserSpan = opts.lastArrival - this.mserFirst
     this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
-    const slices = Math.max(1, this.batchFronts.length)
-    this.batchCount = new Float64Array(slices)
-    this.batchSum = new Float64Array(slices)
-    this.batchDone = new Float64Array(slices)
+    this.batchDone = new Float64Array(Math.max(1, this.batchFronts.length))
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -210,32 +206,27 @@ export class Recorder {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    // MSER series over every completion, by arrival time.
+    // MSER series over every completion, by arrival time; completions per slice by reply time.
     let mb = Math.floor((arrival - this.mserFirst) * this.mserScale)
     if (mb >= this.mserSum.length) mb = this.mserSum.length - 1
     else if (mb < 0) mb = 0
     this.mserSum[mb] += latency
     this.mserCount[mb]++
-    const w = this.warmupUntil
-    if (end >= w && this.batchScale > 0) {
-      const e = Math.floor((end - w) * this.batchScale)
+    if (end >= this.warmupUntil) {
+      const e = Math.floor((end - this.warmupUntil) * this.batchScale)
       if (e < this.batchDone.length) this.batchDone[e]++
     }
-    if (arrival >= w) {
+    if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
-      if (latency < this.min) this.min = latency
-      if (latency > this.max) this.max = latency
       let b = 0
       if (this.wholeFront === undefined) {
-        b = Math.floor((arrival - w) * this.batchScale)
+        b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
         if (b >= this.batchFronts.length) b = this.batchFronts.length - 1
         this.batchFronts[b].record(latency)
       } else {
         this.wholeFront.record(latency)
       }
-      this.batchCount[b]++
-      this.batchSum[b] += latency
       if (type !== 0) this.recordType(type, latency, b)
     }
     return latency
@@ -265,8 +256,9 @@ export class Recorder {
     this.settle()
     const n = this.measured
     if (n === 0) return emptySummary()
-    const lo = this.min
-    const hi = this.max
+    const fronts = this.wholeFront !== undefined ? [this.wholeFront] : this.batchFronts
+    const lo = Math.min(...fronts.map((f) => f.lowest))
+    const hi = Math.max(...fronts.map((f) => f.highest))
     const clampV = (x: number) => (x < lo ? lo : x > hi ? hi : x)
     const used = this.batchHists.filter((h) => h.totalCount > 0)
     const all = this.whole ?? newHistogram()
@@ -282,7 +274,7 @@ export class Recorder {
             : {...NO_INTERVAL}
       }
       const means: number[] = []
-      for (let b = 0; b < this.batchCount.length; b++) if (this.batchCount[b] > 0) means.push(this.batchSum[b] / this.batchCount[b])
+      for (const f of this.batchFronts) if (f.count > 0) means.push(f.total / f.count)
       out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
       return out
     } finally {
@@ -318,9 +310,8 @@ export class Recorder {
 
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
-    const k = this.batchCount.length
-    const means: number[] = []
-    for (let b = 0; b < k; b++) means.push(this.batchCount[b] > 0 ? this.batchSum[b] / this.batchCount[b] : NaN)
+    const k = this.batchFronts.length
+    const means = this.batchFronts.map((f) => (f.count > 0 ? f.total / f.count : NaN))
     const bins = this.mserSum.length
     const z: number[] = []
     const ends: number[] = []
@@ -332,8 +323,8 @@ export class Recorder {
       n += this.mserCount[i]
     }
     return {
-      arrivals: Array.from(this.batchCount),
-      completions: this.batchScale > 0 ? Array.from(this.batchDone) : [],
+      arrivals: this.batchFronts.map((f) => f.count),
+      completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone) : [],
       means,
       mser: Float64Array.from(z),
       mserArrival: Float64Array.from(ends),

@@ -103,7 +103,7 @@ describe('compare results files', () => {
     const kv = Object.fromEntries(parquetMetadata(ab).key_value_metadata!.map((e) => [e.key, e.value]))
     expect(kv['tailsim.tool_version']).toMatch(/^\d+\.\d+\.\d+/)
     expect(kv['tailsim.trace_sha256']).toMatch(/^[0-9a-f]{64}$/)
-    expect(kv['tailsim.schema_version']).toBe('1')
+    expect(kv['tailsim.schema_version']).toBe('2')
     const rows = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
     const t = model.traces[0]
     let checked = 0

@@ -75,7 +75,8 @@ describe('tailsim replay', () => {
     expect(r.stderr).toBe('')
     expect(r.stdout).toMatch(/^mgn-fcfs on 4 cores/)
     expect(r.stdout).toMatch(/latency \(µs\)\s+mean\s+p50\s+p90\s+p99\s+p99\.9\s+p99\.99\s+max/)
-    expect(r.stdout).toMatch(/p99 95% interval \[\d+\.\d, \d+\.\d\] µs/)
+    // Every statistic has its interval on the row under it (n/a where the samples do not support one).
+    expect(r.stdout).toMatch(/95% int\.\s+\[\d+\.\d, \d+\.\d\]/)
     expect(r.stdout).toMatch(/utilisation 8\d\.\d% \(application 8\d\.\d%, network\/kernel 0\.0%, idle [12]\d\.\d%\)/)
   })
 
@@ -109,7 +110,8 @@ describe('tailsim replay', () => {
     const r = spawnTailsim(['-', '--policy', 'mgn-ps', '--cores', '4', '--load', '0.8', '--seed', '5', '--json'], readFileSync(file))
     expect(r.exit).toBe(0)
     const fromStdin = JSON.parse(r.stdout)
-    expect(fromStdin.latency).toEqual(fromFile.latency)
+    // (--json prints an unsupported percentile as null; in-process it is NaN.)
+    expect(fromStdin.latency).toEqual(JSON.parse(JSON.stringify(fromFile.latency)))
     expect(fromStdin.input.kind).toBe('stdin')
     // The fingerprint is of the bytes, whichever way they came in.
     expect(fromStdin.trace_sha256).toBe(fromFile.trace_sha256)

@@ -1,0 +1,70 @@
+/**
+ * The chart of a `--vary` sweep: max load at the SLO against the varied parameter, one line per
+ * policy, with the 95% interval over replications as error bars when there is one. A value given
+ * as a multiple (`x0.5`) is plotted at that multiple.
+ */
+import type {TopLevelSpec} from 'vega-lite'
+
+import {baseConfig, colourScale, renderSvg} from './charts.js'
+
+export interface VaryPoint {
+  policy: string
+  /** The varied parameter's value, as a number (a multiple `xF` as F). */
+  value: number
+  maxLoad: number
+  /** Half-width of the 95% interval over replications, when known. */
+  half?: number
+}
+
+export interface VaryChartInput {
+  points: VaryPoint[]
+  /** The varied parameter, e.g. `rx_packet` or `ix:batch`. */
+  name: string
+  /** Whether the values are multiples of the preset's (`xF`). */
+  multiples: boolean
+  policies?: string[]
+  title?: string
+  sloLabel?: string
+}
+
+/** A --vary value as a number: `x0.5` → 0.5, `1200` → 1200; NaN otherwise. */
+export function varyNumber(v: string): number {
+  return Number(v.startsWith('x') ? v.slice(1) : v)
+}
+
+export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
+  const pts = input.points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.maxLoad))
+  const policies = (input.policies ?? [...new Set(pts.map((p) => p.policy))]).filter((p) => pts.some((q) => q.policy === p))
+  const values = pts
+    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: p.maxLoad - (p.half ?? 0), hi: p.maxLoad + (p.half ?? 0)}))
+    .sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy) || a.value - b.value)
+  const x = {
+    field: 'value',
+    type: 'quantitative' as const,
+    title: input.multiples ? `${input.name} (multiple of the preset's value)` : input.name,
+    scale: {zero: false, nice: false, padding: 12},
+  }
+  const color = {field: 'policy', type: 'nominal' as const, title: 'Policy', scale: colourScale(policies), sort: policies}
+  const layers: object[] = [
+    {
+      data: {values},
+      mark: {type: 'line', point: {size: 36, filled: true}, strokeWidth: 2},
+      encoding: {x, y: {field: 'max', type: 'quantitative', title: `Max load at SLO${input.sloLabel ? ` (${input.sloLabel})` : ''}`, scale: {domain: [0, 1]}}, color, order: {field: 'value', type: 'quantitative'}},
+    },
+  ]
+  if (pts.some((p) => p.half !== undefined && p.half > 0)) {
+    layers.push({data: {values}, mark: {type: 'rule', strokeWidth: 1.5}, encoding: {x, y: {field: 'lo', type: 'quantitative'}, y2: {field: 'hi'}, color}})
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(input.title !== undefined ? {title: input.title} : {}),
+    width: 560,
+    height: 320,
+    config: baseConfig(),
+    layer: layers,
+  } as TopLevelSpec
+}
+
+export async function varyChartSvg(input: VaryChartInput): Promise<string> {
+  return renderSvg(varyChartSpec(input))
+}
