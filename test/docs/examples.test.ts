@@ -2,8 +2,8 @@
  * Every shell example of README.md and docs/*.md runs and exits 0 (see ./examples.ts for how the
  * blocks are found and the `<!-- example: ... -->` directives). `tailsim` is the built
  * bin/run.js (`npm test` builds first); each Markdown file gets its own temporary working
- * directory holding a copy of the repository's traces/, with HOME pointing there, and its
- * commands run in document order. Output is captured and shown only when a command fails.
+ * directory holding a copy of the repository's traces/ (and examples/), with HOME pointing there,
+ * and its commands run in document order (a block marked fresh-dir gets a directory of its own). Output is captured and shown only when a command fails.
  */
 import {spawn} from 'node:child_process'
 import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -19,6 +19,33 @@ const scratch = mkdtempSync(join(tmpdir(), 'tailsim-examples-'))
 const shims = join(scratch, 'bin')
 const standIns = join(scratch, 'stand-in')
 
+/**
+ * `sbatch` stand-in: runs the tasks of a job array one after another, here and now, with the
+ * variables Slurm gives each task. The array and CPUs come, as in Slurm, from the command line,
+ * else SBATCH_ARRAY_INX, else the script's #SBATCH lines.
+ */
+const SBATCH = `#!/bin/bash
+set -e
+array=""; cpus=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --array=*) array="\${1#--array=}";;
+    --cpus-per-task=*) cpus="\${1#--cpus-per-task=}";;
+    -*) ;;
+    *) break;;
+  esac
+  shift
+done
+job="$1"; shift
+array="\${array:-\${SBATCH_ARRAY_INX:-$(sed -n 's/^#SBATCH --array=//p' "$job" | head -1)}}"
+cpus="\${cpus:-$(sed -n 's/^#SBATCH --cpus-per-task=//p' "$job" | head -1)}"
+lo="\${array%-*}"; hi="\${array#*-}"
+for i in $(seq "$lo" "$hi"); do
+  SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_MIN=$lo SLURM_ARRAY_TASK_MAX=$hi SLURM_ARRAY_TASK_COUNT=$((hi - lo + 1)) \\
+    SLURM_CPUS_PER_TASK="\${cpus:-1}" bash "$job" "$@"
+done
+`
+
 function script(path: string, text: string) {
   writeFileSync(path, text)
   chmodSync(path, 0o755)
@@ -31,6 +58,7 @@ beforeAll(() => {
   script(join(shims, 'tailsim'), `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin/run.js')}" "$@"\n`)
   // Batch-cluster stand-ins: the same command line, on this machine.
   script(join(standIns, 'srun'), '#!/bin/sh\nexec "$@"\n')
+  script(join(standIns, 'sbatch'), SBATCH)
   script(join(standIns, 'npx'), `#!/bin/sh\nif [ "$1" = tailsim ]; then shift; exec tailsim "$@"; fi\necho 'npx stand-in: only "npx tailsim" is available' >&2\nexit 127\n`)
 })
 
@@ -56,18 +84,19 @@ for (const file of documentationFiles(root)) {
   const examples = examplesOf(root, file)
   if (examples.length === 0) continue
   describe.sequential(file, () => {
-    const cwd = join(scratch, file.replace(/[^\w.-]+/g, '_'))
-    beforeAll(() => {
-      mkdirSync(cwd, {recursive: true})
-      cpSync(join(root, 'traces'), join(cwd, 'traces'), {recursive: true})
-    })
     for (const e of examples) {
+      const cwd = join(scratch, e.dir)
       const name = exampleName(e)
       if (e.skip) {
         test.skip(name, () => {})
         continue
       }
       test(name, async () => {
+        if (!existsSync(cwd)) {
+          mkdirSync(cwd, {recursive: true})
+          cpSync(join(root, 'traces'), join(cwd, 'traces'), {recursive: true})
+          if (existsSync(join(root, 'examples'))) cpSync(join(root, 'examples'), join(cwd, 'examples'), {recursive: true})
+        }
         if (e.firstOfBlock) {
           for (const s of e.setup) {
             const r = await sh(s, cwd, e)

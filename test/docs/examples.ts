@@ -7,7 +7,10 @@
  *   <!-- example: env NAME=VALUE ... -->     environment variables for the block
  *   <!-- example: setup COMMAND -->          a shell command run before the block (repeatable)
  *   <!-- example: stand-in reason="..." -->  a batch-cluster script run on this machine: `srun CMD`
- *                                            runs CMD, `npx tailsim` is the built tailsim
+ *                                            runs CMD, `npx tailsim` is the built tailsim, `sbatch`
+ *                                            runs the array's tasks one after another
+ *   <!-- example: fresh-dir -->              the block starts in a new working directory (a separate
+ *                                            session), not in the one of the file's earlier blocks
  *
  * A block that starts with `#!` is one script (one test case); otherwise each command — a line,
  * joined with the following ones while it ends in `\` — is its own test case, and the commands of
@@ -31,6 +34,8 @@ export interface Example {
   standIn?: string
   /** True for the first command of its block (setup runs before it). */
   firstOfBlock: boolean
+  /** Working directory name (the file's, or the block's own with fresh-dir). */
+  dir: string
 }
 
 const FENCE = /^```(\w*)\s*$/
@@ -52,7 +57,7 @@ function directives(lines: string[], fenceIndex: number, file: string) {
     if (!m) break
     found.unshift({kind: m[1], args: m[2], line: i + 1})
   }
-  const block = {env: {} as Record<string, string>, setup: [] as string[], skip: undefined as string | undefined, standIn: undefined as string | undefined}
+  const block = {env: {} as Record<string, string>, setup: [] as string[], skip: undefined as string | undefined, standIn: undefined as string | undefined, fresh: false}
   for (const d of found) {
     const where = `${file}:${d.line}`
     if (d.kind === 'skip' || d.kind === 'stand-in') {
@@ -62,11 +67,13 @@ function directives(lines: string[], fenceIndex: number, file: string) {
       else block.standIn = reason
     } else if (d.kind === 'env') {
       Object.assign(block.env, pairs(d.args))
+    } else if (d.kind === 'fresh-dir') {
+      block.fresh = true
     } else if (d.kind === 'setup') {
       if (d.args === '') throw new Error(`${where}: <!-- example: setup --> needs a command`)
       block.setup.push(d.args)
     } else {
-      throw new Error(`${where}: unknown example directive "${d.kind}" (skip, env, setup, stand-in)`)
+      throw new Error(`${where}: unknown example directive "${d.kind}" (skip, env, setup, stand-in, fresh-dir)`)
     }
   }
   return block
@@ -84,7 +91,8 @@ export function examplesOf(root: string, file: string): Example[] {
     if (open[1] === 'sh') {
       const block = directives(lines, i, file)
       const body = lines.slice(i + 1, end)
-      const base = {file, skip: block.skip, env: block.env, setup: block.setup, standIn: block.standIn}
+      const dir = file.replace(/[^\w.-]+/g, '_') + (block.fresh ? `-${i + 1}` : '')
+      const base = {file, dir, skip: block.skip, env: block.env, setup: block.setup, standIn: block.standIn}
       if (body[0]?.startsWith('#!')) {
         out.push({...base, line: i + 2, command: body.join('\n'), firstOfBlock: true})
       } else {

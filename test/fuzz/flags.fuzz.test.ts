@@ -172,9 +172,11 @@ describe('flag fuzz: documented exit codes, one line, JSON envelope', () => {
     test(
       `${c.id}: ${RUNS} random command lines`,
       async () => {
+        const seen = new Map<number, number>()
         await fc.assert(
           fc.asyncProperty(argvFor(c), async (argv) => {
             const r = await run(argv)
+            seen.set(r.exit, (seen.get(r.exit) ?? 0) + 1)
             const context = `tailsim ${argv.join(' ')}\nexit ${r.exit}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`
             expect(DOCUMENTED.has(r.exit), context).toBe(true)
             if (r.exit === 0) return
@@ -197,6 +199,8 @@ describe('flag fuzz: documented exit codes, one line, JSON envelope', () => {
           }),
           {numRuns: RUNS, seed: SEED, endOnFailure: true},
         )
+        // TAILSIM_FUZZ_STATS=1: how often each exit code came up (are the cases getting through?).
+        if (process.env.TAILSIM_FUZZ_STATS) process.stderr.write(`${c.id}: exit codes ${JSON.stringify(Object.fromEntries([...seen].sort((a, b) => a[0] - b[0])))}\n`)
       },
       // Bounded by the case count; sized for a machine 5x slower than an idle 2-core one.
       300_000,
