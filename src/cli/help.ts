@@ -18,7 +18,8 @@ export default class TailsimHelp extends Help {
     return `${super.formatCommand(command)}\n\n${this.exitCodes()}`
   }
 
-  override formatRoot(): string {
-    return `${super.formatRoot()}\n\n${this.exitCodes()}`
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log(`\n${this.exitCodes()}`)
   }
 }

@@ -28,6 +28,9 @@ export interface SearchOptions {
   tol: number
 }
 
+/** Smallest accepted tolerance (the bisection's midpoints are rounded to 1e-9). */
+export const MIN_TOL = 1e-6
+
 export const DEFAULT_SEARCH: SearchOptions = {lo: 0.01, hi: 0.99, tol: 0.005}
 
 export interface Evaluation<R> {
@@ -51,8 +54,9 @@ export function checkSearch(o: SearchOptions): SearchOptions {
   if (!(o.lo > 0 && o.hi > o.lo && Number.isFinite(o.hi))) {
     throw new ConfigError(`Expected a search range 0 < lo < hi, got lo=${o.lo}, hi=${o.hi}`, {flag: 'search-range'})
   }
-  if (!(o.tol > 0 && o.tol < o.hi - o.lo)) {
-    throw new ConfigError(`Expected a search tolerance in (0, ${o.hi - o.lo}), got ${o.tol}`, {flag: 'search-tol'})
+  // Loads are bisected on a 1e-9 grid: a tolerance below MIN_TOL could never be reached.
+  if (!(o.tol >= MIN_TOL && o.tol < o.hi - o.lo)) {
+    throw new ConfigError(`Expected a search tolerance in [${MIN_TOL}, ${o.hi - o.lo}), got ${o.tol}`, {flag: 'search-tol'})
   }
   return o
 }

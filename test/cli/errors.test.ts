@@ -94,6 +94,8 @@ describe('values that used to reach Internal error are typed errors', () => {
     [['replay', 't.csv', '--policy', 'zygos', '--cost', 'rx_packet=1e300'], 64, /--cost: Expected cost `rx_packet` to be a number of cycles in \[0, 4294967296\]/],
     [['compare', 't.csv', '--policies', 'zygos', '--loads', '0.5', '--no-max-load', '--jobs', '0', '--cost', 'ipi_send=1e20'], 64, /--cost: /],
     [['replay', 't.csv', '--policy', 'mgn-fcfs', '--load', '0.5', '--ghz', '1e300'], 64, /--ghz/],
+    // Used to bisect forever: the midpoints are on a 1e-9 grid.
+    [['compare', 't.csv', '--policies', 'mgn-fcfs', '--loads', '0.5', '--jobs', '0', '--search-tol', '1e-300'], 64, /--search-tol: Expected a search tolerance in \[0.000001, /],
   ]
   for (const [argv, exit, message] of cases) {
     test(argv.join(' '), async () => {
