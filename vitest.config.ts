@@ -1,3 +1,7 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {defineConfig} from 'vitest/config'
 
 import {usableCpus} from './src/experiment/cpus.js'
@@ -16,5 +20,8 @@ export default defineConfig({
     // Console output goes to the process streams, where the CLI tests' capture (@oclif/test
     // runCommand) collects it into buffers: the run prints only Vitest's report.
     disableConsoleIntercept: true,
+    // The stats cache of the commands the tests run (and of their children) lives in a temporary
+    // folder, not in the user's ~/.cache.
+    env: {XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tailsim-test-cache-'))},
   },
 })

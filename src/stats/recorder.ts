@@ -1,7 +1,7 @@
 /**
  * The recorder of one run: turns completions into latencies, histograms and counts.
  *
- * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (MODEL.md §2).
+ * Latency = (cycle the reply leaves the NIC) − (arrival at the NIC) + networkRtt (docs/model.md §2).
  * Warm-up: requests arriving before `warmupUntil` are simulated and counted as completed but not
  * recorded in any latency statistic. Batch means: the measured window
  * [warmupUntil, lastArrival] is cut into `batches` equal time slices by arrival; each slice's

@@ -150,10 +150,10 @@ describe('tailsim generate', () => {
   })
 
   it.each([
-    [['--load', '0.5', '--arrivals', 'mmpp:high=0.5'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with high in \(1, 1e6\], a multiple of the mean rate \(got high 0\.5\), got "mmpp:high=0\.5"\n$/],
-    [['--load', '0.5', '--arrivals', 'mmpp:dwell=2'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with dwell a duration > 0 with a unit.*got "mmpp:dwell=2"\n$/],
-    [['--load', '0.5', '--arrivals', 'bursty'], 64, /^Error: --arrivals: Expected `arrivals` to be one of poisson \| fixed \| mmpp:high=H,low=L,dwell=D \| replay:FILE, got "bursty"\n$/],
-    [['--arrivals', 'replay:src.csv', '--connections', '5'], 64, /^Error: --connections: Expected no --connections with replay:src\.csv arrivals.*got "5"\n$/],
+    [['--load', '0.5', '--arrivals', 'mmpp:high=0.5'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with high in \(1, 1e6\], a multiple of the mean rate \(got high 0\.5\), got "mmpp:high=0\.5"\. See `tailsim generate --help`\.\n$/],
+    [['--load', '0.5', '--arrivals', 'mmpp:dwell=2'], 64, /^Error: --arrivals: Expected `arrivals` to be mmpp with dwell a duration > 0 with a unit.*got "mmpp:dwell=2"\. See `tailsim generate --help`\.\n$/],
+    [['--load', '0.5', '--arrivals', 'bursty'], 64, /^Error: --arrivals: Expected `arrivals` to be one of poisson \| fixed \| mmpp:high=H,low=L,dwell=D \| replay:FILE, got "bursty"\. See `tailsim generate --help`\.\n$/],
+    [['--arrivals', 'replay:src.csv', '--connections', '5'], 64, /^Error: --connections: Expected no --connections with replay:src\.csv arrivals.*got "5"\. See `tailsim generate --help`\.\n$/],
     [['--arrivals', 'replay:nope.csv'], 65, /^Error: nope\.csv: Expected a readable trace file/],
     [['--load', '0.5', '--service', 'exp:1us@fixed', '--arrivals', 'fixed'], 64, /^Error: --arrivals: Expected the arrival process once/],
     [['--arrivals', 'replay:src.csv', '--load', '0.5'], 64, /^Error: --load: Expected no --load with replay:src\.csv arrivals/],

@@ -167,7 +167,7 @@ describe('tailsim inspect', () => {
     const refused = tailsim(['inspect', 'epoch.csv', ...flags])
     expect(refused.exit).toBe(65)
     expect(refused.stderr.trim()).toBe(
-      'Error: epoch.csv, row 1: Expected a column named `conn` (map another name with --conn-column, or pass --connections N or --conn-per-request for a log without connection ids), got columns "timestamp_ns", "latency_us"',
+      'Error: epoch.csv, row 1: Expected a column named `conn` (map another name with --conn-column, or pass --connections N or --conn-per-request for a log without connection ids), got columns "timestamp_ns", "latency_us". See `tailsim inspect --help`.',
     )
     const r = tailsim(['inspect', 'epoch.csv', ...flags, '--sort', '--conn-per-request'])
     expect(r.exit).toBe(0)

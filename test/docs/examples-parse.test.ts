@@ -17,7 +17,7 @@ test('one test case per command, continuation lines joined; comments and other l
   const ex = doc(['# t', '```sh', 'tailsim a', '# a comment', '', 'tailsim b \\', '  --flag', '```', '```yaml', 'x: 1', '```', '```sql', 'SELECT 1', '```'].join('\n'))()
   expect(ex.map((e) => [e.line, e.command, e.firstOfBlock])).toEqual([
     [3, 'tailsim a', true],
-    [6, 'tailsim b \n  --flag', false],
+    [6, 'tailsim b \\\n  --flag', false],
   ])
   expect(exampleName(ex[1])).toBe('x.md:6 tailsim b ')
 })

@@ -100,7 +100,8 @@ export function examplesOf(root: string, file: string): Example[] {
         for (let j = 0; j < body.length; j++) {
           const start = j
           let cmd = body[j]
-          while (/\\\s*$/.test(cmd) && j + 1 < body.length) cmd = cmd.replace(/\\\s*$/, '\n') + body[++j]
+          // A continued line keeps its backslash-newline: bash joins the lines as the reader does.
+          while (/\\\s*$/.test(cmd) && j + 1 < body.length) cmd = cmd.replace(/\\\s*$/, '\\\n') + body[++j]
           if (cmd.trim() === '' || cmd.trim().startsWith('#')) continue
           out.push({...base, line: i + 2 + start, command: cmd, firstOfBlock: first})
           first = false
@@ -119,7 +120,7 @@ export function documentationFiles(root: string): string[] {
 
 /** A short, unique test name: file:line and the command's first line. */
 export function exampleName(e: Example): string {
-  const first = e.command.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? e.command
+  const first = (e.command.split('\n').find((l) => l.trim() !== '' && !l.startsWith('#')) ?? e.command).replace(/\\$/, '')
   const text = first.length > 100 ? first.slice(0, 97) + '...' : first
   return `${e.file}:${e.line} ${text}${e.skip ? ` [skipped: ${e.skip}]` : ''}`
 }
