@@ -390,8 +390,3 @@ export function parseNumeric(text: string): number | undefined {
   if (/^nan$/i.test(t)) return Number.NaN
   return undefined
 }
-
-/** A CSV `conn` field: a canonical non-negative decimal integer is an integer id, else a string id. */
-export function isIntegerId(text: string): boolean {
-  return /^(?:0|[1-9]\d{0,14})$/.test(text)
-}

@@ -223,10 +223,11 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       resolveHash(hash.digest('hex'))
     }
     const magic = sniffFormat(head)
+    const on = path === '-' ? 'stdin' : 'a named pipe or device'
     if (magic === 'parquet') {
-      throw new TraceError('Expected an Arrow IPC stream or CSV on a one-pass input, got Parquet (pass it as a regular file instead)', {file: name})
+      throw new TraceError(`Expected an Arrow IPC stream or CSV on ${on}, got Parquet (pass it as a regular file instead)`, {file: name})
     }
-    if (opts.format === 'parquet') throw new ConfigError(`Expected a regular file for a Parquet trace, got ${name} (a one-pass input)`)
+    if (opts.format === 'parquet') throw new ConfigError(`Expected a regular file for a Parquet trace, got ${path === '-' ? '- (stdin)' : `${name} (${on})`}`)
     if (magic !== undefined || opts.format === 'arrow') {
       const {readArrow} = await import('./arrow.js')
       yield* readArrow(all(), name, opts, types, ingest)
@@ -234,7 +235,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       yield* readCsv(gunzip(all(), name), name, opts, types, undefined, ingest)
     } else {
       if (looksBinary(head.subarray(0, 4096))) {
-        throw new TraceError(`Expected an Arrow IPC stream or CSV on a one-pass input, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: name})
+        throw new TraceError(`Expected an Arrow IPC stream or CSV on ${on}, got binary data (first bytes ${hex(head.subarray(0, 8))})`, {file: name})
       }
       yield* readCsv(all(), name, opts, types, undefined, ingest)
     }
