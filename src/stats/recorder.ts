@@ -127,7 +127,8 @@ export class Recorder {
   private mserEnd = new Float64Array(MSER_CAP)
   private mserLen = 0
   private blockSize = MSER_BLOCK
-  private blockN = 0
+  /** Completions still missing from the current block. */
+  private blockLeft = MSER_BLOCK
   private blockSum = 0
 
   constructor(
@@ -192,7 +193,7 @@ export class Recorder {
     if (end > this.lastEnd) this.lastEnd = end
     // MSER series over every completion (its block stamps also give completions by time).
     this.blockSum += latency
-    if (++this.blockN === this.blockSize) this.pushBlock(arrival)
+    if (--this.blockLeft === 0) this.pushBlock(arrival)
     if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
@@ -219,16 +220,17 @@ export class Recorder {
         this.mserEnd[i] = this.mserEnd[2 * i + 1]
       }
       this.mserLen = half
-      this.blockSize *= 2
       // The block just completed had the old size: it stays pending and fills to the new size.
-      if (this.blockN < this.blockSize) return
+      this.blockLeft = this.blockSize
+      this.blockSize *= 2
+      return
     }
     const prev = this.mserLen > 0 ? this.mserArrival[this.mserLen - 1] : -Infinity
-    this.mser[this.mserLen] = this.blockSum / this.blockN
+    this.mser[this.mserLen] = this.blockSum / this.blockSize
     this.mserEnd[this.mserLen] = this.lastEnd
     this.mserArrival[this.mserLen++] = arrival > prev ? arrival : prev
     this.blockSum = 0
-    this.blockN = 0
+    this.blockLeft = this.blockSize
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -273,7 +275,9 @@ export class Recorder {
             : {...NO_INTERVAL}
       }
       const means: number[] = []
-      for (const f of this.batchFronts) if (f.count > 0) means.push(f.total / f.count)
+      // Slice means from the slice histograms (within 0.1%: enough for their spread; the mean
+      // itself is the exact sum over the count).
+      for (const h of this.batchHists) if (h.totalCount > 0) means.push(h.mean)
       out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
       return out
     } finally {
@@ -310,7 +314,8 @@ export class Recorder {
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
     const k = this.batchFronts.length
-    const means = this.batchFronts.map((f) => (f.count > 0 ? f.total / f.count : NaN))
+    this.settle()
+    const means = this.batchHists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
     // Completions per slice by reply time, to the resolution of one MSER block: block j's
     // completions are counted in the slice of the latest reply time at its end.
     const completions = new Array<number>(k).fill(0)
@@ -323,7 +328,7 @@ export class Recorder {
       }
     }
     return {
-      arrivals: this.batchFronts.map((f) => f.count),
+      arrivals: this.batchHists.map((h) => h.totalCount),
       completions: k >= 2 ? completions : [],
       means,
       mser: this.mser.subarray(0, this.mserLen),
