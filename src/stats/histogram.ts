@@ -84,17 +84,13 @@ export class HistogramFront {
   private n = 0
   private min = Infinity
   private max = -Infinity
-  /** Sum, count, min and max of every value recorded (kept across flushes). */
-  total = 0
-  count = 0
+  /** Min and max of every value recorded (kept across flushes; complete after `flush()`). */
   lowest = Infinity
   highest = -Infinity
 
   constructor(readonly target: Histogram) {}
 
   record(v: number): void {
-    this.total += v
-    this.count++
     if (v >= 1 && v < 4294967296 && v === Math.floor(v)) {
       this.counts[frontIndex(v >>> 0)]++
       this.n++

@@ -274,7 +274,9 @@ export class Recorder {
             : {...NO_INTERVAL}
       }
       const means: number[] = []
-      for (const f of this.batchFronts) if (f.count > 0) means.push(f.total / f.count)
+      // Slice means from the slice histograms (within 0.1%: enough for their spread; the mean
+      // itself is the exact sum over the count).
+      for (const h of this.batchHists) if (h.totalCount > 0) means.push(h.mean)
       out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
       return out
     } finally {
@@ -311,7 +313,8 @@ export class Recorder {
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
     const k = this.batchFronts.length
-    const means = this.batchFronts.map((f) => (f.count > 0 ? f.total / f.count : NaN))
+    this.settle()
+    const means = this.batchHists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
     const bins = this.mserSum.length
     const z: number[] = []
     const ends: number[] = []
@@ -323,7 +326,7 @@ export class Recorder {
       n += this.mserCount[i]
     }
     return {
-      arrivals: this.batchFronts.map((f) => f.count),
+      arrivals: this.batchHists.map((h) => h.totalCount),
       completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone) : [],
       means,
       mser: Float64Array.from(z),

@@ -1,0 +1,80 @@
+/**
+ * Sweeps with replications and a parameter axis, in-process (jobs 0): one max-load search per
+ * replication with a t-interval in the table, `--vary` values in the rows and the tables, the
+ * merge rule of `readResults` for sweeps that differ only in the varied values, and the
+ * explanation of an infeasible SLO.
+ */
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {describe, expect, it} from 'vitest'
+
+import {prepareSweep, runSweep} from '../../src/experiment/sweep.js'
+import {parseVary} from '../../src/experiment/vary.js'
+import {buildTables} from '../../src/report/tables.js'
+import {readResults} from '../../src/results/read.js'
+import {resolveCosts} from '../../src/sim/machine/costs.js'
+import {DEFAULT_CONFIG} from '../../src/sim/simulate.js'
+import {meanCi} from '../../src/stats/intervals.js'
+
+const sim = {...DEFAULT_CONFIG, cores: 4, costs: resolveCosts('paper'), costPreset: 'paper'}
+const base = {traces: ['synthetic:exp:10us'], loads: [0.5], sim, synthetic: {requests: 8000, connections: 64}, search: {tol: 0.02}}
+
+describe('sweeps: replications, --vary, infeasible SLOs', () => {
+  it('--replications 3: one search per replication, the table shows their mean ± t-interval and each value', async () => {
+    const prepared = await prepareSweep({...base, policies: ['n-mg1-fcfs'], replications: 3})
+    const out = await runSweep(prepared, {jobs: 0})
+    const ml = out.rows.filter((r) => r.kind === 'max_load' && r.policy === 'n-mg1-fcfs')
+    expect(ml.map((r) => r.replication)).toEqual([0, 1, 2])
+    const t = buildTables(out.rows).traces[0].max_load
+    const row = t.rows.find((r) => r[0] === 'n-mg1-fcfs')!
+    const values = ml.map((r) => r.max_load!)
+    const {mean, half} = meanCi(values)
+    expect(row[t.columns.indexOf('max load')]).toBeCloseTo(mean, 12)
+    expect(row[t.columns.indexOf('max load ±95%')]).toBeCloseTo(half, 12)
+    expect(row[t.columns.indexOf('max load per replication')]).toBe(values.map((v) => v.toFixed(3)).join(' '))
+    expect(t.title).toMatch(/mean ± 95% t-interval over 3 replications/)
+  }, 120_000)
+
+  it('--vary cores=2,4: every cell once per value, the value in the rows and the tables; sweeps differing only in values merge', async () => {
+    const a = await prepareSweep({...base, policies: ['n-mg1-fcfs'], vary: 'cores=2,4'})
+    const b = await prepareSweep({...base, policies: ['n-mg1-fcfs'], vary: 'cores=8'})
+    expect(a.sweepId).not.toBe(b.sweepId)
+    const dirA = mkdtempSync(join(tmpdir(), 'tailsim-vary-'))
+    const dirB = mkdtempSync(join(tmpdir(), 'tailsim-vary-'))
+    const ra = await runSweep(a, {jobs: 0, out: dirA + '/'})
+    await runSweep(b, {jobs: 0, out: dirB + '/'})
+    expect(new Set(ra.rows.map((r) => `${r.vary_name}=${r.vary_value}`))).toEqual(new Set(['cores=2', 'cores=4']))
+    expect(ra.rows.filter((r) => r.vary_value === '2').every((r) => r.cores === 2)).toBe(true)
+    const merged = await readResults([dirA, dirB])
+    const t = buildTables(merged).traces[0]
+    expect(t.max_load.columns[t.max_load.columns.length - 1]).toBe('cores')
+    expect(t.latency.columns).toContain('n-mg1-fcfs [cores=8]')
+    // A plain sweep of another config is still refused.
+    const c = await prepareSweep({...base, policies: ['mgn-ps']})
+    const dirC = mkdtempSync(join(tmpdir(), 'tailsim-vary-'))
+    await runSweep(c, {jobs: 0, out: dirC + '/'})
+    await expect(readResults([dirA, dirC])).rejects.toThrow(/Expected parts of one sweep/)
+  }, 120_000)
+
+  it('an SLO below the service time is unmet, and the row says why', async () => {
+    const prepared = await prepareSweep({...base, policies: ['n-mg1-fcfs'], slo: {percentile: 99, bound: {us: 5}}})
+    const out = await runSweep(prepared, {jobs: 0})
+    const row = out.rows.find((r) => r.kind === 'max_load' && r.policy === 'n-mg1-fcfs')!
+    expect(row.search_status).toBe('unmet')
+    expect(row.warnings.split(',')).toContain('slo_infeasible')
+    expect(row.warnings_json).toMatch(/service-time p99 alone \([\d.]+ µs\) exceeds the bound of 5 µs/)
+    expect(buildTables(out.rows).traces[0].max_load.notes!.join('\n')).toMatch(/n-mg1-fcfs: SLO p99 <= 5 µs cannot be met/)
+  }, 120_000)
+
+  it('--vary names are checked', () => {
+    const policies = ['ix', 'mgn-fcfs']
+    expect(parseVary('rx_packet=x0.5,1200', policies)).toEqual({name: 'rx_packet', values: ['x0.5', '1200']})
+    expect(parseVary('ix:batch=1,64', policies).values).toEqual(['1', '64'])
+    expect(() => parseVary('bogus=1,2', policies)).toThrow(/--vary NAME to be a cost/)
+    expect(() => parseVary('zygos:batch=1', policies)).toThrow(/swept policy/)
+    expect(() => parseVary('cores=0', policies)).toThrow(/cores/)
+    expect(() => parseVary('rx_packet=', policies)).toThrow(/NAME=V1,V2/)
+  })
+})
