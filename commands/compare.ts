@@ -77,7 +77,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       default: DEFAULT_POLICIES,
     }),
     loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),
-    replications: Flags.integer({description: 'Independent replications of each latency cell (seed + r).', default: 1, min: 1}),
+    replications: Flags.integer({description: 'Independent replications of each latency cell (seed + r).', default: 1, min: 1, max: 10_000}),
     slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
     format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
@@ -91,7 +91,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     jobs: Flags.integer({char: 'j', description: 'Worker threads (0 = run in this thread). [default: available parallelism]', min: 0}),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: count({description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
-    connections: Flags.integer({description: 'Connections of synthetic:SPEC traces.', default: 2720, min: 1}),
+    connections: Flags.integer({description: 'Connections of synthetic:SPEC traces (at most 1e7: the simulator keeps state per connection).', default: 2720, min: 1, max: 10_000_000}),
     ...simFlags,
     ...traceFlags,
   }

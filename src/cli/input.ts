@@ -40,7 +40,7 @@ export const inputFlags = {
     helpGroup: 'INPUT',
   }),
   requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
-  connections: Flags.integer({description: 'Connections of the --synthetic trace; requests are spread uniformly over them.', default: 2720, min: 1, helpGroup: 'INPUT'}),
+  connections: Flags.integer({description: 'Connections of the --synthetic trace; requests are spread uniformly over them (at most 1e7: the simulator keeps state per connection).', default: 2720, min: 1, max: 10_000_000, helpGroup: 'INPUT'}),
   ...traceFlags,
 }
 
