@@ -82,6 +82,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       description: 'Independent replications (seed + r) of each latency cell and of each max-load search: the max load is then reported as mean ± 95% t-interval.',
       default: 1,
       min: 1,
+      max: 10_000,
     }),
     interval: Flags.string({description: 'Require intervals over replications (`replications`: needs --replications >= 2).', options: ['replications']}),
     vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),

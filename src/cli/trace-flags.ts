@@ -38,8 +38,9 @@ export const traceFlags = {
   }),
   connections: Flags.integer({
     description:
-      'A trace without a connection column: draw each request\'s connection uniformly from N ids (seeded by --conn-seed). With --synthetic: connections of the synthetic trace. [default for synthetic traces: 2720]',
+      'A trace without a connection column: draw each request\'s connection uniformly from N ids (seeded by --conn-seed). With --synthetic: connections of the synthetic trace. At most 1e7 (the simulator keeps state per connection). [default for synthetic traces: 2720]',
     min: 1,
+    max: 10_000_000,
     helpGroup: 'TRACE',
   }),
   'conn-seed': Flags.integer({description: 'Seed of the connections drawn by --connections for a trace without a connection column. [default: 1]', helpGroup: 'TRACE'}),

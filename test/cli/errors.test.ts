@@ -94,6 +94,10 @@ describe('values that used to reach Internal error are typed errors', () => {
     [['replay', 't.csv', '--policy', 'zygos', '--cost', 'rx_packet=1e300'], 64, /--cost: Expected cost `rx_packet` to be a number of cycles in \[0, 4294967296\]/],
     [['compare', 't.csv', '--policies', 'zygos', '--loads', '0.5', '--no-max-load', '--jobs', '0', '--cost', 'ipi_send=1e20'], 64, /--cost: /],
     [['replay', 't.csv', '--policy', 'mgn-fcfs', '--load', '0.5', '--ghz', '1e300'], 64, /--ghz/],
+    // Used to plan 4 billion cells (and run out of memory).
+    [['compare', 't.csv', '--policies', 'ix', '--loads', '0.5', '--jobs', '0', '--replications', '4294967296'], 64, /--replications: .*10000/],
+    // Used to allocate per-connection state for 4 billion connections (out of memory).
+    [['replay', '--synthetic', 'exp:10us', '--requests', '300', '--connections', '4294967295', '--policy', 'zygos', '--load', '0.5'], 64, /--connections: .*10000000/],
     // Used to bisect forever: the midpoints are on a 1e-9 grid.
     [['compare', 't.csv', '--policies', 'mgn-fcfs', '--loads', '0.5', '--jobs', '0', '--search-tol', '1e-300'], 64, /--search-tol: Expected a search tolerance in \[0.000001, /],
   ]

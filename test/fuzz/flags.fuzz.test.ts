@@ -20,7 +20,7 @@ import fc from 'fast-check'
 import {beforeAll, describe, expect, test} from 'vitest'
 
 const root = process.cwd()
-const RUNS = Number(process.env.TAILSIM_FUZZ_RUNS ?? 30)
+const RUNS = Number(process.env.TAILSIM_FUZZ_RUNS ?? 25)
 const SEED = Number(process.env.TAILSIM_FUZZ_SEED ?? 20261128)
 const DOCUMENTED = new Set([0, 1, 64, 65, 73, 75])
 let dir: string
@@ -89,23 +89,32 @@ interface CommandSpec {
   positional: string[]
   /** Flags added to every case (keeps compare in this thread). */
   fixed?: string[]
+  /** A valid, quick command line (without the id) that the grid and many random cases start from. */
+  base: string[]
 }
 
+/** Extreme values of the right syntax: every value-taking flag gets each, on a valid command line. */
+const EXTREMES = ['1e300', '4294967296', 'NaN', '-1', '']
+/** For the size flags only the invalid extremes: a valid huge size is a legitimately long run. */
+const SIZE_EXTREMES = ['1e300', 'NaN', '-1', '']
+
 const COMMANDS: CommandSpec[] = [
-  {id: 'generate', flags: ['requests', 'service', 'load', 'cores', 'rate', 'connections', 'seed', 'ghz', 'format', 'force'], positional: ['g.csv', 'g.parquet', 'g.arrow', 'g.txt', 't.csv', 'no/dir/g.csv', 'cdf.txt']},
-  {id: 'inspect', flags: ['cores', 'ghz', 'arrival-column', 'conn-column', 'service-column', 'type-column', 'arrival-unit', 'service-unit', 'trace-format', 'sort', 'max-sort-rows'], positional: ['t.csv', 'missing.csv', 'res.json', 'cdf.txt', '.']},
+  {id: 'generate', flags: ['requests', 'service', 'load', 'cores', 'rate', 'connections', 'seed', 'ghz', 'format', 'force'], positional: ['g.csv', 'g.parquet', 'g.arrow', 'g.txt', 't.csv', 'no/dir/g.csv', 'cdf.txt'], base: ['g.csv', '--load', '0.5', '--requests', '200', '--force']},
+  {id: 'inspect', flags: ['cores', 'ghz', 'arrival-column', 'conn-column', 'service-column', 'type-column', 'arrival-unit', 'service-unit', 'trace-format', 'sort', 'max-sort-rows'], positional: ['t.csv', 'missing.csv', 'res.json', 'cdf.txt', '.'], base: ['t.csv']},
   {
     id: 'replay',
     flags: ['policy', 'batch', 'load', 'rate', 'replications', 'records', 'force', 'ci-batches', 'show-config', 'cores', 'ghz', 'preset', 'cost', 'machine', 'nic-ring', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'synthetic', 'requests', 'connections', 'sort', 'max-sort-rows', 'arrival-column', 'trace-format'],
     positional: ['t.csv', 'missing.csv', 'res.json', '.'],
+    base: ['t.csv', '--policy', 'zygos', '--load', '0.5'],
   },
   {
     id: 'compare',
     flags: ['policies', 'loads', 'replications', 'slo', 'percentile', 'format', 'max-load', 'no-max-load', 'search-range', 'search-tol', 'out', 'shard', 'resume', 'force', 'jobs', 'requests', 'connections', 'cores', 'ghz', 'preset', 'cost', 'machine', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'sort'],
     positional: ['t.csv', 'synthetic:exp:10us', 'synthetic:nope', 'missing.csv', 'res.json'],
     fixed: ['--jobs', '0', '--requests', '300'],
+    base: ['t.csv', '--policies', 'ix', '--loads', '0.5', '--search-range', '0.3:0.7', '--search-tol', '0.1'],
   },
-  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'png-scale', 'font-file', 'html', 'title', 'force'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/']},
+  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'png-scale', 'font-file', 'html', 'title', 'force'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/'], base: ['res.json']},
 ]
 
 /** A flag token: usually real, sometimes a near miss or an unknown one. */
@@ -129,14 +138,16 @@ function argvFor(c: CommandSpec): fc.Arbitrary<string[]> {
   )
   return fc
     .record({
+      // Half the cases start from a valid command line, so that the random flags reach the run.
+      base: fc.boolean(),
       positional: fc.array(fc.constantFrom(...c.positional), {minLength: 0, maxLength: 2}),
       flags: fc.array(flag, {minLength: 0, maxLength: 5}),
       json: fc.boolean(),
       equals: fc.boolean(),
     })
-    .map(({positional, flags, json, equals}) => [
+    .map(({base, positional, flags, json, equals}) => [
       c.id,
-      ...positional,
+      ...(base ? c.base : positional),
       ...flags.flatMap((f) => (equals && f.length === 2 ? [`${f[0]}=${f[1]}`] : f)),
       ...(c.fixed ?? []),
       ...(json ? ['--json'] : []),
@@ -155,6 +166,29 @@ async function run(argv: string[]) {
   }
 }
 
+/** The contract of a finished command line (see the header). */
+function check(argv: string[], r: {stdout: string; stderr: string; exit: number}) {
+  const context = `tailsim ${argv.join(' ')}\nexit ${r.exit}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`
+  expect(DOCUMENTED.has(r.exit), context).toBe(true)
+  if (r.exit === 0) return
+  if (argv.includes('--json')) {
+    expect(r.stderr.replace(/^Failed: .*\n/gm, ''), context).toBe('')
+    const env = JSON.parse(r.stdout)
+    expect(Object.keys(env), context).toEqual(['error'])
+    expect(env.error.exit_code, context).toBe(r.exit)
+    expect(typeof env.error.code, context).toBe('string')
+    expect(typeof env.error.message, context).toBe('string')
+    expect(env.error.message, context).not.toContain('\n')
+    expect(typeof env.error.where, context).toBe('object')
+  } else {
+    // compare reports each failed cell on its own line before the final error (exit 1).
+    const lines = r.stderr.replace(/^Failed: .*\n/gm, '').split('\n').filter((l) => l !== '')
+    expect(lines.length, context).toBe(1)
+    expect(lines[0], context).toMatch(/^Error: .+ See `tailsim [a-z]+ --help`\.$/)
+    expect(r.stdout, context).not.toMatch(/USAGE|\n\s+at /)
+  }
+}
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tailsim-flag-fuzz-'))
   const rows = ['arrival_ns,conn,service_ns,type']
@@ -167,6 +201,28 @@ beforeAll(async () => {
   if (r.exit !== 0) throw new Error(`fixture: compare failed: ${r.stderr}`)
 })
 
+describe('flag grid: every value-taking flag of every command gets each extreme value', () => {
+  for (const c of COMMANDS) {
+    test(
+      c.id,
+      async () => {
+        for (const name of c.flags.filter((f) => !BOOLEAN.has(f))) {
+          for (const v of SIZE.has(name) ? SIZE_EXTREMES : EXTREMES) {
+            const argv = [c.id, ...c.base.filter((_, i, b) => b[i] !== `--${name}` && b[i - 1] !== `--${name}`), `--${name}=${v}`, ...(c.fixed ?? []).filter((x, i, f) => x !== `--${name}` && f[i - 1] !== `--${name}`)]
+            const r = await run(argv)
+            check(argv, r)
+            if (name === 'network-rtt' || name === 'seed') {
+              const j = await run([...argv, '--json'])
+              check([...argv, '--json'], j)
+            }
+          }
+        }
+      },
+      300_000,
+    )
+  }
+})
+
 describe('flag fuzz: documented exit codes, one line, JSON envelope', () => {
   for (const c of COMMANDS) {
     test(
@@ -177,25 +233,7 @@ describe('flag fuzz: documented exit codes, one line, JSON envelope', () => {
           fc.asyncProperty(argvFor(c), async (argv) => {
             const r = await run(argv)
             seen.set(r.exit, (seen.get(r.exit) ?? 0) + 1)
-            const context = `tailsim ${argv.join(' ')}\nexit ${r.exit}\nstderr: ${r.stderr}\nstdout: ${r.stdout.slice(0, 2000)}`
-            expect(DOCUMENTED.has(r.exit), context).toBe(true)
-            if (r.exit === 0) return
-            if (argv.includes('--json')) {
-              expect(r.stderr.replace(/^Failed: .*\n/gm, ''), context).toBe('')
-              const env = JSON.parse(r.stdout)
-              expect(Object.keys(env), context).toEqual(['error'])
-              expect(env.error.exit_code, context).toBe(r.exit)
-              expect(typeof env.error.code, context).toBe('string')
-              expect(typeof env.error.message, context).toBe('string')
-              expect(env.error.message, context).not.toContain('\n')
-              expect(typeof env.error.where, context).toBe('object')
-            } else {
-              // compare reports each failed cell on its own line before the final error (exit 1).
-              const lines = r.stderr.replace(/^Failed: .*\n/gm, '').split('\n').filter((l) => l !== '')
-              expect(lines.length, context).toBe(1)
-              expect(lines[0], context).toMatch(/^Error: .+ See `tailsim [a-z]+ --help`\.$/)
-              expect(r.stdout, context).not.toMatch(/USAGE|\n\s+at /)
-            }
+            check(argv, r)
           }),
           {numRuns: RUNS, seed: SEED, endOnFailure: true},
         )
