@@ -4,33 +4,16 @@
  * worker takes the head; requests run to completion; each completion is reported to the
  * dispatcher (one `dispatch_cost` event). With zero costs it is M/G/n on the worker count.
  */
-import {IntQueue} from '../machine/int-queue.js'
-import {DispatchedServer} from '../mechanisms/dispatched.js'
+import {CentralFifoServer} from '../mechanisms/central-fifo.js'
 import type {PolicyDef, SimContext} from '../policy.js'
 
-class CFcfs extends DispatchedServer {
-  private readonly queue = new IntQueue(1024)
-
+class CFcfs extends CentralFifoServer {
   constructor(ctx: SimContext) {
     super(ctx, {name: 'c-fcfs', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption: null})
   }
 
-  protected enqueue(slot: number): void {
-    this.ctx.requests.queue[slot] = 0
-    this.queue.push(slot)
-  }
-
-  protected waiting(): number {
-    return this.queue.size
-  }
-
-  protected dispatchPass(): void {
-    const q = this.queue
-    while (q.size > 0) {
-      const w = this.boxes.idleIn(0, this.workers)
-      if (w < 0) return
-      this.send(w, q.shift())
-    }
+  protected override pickWorker(): number {
+    return this.boxes.idleIn(0, this.workers)
   }
 }
 

@@ -13,16 +13,15 @@
  *     not finish: it goes back to the tail of the queue).
  */
 import {EventClass} from '../engine/engine.js'
-import {IntQueue} from '../machine/int-queue.js'
-import {DispatchedServer, FIRST_EXTRA_KIND} from '../mechanisms/dispatched.js'
+import {CentralFifoServer} from '../mechanisms/central-fifo.js'
+import {FIRST_EXTRA_KIND} from '../mechanisms/dispatched.js'
 import {type Preemption, preemptionFrom, preemptionOptions} from '../mechanisms/preemption.js'
 import type {PolicyDef, PolicyOptionValue, SimContext} from '../policy.js'
 
 const SELF_END = FIRST_EXTRA_KIND
 const SELF_YIELDED = FIRST_EXTRA_KIND + 1
 
-class Concord extends DispatchedServer {
-  private readonly queue = new IntQueue(1024)
+class Concord extends CentralFifoServer {
   private readonly pre: Preemption
   private readonly selfWork: boolean
   /** Request the dispatcher runs itself, -1 = none; length of its current slice. */
@@ -44,24 +43,6 @@ class Concord extends DispatchedServer {
     this.pre = preemption
     this.selfWork = o.self === 'on'
     this.cSelf = ctx.counters.define('dispatcher_slices')
-  }
-
-  protected enqueue(slot: number): void {
-    this.ctx.requests.queue[slot] = 0
-    this.queue.push(slot)
-  }
-
-  protected waiting(): number {
-    return this.queue.size
-  }
-
-  protected dispatchPass(): void {
-    const q = this.queue
-    while (q.size > 0) {
-      const w = this.boxes.pick()
-      if (w < 0) return
-      this.send(w, q.shift())
-    }
   }
 
   protected override afterDispatch(): void {

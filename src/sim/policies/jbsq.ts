@@ -1,37 +1,16 @@
 /**
- * `jbsq` — join-bounded-shortest-queue, the theoretical model (POLICIES: a dispatch discipline for
- * per-core queues): one central FIFO; each core holds at most k requests (the running one
+ * `jbsq` — join-bounded-shortest-queue, the theoretical model (a dispatch discipline for per-core
+ * queues): one central FIFO; each core holds at most k requests (the running one
  * included); the head goes to an idle core if there is one, else to the core holding fewest
  * (< k), lowest index first; a core runs its own requests in FIFO order. Zero overhead, no network,
  * no dedicated cores. k = 1 is M/G/n.
  */
-import {IntQueue} from '../machine/int-queue.js'
-import {DispatchedServer} from '../mechanisms/dispatched.js'
+import {CentralFifoServer} from '../mechanisms/central-fifo.js'
 import type {PolicyDef, SimContext} from '../policy.js'
 
-class Jbsq extends DispatchedServer {
-  private readonly queue = new IntQueue(1024)
-
+class Jbsq extends CentralFifoServer {
   constructor(ctx: SimContext, k: number) {
     super(ctx, {name: 'jbsq', networker: false, dispatcher: false, k, reportCompletions: true, preemption: null})
-  }
-
-  protected enqueue(slot: number): void {
-    this.ctx.requests.queue[slot] = 0
-    this.queue.push(slot)
-  }
-
-  protected waiting(): number {
-    return this.queue.size
-  }
-
-  protected dispatchPass(): void {
-    const q = this.queue
-    while (q.size > 0) {
-      const w = this.boxes.pick()
-      if (w < 0) return
-      this.send(w, q.shift())
-    }
   }
 }
 
