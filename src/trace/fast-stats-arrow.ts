@@ -13,7 +13,7 @@ import {Footer} from 'apache-arrow/ipc/metadata/file'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer, resolveColumns} from './columns.js'
-import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
+import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromMetadata} from './fast-stats.js'
 import type {QuickStats, TraceOptions} from './types.js'
 
 const MAGIC = 'ARROW1'
@@ -170,14 +170,8 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
     const e = await edges(fh, path, opts, blocks.length)
     if (e === undefined) return undefined
 
-    const written = parseWrittenStats(schema.metadata.get(STATS_METADATA_KEY))
-    if (written !== undefined && readsAsWritten(written, opts, cols.arrival.name, cols.service.name)) {
-      const q = fromWritten(written, rows, e)
-      if (q !== undefined) {
-        fastStatsCounts.metadata++
-        return q
-      }
-    }
+    const q = fromMetadata(schema.metadata.get(STATS_METADATA_KEY), opts, {arrival: cols.arrival.name, service: cols.service.name}, rows, e)
+    if (q !== undefined) return q
 
     const acc = new StatsAccumulator()
     let scratch = new Float64Array(0)

@@ -10,7 +10,7 @@ import {RecordBatchReader, type RecordBatch, type Schema} from 'apache-arrow'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer, resolveColumns} from './columns.js'
-import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromWritten, parseWrittenStats, readsAsWritten} from './fast-stats.js'
+import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRawService, fromMetadata} from './fast-stats.js'
 import {guardWasm, parquetWasm} from './parquet.js'
 import type {QuickStats, TraceOptions} from './types.js'
 
@@ -77,14 +77,8 @@ export async function parquetQuickStats(path: string, opts: TraceOptions): Promi
     if (e === undefined) return undefined
 
     const kv = fileMeta.keyValueMetadata() as Map<string, string>
-    const written = parseWrittenStats(kv.get(STATS_METADATA_KEY))
-    if (written !== undefined && readsAsWritten(written, opts, cols.arrival.name, cols.service.name)) {
-      const q = fromWritten(written, rows, e)
-      if (q !== undefined) {
-        fastStatsCounts.metadata++
-        return q
-      }
-    }
+    const q = fromMetadata(kv.get(STATS_METADATA_KEY), opts, {arrival: cols.arrival.name, service: cols.service.name}, rows, e)
+    if (q !== undefined) return q
 
     const acc = new StatsAccumulator()
     let scratch = new Float64Array(0)

@@ -137,6 +137,25 @@ export function fromWritten(w: WrittenStats, rows: number, edges: Edges): QuickS
 }
 
 /**
+ * The statistics `tailsim generate` wrote into a file's metadata (`text`, the value under
+ * STATS_METADATA_KEY), when they apply to this reading (`readsAsWritten`) and check out against the
+ * rows counted and the decoded edges; undefined otherwise.
+ */
+export function fromMetadata(
+  text: string | undefined,
+  opts: TraceOptions,
+  names: {arrival: string; service: string},
+  rows: number,
+  edges: Edges,
+): QuickStats | undefined {
+  const written = parseWrittenStats(text)
+  if (written === undefined || !readsAsWritten(written, opts, names.arrival, names.service)) return undefined
+  const q = fromWritten(written, rows, edges)
+  if (q !== undefined) fastStatsCounts.metadata++
+  return q
+}
+
+/**
  * Raw service values → cycles, added to `acc`, exactly as the readers convert them
  * (`BatchBuilder`: round half up of value × cycles-per-unit, at least 1 cycle). Returns false
  * when a value is one the readers reject (the full pass then reports it).
