@@ -11,7 +11,7 @@ import {extname} from 'node:path'
 import {ConfigError, LimitError, TraceError, show} from '../errors.js'
 import {DEFAULT_BATCH_SIZE, DEFAULT_MAX_SORT_ROWS, TypeIndexer, sortColumns} from './columns.js'
 import {readCsv} from './csv.js'
-import {isGzip, isOnePass, gunzip, textChunks} from './streams.js'
+import {isGzip, isOnePass, gunzip, looksBinary, textChunks} from './streams.js'
 import type {TraceBatch, TraceFormat, TraceIngest, TraceOptions, TraceSource} from './types.js'
 import {DEFAULT_GHZ, checkGhz} from './units.js'
 import {quickStatsOf} from './fast-stats.js'
@@ -36,14 +36,6 @@ export function sniffFormat(head: Uint8Array): TraceFormat | 'arrow-stream' | un
   if (s.length >= 4 && s.readUInt32LE(0) === 0xffffffff) return 'arrow-stream'
   if (s.length >= 4 && s.toString('latin1', 0, 4) === 'PAR1') return 'parquet'
   return undefined
-}
-
-function looksBinary(head: Uint8Array): boolean {
-  for (let i = 0; i < head.length; i++) {
-    const b = head[i]
-    if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) return true
-  }
-  return false
 }
 
 /** Format of a file: forced, by magic bytes, by extension, or CSV for text. Throws TraceError. */

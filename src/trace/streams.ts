@@ -25,7 +25,8 @@ export function isOnePass(path: string): boolean {
   }
 }
 
-function looksBinary(head: Uint8Array): boolean {
+/** Whether the first bytes of a file are not text (a NUL or a control character other than tab, LF, FF, CR). */
+export function looksBinary(head: Uint8Array): boolean {
   for (let i = 0; i < head.length; i++) {
     const b = head[i]
     if (b === 0 || (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12)) return true
