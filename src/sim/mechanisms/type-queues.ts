@@ -7,6 +7,9 @@
 import {IntQueue} from '../machine/int-queue.js'
 import type {RequestTable} from '../machine/requests.js'
 
+/** No per-type weights: every type weighs 1. */
+const EQUAL = new Float64Array(0)
+
 export class TypeQueues {
   /** Queue per type value (index = requests.type). */
   readonly queues: IntQueue[] = []
@@ -38,22 +41,18 @@ export class TypeQueues {
 
   /** The type whose head arrived first (ties: lower trace index), -1 when all are empty. */
   oldest(): number {
-    const r = this.r
-    let best = -1
-    let bestArr = Infinity
-    let bestSeq = Infinity
-    for (let t = 0; t < this.queues.length; t++) {
-      const q = this.queues[t]
-      if (q.size === 0) continue
-      const h = q.peek()
-      const a = r.arrival[h]
-      if (a < bestArr || (a === bestArr && r.seq[h] < bestSeq)) {
-        best = t
-        bestArr = a
-        bestSeq = r.seq[h]
-      }
-    }
-    return best
+    // Equal weights: the largest age (0 − arrival) is the earliest arrival, ties as below.
+    return this.mostUrgent(0, EQUAL)
+  }
+
+  /**
+   * Result metrics of a policy that queues by type: `types` (types queued apart), and
+   * `untyped_fallback` = 1 when the trace has no `type` column (one queue served).
+   */
+  addMetrics(m: Record<string, number>): void {
+    const untyped = this.types <= 1
+    m.types = untyped ? 1 : this.types - 1
+    if (untyped) m.untyped_fallback = 1
   }
 
   /**

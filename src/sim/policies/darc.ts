@@ -188,9 +188,7 @@ class Darc extends DispatchedServer {
 
   override metrics(): Record<string, number> {
     const m = super.metrics()
-    const untyped = this.tq.types <= 1
-    m.types = untyped ? 1 : this.tq.types - 1
-    if (untyped) m.untyped_fallback = 1
+    this.tq.addMetrics(m)
     const res = this.res
     if (res !== null) {
       m.groups = res.groups.length

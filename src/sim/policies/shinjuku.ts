@@ -100,11 +100,7 @@ class Shinjuku extends DispatchedServer {
 
   override metrics(): Record<string, number> {
     const m = super.metrics()
-    if (this.typed !== null) {
-      const untyped = this.typed.types <= 1
-      m.types = untyped ? 1 : this.typed.types - 1
-      if (untyped) m.untyped_fallback = 1
-    }
+    this.typed?.addMetrics(m)
     return m
   }
 }
