@@ -2,7 +2,7 @@
  * Result rows ⇄ Apache Arrow tables (the in-memory form behind the Parquet and Arrow IPC files).
  * One column per `COLUMNS` entry, in that order; nullable numbers are Arrow nulls.
  */
-import {Float64, Int32, Table, Utf8, vectorFromArray, type Vector} from 'apache-arrow'
+import {Float64, Int32, Table, Utf8, vectorFromArray, type Vector} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
 import {COLUMNS, type ResultRow} from './schema.js'

@@ -19,7 +19,7 @@ import {
   Uint32,
   makeData,
   tableToIPC,
-} from 'apache-arrow'
+} from '../arrow-lib.js'
 
 import {pipeArrowBatches} from '../trace/arrow-pipe.js'
 import {parquetWasm} from '../trace/parquet.js'
