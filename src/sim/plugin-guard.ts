@@ -11,6 +11,9 @@
  * Cost: one bitmap write per arrival and completion, a comparison per scheduled event, and one
  * extra call per event (figures in docs/writing-a-policy.md).
  */
+import {basename} from 'node:path'
+import {pathToFileURL} from 'node:url'
+
 import {PolicyModuleError, TailsimError, type Location} from '../errors.js'
 import type {Recorder} from '../stats/recorder.js'
 import {EventClass, type Engine} from './engine/engine.js'
@@ -25,10 +28,18 @@ export interface ModuleLabel {
   path: string
 }
 
-/** The first line of an error's message, with its class name. */
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message.split('\n')[0]}`
-  return `a thrown ${e === null ? 'null' : typeof e}: ${String(e).split('\n')[0]}`
+/**
+ * The first line of an error's message, with its class name and, when its stack passes through
+ * the module file, the line there (`(my-policy.mjs:42)`).
+ */
+export function describeThrown(e: unknown, path: string): string {
+  const text = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : `a thrown ${e === null ? 'null' : typeof e}: ${String(e).split('\n')[0]}`
+  const stack = e instanceof Error && typeof e.stack === 'string' ? e.stack : ''
+  const file = pathToFileURL(path).href
+  const at = stack.indexOf(file)
+  if (at < 0) return text
+  const m = /^(?:\?[^:\s]*)?:(\d+)/.exec(stack.slice(at + file.length))
+  return m ? `${text} (${basename(path)}:${m[1]})` : text
 }
 
 function invariant(label: ModuleLabel, what: string): PolicyModuleError {
@@ -190,7 +201,7 @@ export class GuardedPolicy implements Policy {
   private threw(error: unknown, call: string): TailsimError {
     if (error instanceof TailsimError) return error
     return new PolicyModuleError(
-      `Policy module ${this.label.spec} threw in ${call} at cycle ${this.ctx.engine.now}: ${describe(error)}`,
+      `Policy module ${this.label.spec} threw in ${call} at cycle ${this.ctx.engine.now}: ${describeThrown(error, this.label.path)}`,
       'POLICY_MODULE_THREW',
       this.where(),
     )
@@ -224,7 +235,7 @@ export class GuardedPolicy implements Policy {
     if (!(Number.isInteger(slot) && slot >= 0 && slot < this.live.length && this.live[slot] === 1)) {
       throw invariant(
         this.label,
-        `called recorder.${call}(slot ${slot}) at cycle ${this.now()} for a request that is not in the system (completed or dropped before, or never arrived); expected each request to complete or drop exactly once`,
+        `called recorder.${call}(slot ${slot}) at cycle ${this.now()}, but no request is in that slot (its last one, request #${this.ctx.requests.seq[slot] ?? '?'}, was already completed or dropped); expected each request to complete or drop exactly once`,
       )
     }
     const arrival = this.ctx.requests.arrival[slot]

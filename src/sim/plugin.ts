@@ -17,7 +17,7 @@ import {resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {PolicyModuleError, TailsimError} from '../errors.js'
-import {type ModuleLabel, GuardedPolicy} from './plugin-guard.js'
+import {type ModuleLabel, GuardedPolicy, describeThrown} from './plugin-guard.js'
 import type {PolicyDef, PolicyOptionDef} from './policy.js'
 import {POLICIES, addPolicyModule, isModulePath, loadedPolicyModule, modulePathSpec, type PolicyModuleInfo} from './policies/registry.js'
 
@@ -98,8 +98,13 @@ async function load(path: string, abs: string, flag: string): Promise<PolicyModu
     // The query keeps a changed file from being served from the module cache of this thread.
     mod = (await import(`${pathToFileURL(abs).href}?sha256=${sha256}`)) as Record<string, unknown>
   } catch (error) {
-    const hint = /\bexport\b|import statement|require is not defined|module is not defined/.test(String((error as Error)?.message)) ? ' (an ES module: name it .mjs, or use .js in a folder whose package.json says "type": "module")' : ''
-    throw fail(` failed to load: ${describeError(error)}${hint}`, 'POLICY_MODULE_LOAD')
+    const message = String((error as Error)?.message)
+    const hint = /\bexport\b|import statement|require is not defined|module is not defined/.test(message)
+      ? ' (an ES module: name it .mjs, or use .js in a folder whose package.json says "type": "module")'
+      : error instanceof SyntaxError && !/\.m?js:\d+\)$/.test(describeThrown(error, abs))
+        ? ` (\`node --check ${abs}\` shows where)`
+        : ''
+    throw fail(` failed to load: ${describeThrown(error, abs)}${hint}`, 'POLICY_MODULE_LOAD')
   }
   const user = checkShape(mod, (what) => fail(`: expected \`${EXPECTED_EXPORT}\` (a PolicyDef), ${what}`, 'POLICY_MODULE_SHAPE'))
   const def: PolicyDef = {
