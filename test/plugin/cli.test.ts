@@ -30,8 +30,8 @@ async function tailsim(argv: string[]) {
 }
 
 /** A command in a child process (plain Node: its module loader, its error lines). */
-function spawnTailsim(argv: string[], cwd = root) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), ...argv], {cwd, env: {...process.env, NODE_ENV: 'production'}, encoding: 'utf8'})
+function spawnTailsim(argv: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/run.js'), ...argv], {cwd: root, env: {...process.env, NODE_ENV: 'production'}, encoding: 'utf8'})
   return {stdout: r.stdout, stderr: r.stderr, exit: r.status}
 }
 
@@ -79,7 +79,7 @@ describe('running plug-ins like built-ins', () => {
     expect(pick(`${PRIO}:order=fifo`)).toEqual(pick('mgn-fcfs'))
   })
 
-  test('a plug-in may import helpers from the installed package', () => {
+  test('a plug-in may import helpers from the installed package', async () => {
     const project = join(dir, 'project')
     mkdirSync(join(project, 'node_modules'), {recursive: true})
     symlinkSync(root, join(project, 'node_modules', 'tailsim'), 'dir')
@@ -105,10 +105,12 @@ export default {
 }
 `,
     )
-    const r = spawnTailsim(['replay', ...SYN, '--policy', './fifo.mjs', '--json'], project)
+    // 'tailsim' resolves from the module's folder (its node_modules), wherever the command runs.
+    const r = await tailsim(['replay', ...SYN, '--policy', join(project, 'fifo.mjs'), '--json'])
     expect(r.stderr).toBe('')
     expect(r.exit).toBe(0)
-    expect(JSON.parse(r.stdout).completed).toBe(4000)
+    expect(r.result.completed).toBe(4000)
+    expect(r.result.policy_module.path).toBe(join(project, 'fifo.mjs'))
   })
 })
 
@@ -161,7 +163,7 @@ describe('failures: one line naming the module, a documented exit code', () => {
   test('compare: a plug-in that fails at run time loses its cells only; the rest of the sweep finishes (exit 1)', async () => {
     const path = bad('sweep-lost.mjs', def('(ctx) => ({arrive(slot) { if (ctx.requests.seq[slot] !== 5) ctx.recorder.complete(slot, ctx.engine.now + 1) }, handle() {}})'))
     const out = join(dir, 'sweep-parts')
-    const r = await tailsim(['compare', 'synthetic:exp:10us', '--requests', '1000', '--cores', '4', '--policies', `${path},n-mg1-fcfs`, '--loads', '0.4,0.6', '--no-max-load', '--jobs', '2', '--out', `${out}/`])
+    const r = await tailsim(['compare', 'synthetic:exp:10us', '--requests', '1000', '--cores', '4', '--policies', `${path},n-mg1-fcfs`, '--loads', '0.4,0.6', '--no-max-load', '--jobs', '1', '--out', `${out}/`])
     expect(r.exit).toBe(1)
     expect(r.stderr).toMatch(/Failed: cell \d \(synthetic:exp:10us, .*sweep-lost\.mjs, load 0\.4, replication 0\): Policy module .*sweep-lost\.mjs lost 1 request\(s\)/)
     expect(r.stderr).toMatch(/The sweep is incomplete: 2 of 6 cells failed/)

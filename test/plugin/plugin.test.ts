@@ -31,7 +31,8 @@ function module(name: string, text: string): string {
 /** Runs a policy on a trace and returns its per-request records and result. */
 async function records(policy: string, cols: ReturnType<typeof poissonColumns>, cores: number) {
   const sink = new CollectSink()
-  const r = await run(cols, {policy, cores}, sink)
+  // A random trace may offer a load >= 1 over its short span: the comparison holds there too.
+  const r = await run(cols, {policy, cores, allowOverload: true}, sink)
   return {rows: sink.rows, r}
 }
 
@@ -51,7 +52,7 @@ describe('worked examples reproduce their built-in twins request by request', ()
         expect(a.r.events).toBe(b.r.events)
         expect(a.r.latency).toEqual(b.r.latency)
       }),
-      {numRuns: 15},
+      {numRuns: 10},
     )
   })
 
@@ -64,7 +65,7 @@ describe('worked examples reproduce their built-in twins request by request', ()
         expect(a.rows).toEqual(b.rows)
         expect(a.r.latency).toEqual(b.r.latency)
       }),
-      {numRuns: 15},
+      {numRuns: 10},
     )
   })
 
