@@ -99,11 +99,14 @@ async function load(path: string, abs: string, flag: string): Promise<PolicyModu
     mod = (await import(`${pathToFileURL(abs).href}?sha256=${sha256}`)) as Record<string, unknown>
   } catch (error) {
     const message = String((error as Error)?.message)
-    const hint = /\bexport\b|import statement|require is not defined|module is not defined/.test(message)
-      ? ' (an ES module: name it .mjs, or use .js in a folder whose package.json says "type": "module")'
-      : error instanceof SyntaxError && !/\.m?js:\d+\)$/.test(describeThrown(error, abs))
-        ? ` (\`node --check ${abs}\` shows where)`
-        : ''
+    const hint =
+      error instanceof SyntaxError && /Unexpected token 'export'|Cannot use import statement/.test(message)
+        ? ' (Node took the file for CommonJS: name it .mjs, or use .js in a folder whose package.json says "type": "module")'
+        : error instanceof ReferenceError && /\b(require|module|exports) is not defined/.test(message)
+          ? ' (a CommonJS module: tailsim loads ES modules, write `export default {...}`)'
+          : error instanceof SyntaxError && !/\.[mc]?js:\d+\)$/.test(describeThrown(error, abs))
+            ? ` (\`node --check ${abs}\` shows where)`
+            : ''
     throw fail(` failed to load: ${describeThrown(error, abs)}${hint}`, 'POLICY_MODULE_LOAD')
   }
   const user = checkShape(mod, (what) => fail(`: expected \`${EXPECTED_EXPORT}\` (a PolicyDef), ${what}`, 'POLICY_MODULE_SHAPE'))
