@@ -12,6 +12,10 @@ import fc from 'fast-check'
 import {describe, expect, test} from 'vitest'
 
 import {PolicyModuleError} from '../../src/errors.js'
+import {canonicalJson, sweepId} from '../../src/experiment/plan.js'
+import {prepareSweep} from '../../src/experiment/sweep.js'
+import {resolveCosts} from '../../src/sim/machine/costs.js'
+import {DEFAULT_CONFIG} from '../../src/sim/simulate.js'
 import {loadPolicyModule, loadPolicyModules} from '../../src/sim/plugin.js'
 import {isModulePath, parsePolicySpec} from '../../src/sim/policies/registry.js'
 import {CollectSink, expService, poissonColumns, run} from '../helpers.js'
@@ -126,6 +130,25 @@ describe('provenance', () => {
   test('paths are told apart from built-in names', () => {
     for (const p of ['./x.mjs', '../x.js', '/a/b', 'x.mjs', 'x.js', 'lib/x.cjs', 'x.ts']) expect(isModulePath(p)).toBe(true)
     for (const p of ['mgn-fcfs', 'ix', 'zygos-no-intr', 'my.policy']) expect(isModulePath(p)).toBe(false)
+  })
+
+  test('a sweep records each module\'s SHA-256, and its id depends on the contents, not on the path', async () => {
+    const prepared = await prepareSweep({
+      traces: ['synthetic:exp:10us'],
+      policies: [`${FIFO}:assign=rss`, 'ix'],
+      loads: [0.5],
+      maxLoad: false,
+      sim: {...DEFAULT_CONFIG, cores: 4, costs: resolveCosts('zero')},
+      synthetic: {requests: 500},
+    })
+    const spec = prepared.spec
+    expect(spec.policies).toEqual([`${FIFO}:assign=rss`, 'ix', 'mgn-fcfs'])
+    expect(spec.policyModules).toEqual({[FIFO]: createHash('sha256').update(readFileSync(FIFO)).digest('hex')})
+    expect(sweepId({...spec, policyModules: {[FIFO]: 'f'.repeat(64)}})).not.toBe(prepared.sweepId)
+    expect(sweepId({...spec, policyModules: {'/elsewhere.mjs': spec.policyModules![FIFO]}})).toBe(prepared.sweepId)
+    // A sweep without plug-ins keeps the id it had before plug-ins existed: its key's
+    // policy_modules is undefined, which the canonical text leaves out.
+    expect(canonicalJson({a: 1, policy_modules: undefined})).toBe(canonicalJson({a: 1}))
   })
 
   test('a sweep worker refuses a module whose SHA-256 changed since the sweep planned', async () => {
