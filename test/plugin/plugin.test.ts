@@ -100,6 +100,25 @@ describe('worked examples reproduce their built-in twins request by request', ()
     expect(sjf.r.latency.mean_us).toBeLessThan(fifo.r.latency.mean_us)
   })
 
+  test('central-priority:order=type starts, at each instant, the waiting request of the first type', async () => {
+    const base = poissonColumns({n: 1500, load: 0.9, cores: 2, mean: 1000, service: expService(1000), seed: 13})
+    const type = new Uint16Array(1500).map((_, i) => (i * 7919) % 3)
+    const c = {...base, type, typeNames: ['get', 'put', 'scan']}
+    const {rows} = await records(`${PRIO}:order=type`, c, 2)
+    expect(rows.length).toBe(1500)
+    let checked = 0
+    for (const q of rows) {
+      if (q.start === q.arrival) continue
+      for (const o of rows) {
+        if (o.arrival < q.start && o.start > q.start) {
+          checked++
+          expect(type[o.seq] > type[q.seq] || (type[o.seq] === type[q.seq] && o.seq > q.seq)).toBe(true)
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(1000)
+  })
+
   test('power of two choices: every request once, on one of the cores, FIFO per core', async () => {
     const c = poissonColumns({n: 2000, load: 0.9, cores: 8, mean: 1000, service: expService(1000), seed: 5})
     const sinkTwo = new CollectSink()
