@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {runCommand} from '@oclif/test'
+import {tableFromIPC} from 'apache-arrow'
 import {describe, expect, test} from 'vitest'
 
 import {readResults} from '../../src/results/read.js'
@@ -50,6 +51,14 @@ describe('running plug-ins like built-ins', () => {
       expect(a.result.latency).toEqual(b.result.latency)
       expect(a.result.completed).toBe(4000)
     }
+    // Per-request records carry the module in their metadata.
+    const arrow = join(dir, 'req.arrow')
+    const rec = await tailsim(['replay', ...SYN, '--policy', FIFO, '--records', arrow])
+    expect(rec.exit).toBe(0)
+    const meta = tableFromIPC(readFileSync(arrow)).schema.metadata
+    expect(meta.get('tailsim.policy')).toBe(FIFO)
+    expect(meta.get('tailsim.policy_module')).toBe(join(root, FIFO))
+    expect(meta.get('tailsim.policy_module_sha256')).toBe(sha(FIFO))
     const text = await tailsim(['replay', ...SYN, '--policy', PRIO])
     expect(text.stdout).toContain(`module   ${join(root, PRIO)}  sha256 ${sha(PRIO).slice(0, 16)}`)
     expect(text.stdout).toContain('max_waiting')
