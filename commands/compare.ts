@@ -74,7 +74,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
   static override flags = {
     policies: Flags.string({
       char: 'p',
-      description: 'Comma-separated policy specs (options with `:`, e.g. ix:batch=1). mgn-fcfs is always added.',
+      description: 'Comma-separated policy specs (options with `:`, e.g. ix:batch=1); a path such as ./my-policy.mjs loads a plug-in policy module. mgn-fcfs is always added.',
       default: DEFAULT_POLICIES,
     }),
     loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),

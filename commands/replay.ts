@@ -12,6 +12,7 @@ import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
 import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms/capacity.js'
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
+import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
 import {TOOL} from '../src/version.js'
 
@@ -42,7 +43,7 @@ export default class Replay extends BaseCommand {
 
 Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so the offered load ρ = λ·E[S]/cores (or the rate) hits the target; service times never change. Without either the trace replays at its own timestamps. Requests that arrive in the first --warmup fraction of the time span are simulated but not measured.
 
-Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcfs:assignment=random, ix:batch=64 (--batch B is a shortcut for ix:batch=B).
+Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcfs:assignment=random, ix:batch=64 (--batch B is a shortcut for ix:batch=B). A path (starting with ./, ../ or /, or ending in .js/.mjs) loads your own policy from an ES module, options likewise: --policy ./my-policy.mjs:opt=value (see docs/writing-a-policy.md); the result records its path and SHA-256.
 
 --records FILE.parquet|FILE.arrow writes one row per request: seq, arrival_ns, conn, queue, core (-1 when no single core ran it), start_ns, end_ns, latency_ns — times in nanoseconds, rows in completion order (in arrival order for mgn-fcfs and n-mg1-fcfs, which settle each request when it arrives; sort by end_ns or seq for a fixed order), warm-up rows included (the cut-off is in the file metadata). The file is written under a temporary name and renamed at the end; an existing file is kept unless --force.
 
@@ -62,7 +63,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
   }
 
   static override flags = {
-    policy: Flags.string({char: 'p', description: 'Policy spec: NAME[:OPTION=VALUE]... (see the description).'}),
+    policy: Flags.string({char: 'p', description: 'Policy spec: NAME[:OPTION=VALUE]..., or a policy module ./FILE.mjs[:OPTION=VALUE]... (see the description).'}),
     batch: Flags.integer({description: 'Shortcut for --policy ix:batch=B (IX batch size, packets).', min: 1}),
     load: Flags.string({char: 'l', description: 'Target offered load ρ = λ·E[S]/cores (rescales the arrivals).', exclusive: ['rate']}),
     rate: Flags.string({char: 'r', description: 'Target arrival rate, requests per second (rescales the arrivals).', exclusive: ['load']}),
@@ -82,6 +83,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
   async run(): Promise<ReplayResult | ShowConfigResult> {
     const {args, flags} = await this.parse(Replay)
     const base = buildSimConfig(flags as SimFlagValues)
+    await loadPolicyModules([flags.policy]) // a plug-in policy module (./my-policy.mjs)
     const policy = this.policySpec(flags.policy, flags.batch)
 
     if (flags['show-config']) return this.showConfig(base, policy)
@@ -167,6 +169,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
           'tailsim.seed': String(first.seed),
           'tailsim.trace': first.trace,
           'tailsim.trace_sha256': first.trace_sha256,
+          ...(first.policy_module ? {'tailsim.policy_module': first.policy_module.path, 'tailsim.policy_module_sha256': first.policy_module.sha256} : {}),
           'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
           'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
         })
@@ -243,6 +246,7 @@ export function renderSummary(r: ReplayResult): string {
   const costs = r.family === 'theory' ? 'zero-overhead model' : `${r.cost_preset} costs`
   lines.push(`${r.policy} on ${r.cores} cores (${r.ghz} GHz, ${costs}), seed ${r.seed}`)
   lines.push(`trace    ${r.trace}  sha256 ${r.trace_sha256.slice(0, 16)}…`)
+  if (r.policy_module) lines.push(`module   ${r.policy_module.path}  sha256 ${r.policy_module.sha256.slice(0, 16)}…`)
   lines.push(
     `requests ${count(r.requests)} over ${count(r.connections)} connections; measured ${count(r.measured)} after ${pct(r.config.warmup)} warm-up` +
       (r.dropped > 0 ? `; DROPPED ${count(r.dropped)}` : ''),

@@ -81,6 +81,21 @@ export class ResultsError extends TailsimError {
   override readonly code = 'RESULTS_INVALID'
 }
 
+/**
+ * A plug-in policy module (`--policy ./my-policy.mjs`) is missing, fails to load, has the wrong
+ * shape, throws, or breaks an invariant of the simulation (a request lost or completed twice, an
+ * event in the past). `code` says which: POLICY_MODULE_NOT_FOUND, POLICY_MODULE_LOAD,
+ * POLICY_MODULE_SHAPE, POLICY_MODULE_THREW, POLICY_MODULE_INVARIANT, POLICY_MODULE_CHANGED.
+ */
+export class PolicyModuleError extends TailsimError {
+  override readonly exitCode = 69 // EX_UNAVAILABLE: the plug-in cannot be used
+  override readonly code: string
+  constructor(message: string, code: string, where: Location = {}) {
+    super(message, where)
+    this.code = code
+  }
+}
+
 /** Format a value for an error message: short, quoted strings, visible NaN. */
 export function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v)

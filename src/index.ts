@@ -3,11 +3,13 @@
  *
  * - Run one simulation: `openTrace` or `syntheticTrace` → `scanTrace` → `simulate`.
  * - Write a policy: implement `Policy` / `PolicyDef` against `SimContext` (engine, machine, request
- *   table, recorder, counters, usage) and `registerPolicy` it; docs/architecture.md walks through it.
+ *   table, recorder, counters, usage) and `registerPolicy` it, or export it as the default of an ES
+ *   module and pass its path (`--policy ./my-policy.mjs`, `loadPolicyModule`); docs/writing-a-policy.md
+ *   walks through it.
  * - Sweeps and the max-load search: `prepareSweep` / `runSweep`, `maxLoadAtSlo`.
  * The library never prints or exits: it throws the typed errors exported here.
  */
-export {TailsimError, TraceError, ConfigError, LimitError, OutputError, ResultsError, type Location} from './errors.js'
+export {TailsimError, TraceError, ConfigError, LimitError, OutputError, ResultsError, PolicyModuleError, type Location} from './errors.js'
 export {TOOL} from './version.js'
 
 export type {Policy, PolicyDef, PolicyOptionDef, PolicyOptionValue, SimContext, CoreUsage} from './sim/policy.js'
@@ -16,7 +18,9 @@ export {Engine, EventClass, type EventHandler} from './sim/engine/engine.js'
 export {Machine, type MachineConfig} from './sim/machine/machine.js'
 export {RequestTable} from './sim/machine/requests.js'
 export {COST_DEFS, PRESETS, resolveCosts, type CostDef, type CostTable} from './sim/machine/costs.js'
-export {POLICIES, registerPolicy, parsePolicySpec, type PolicySpec} from './sim/policies/registry.js'
+export {POLICIES, registerPolicy, parsePolicySpec, isModulePath, type PolicySpec, type PolicyModuleInfo} from './sim/policies/registry.js'
+export {loadPolicyModule, loadPolicyModules, EXPECTED_EXPORT} from './sim/plugin.js'
+export {IntQueue} from './sim/machine/int-queue.js'
 export {
   simulate,
   rescaleFactor,

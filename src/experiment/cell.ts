@@ -14,6 +14,7 @@
  */
 import {LimitError} from '../errors.js'
 import {parsePolicySpec} from '../sim/policies/registry.js'
+import {loadPolicyModules} from '../sim/plugin.js'
 import {simulate, type RunResult} from '../sim/simulate.js'
 import {latencyAt, percentileColumn, toRow, type ResultRow} from '../results/schema.js'
 import type {LatencyUs} from '../sim/simulate.js'
@@ -34,6 +35,8 @@ export interface CellRunOptions {
 }
 
 export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts: CellRunOptions = {}): Promise<ResultRow> {
+  // A plug-in policy is loaded once per thread (worker threads too) and must be the file the sweep planned with.
+  await loadPolicyModules([cell.policy], {flag: 'policies', expect: spec.policyModules})
   const cache = opts.cache ?? new TraceCache()
   const trace = spec.traces[cell.trace]
   const {source, stats} = await cache.get(trace.input, cell.replication, trace.stats)
@@ -85,6 +88,7 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
     service_mean_us: stats.serviceMean / (spec.sim.ghz * 1000),
     trace_sha256: stats.sha256,
     policy: policy.spec,
+    ...(policy.module ? {policy_module: policy.module} : {}),
     family: policy.def.family,
     seed: base.seed,
     cores: base.cores,

@@ -60,6 +60,8 @@ export interface SweepSpec {
   sim: SimBase
   /** `--vary`: every cell is planned once per value. */
   vary?: Vary
+  /** Plug-in policies: SHA-256 of each module file by absolute path (part of the sweep id). */
+  policyModules?: Record<string, string>
 }
 
 export interface Cell {
@@ -153,6 +155,8 @@ function sweepKey(spec: SweepSpec): object {
     search: spec.maxLoad ? spec.search : null,
     sim: spec.sim,
     vary: spec.vary,
+    // Only the modules' contents: a sweep without plug-ins keeps the id it always had.
+    policy_modules: spec.policyModules === undefined ? undefined : Object.values(spec.policyModules).sort(),
   }
   return key
 }

@@ -16,6 +16,7 @@ import {sep} from 'node:path'
 
 import {ConfigError, OutputError, ResultsError, TailsimError} from '../errors.js'
 import {parsePolicySpec} from '../sim/policies/registry.js'
+import {loadPolicyModules} from '../sim/plugin.js'
 import {readResultsFile} from '../results/read.js'
 import {PartStore} from '../results/parts.js'
 import type {ResultRow} from '../results/schema.js'
@@ -88,6 +89,8 @@ export function resolvePolicies(specs: readonly string[], flag = 'policies'): st
 /** Scan the traces (one pass each), resolve the SLO per trace, plan the cells. */
 export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
   if (req.traces.length === 0) throw new ConfigError('Expected at least one trace, got none')
+  // Plug-in policies load (and fail) before any trace is read.
+  const modules = await loadPolicyModules(req.policies, {flag: 'policies'})
   const replications = req.replications ?? 1
   if (!(Number.isInteger(replications) && replications >= 1)) {
     throw new ConfigError(`Expected \`replications\` to be an integer >= 1, got ${replications}`, {flag: 'replications'})
@@ -107,6 +110,7 @@ export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
   }
   const policies = resolvePolicies(req.policies)
   const spec: SweepSpec = {
+    ...(modules.length > 0 ? {policyModules: Object.fromEntries(modules.map((m) => [m.path, m.sha256]))} : {}),
     traces,
     policies,
     ...(req.vary !== undefined ? {vary: parseVary(req.vary, policies)} : {}),

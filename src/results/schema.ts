@@ -137,6 +137,10 @@ export interface ResultRow {
   /** JSON: the run's full SimConfig. */
   config_json: string
   tool_version: string
+  /** Plug-in policies: absolute path of the module file ('' for built-in policies). */
+  policy_module: string
+  /** Plug-in policies: SHA-256 (hex) of the module file ('' for built-in policies). */
+  policy_module_sha256: string
 }
 
 export type ColumnType = 'int32' | 'float64' | 'utf8'
@@ -234,6 +238,8 @@ export const COLUMNS: readonly ColumnDef[] = [
   s('util_per_core_json'),
   s('config_json'),
   s('tool_version'),
+  {...s('policy_module'), since: 2},
+  {...s('policy_module_sha256'), since: 2},
 ]
 
 /** Percentiles a table or an SLO can name, and the row column holding each. */
@@ -308,6 +314,8 @@ export interface CellInfo {
   cost_preset?: string
   tool_version?: string
   config?: unknown
+  /** Plug-in policies (used when `result` is null). */
+  policy_module?: {path: string; sha256: string}
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null)
@@ -400,6 +408,8 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     util_per_core_json: JSON.stringify(r?.util_per_core ?? []),
     config_json: JSON.stringify(r?.config ?? cell.config ?? {}, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v)),
     tool_version: r?.tool_version ?? need(cell.tool_version, 'tool_version'),
+    policy_module: (r ? r.policy_module : cell.policy_module)?.path ?? '',
+    policy_module_sha256: (r ? r.policy_module : cell.policy_module)?.sha256 ?? '',
   }
 }
 

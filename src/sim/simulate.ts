@@ -24,6 +24,7 @@ import {Machine} from './machine/machine.js'
 import {RequestTable} from './machine/requests.js'
 import type {SimContext} from './policy.js'
 import {parsePolicySpec} from './policies/registry.js'
+import {loadPolicyModules} from './plugin.js'
 
 export interface SimConfig {
   /** Policy spec, `name[:opt=value]*`. */
@@ -111,6 +112,8 @@ export interface LatencyUs {
 
 export interface RunResult {
   policy: string
+  /** Plug-in policies only: the module file's absolute path and SHA-256. */
+  policy_module?: {path: string; sha256: string}
   family: 'theory' | 'system'
   cores: number
   ghz: number
@@ -225,6 +228,7 @@ export async function simulate(
 ): Promise<RunResult> {
   validate(config)
   if (config.warmupAuto) return simulateAutoWarmup(source, stats, config, opts)
+  await loadPolicyModules([config.policy]) // plug-in policies (no-op for built-in names)
   const spec = parsePolicySpec(config.policy)
   await initHistograms()
   const wallStart = performance.now()
@@ -352,6 +356,7 @@ export async function simulate(
     const sha256 = await stats.sha256
     return {
       policy: spec.spec,
+      ...(spec.module ? {policy_module: spec.module} : {}),
       family: spec.def.family,
       cores: config.cores,
       ghz: config.ghz,
