@@ -3,7 +3,7 @@
  *  - behaviour lock: rss and random give the records and result rows they gave before the
  *    disciplines were added (digests captured from the code before the change);
  *  - the recursion reproduces the event simulation request by request for every discipline;
- *  - jbsq:k=1 ≡ mgn-fcfs, jbsq:k=K ≡ the `jbsq` policy, rr ≡ d-fcfs on the worker count (zero costs),
+ *  - jbsq:k=1 ≡ jsq-work ≡ mgn-fcfs (start and end), jbsq:k=K ≡ the `jbsq` policy, rr ≡ d-fcfs on the worker count (zero costs),
  *    ix:batch=1 at zero costs ≡ n-mg1-fcfs under the same discipline;
  *  - properties checked from the records against references written here: rr deals request i to
  *    queue i mod n; jsq joins a queue holding fewest requests; jsq-work one with least unfinished
@@ -94,11 +94,15 @@ describe('the recursion reproduces the event simulation exactly', () => {
 describe('exact equivalences at zero cost', () => {
   const W = 6
   for (const [name, cols] of traces(W, 3000)) {
-    test(`${name}: jbsq:k=1 ≡ mgn-fcfs; jbsq:k=K ≡ the jbsq policy; rr ≡ d-fcfs on the worker count`, async () => {
+    test(`${name}: jbsq:k=1 ≡ jsq-work ≡ mgn-fcfs; jbsq:k=K ≡ the jbsq policy; rr ≡ d-fcfs on the worker count`, async () => {
       const mgn = await runRows(cols, {policy: 'mgn-fcfs:method=events', cores: W})
       const j1 = await runRows(cols, {policy: 'n-mg1-fcfs:assignment=jbsq:k=1', cores: W})
       // Same start and end for every request (the two may pick different idle cores).
       expectSameRows(j1.rows, mgn.rows, 'jbsq:k=1', null)
+      // Least unfinished work is M/G/n FCFS too: a request joins the queue that frees up first,
+      // so it starts at the earliest time any core is free (the Kiefer–Wolfowitz recursion).
+      const work = await runRows(cols, {policy: 'n-mg1-fcfs:assignment=jsq-work', cores: W})
+      expectSameRows(work.rows, mgn.rows, 'jsq-work', null)
       for (const k of [2, 3]) {
         const a = await runRows(cols, {policy: `n-mg1-fcfs:assignment=jbsq:k=${k}`, cores: W})
         const b = await runRows(cols, {policy: `jbsq:k=${k}`, cores: W})
