@@ -19,7 +19,8 @@
  *  - `jbsq` with `k=K`: a central queue in front of per-core queues bounded at K (the policy runs
  *    the JBSQ mechanism of jbsq.ts; this class never picks for it).
  *
- * Every random draw uses the run's seeded generator. `pick` costs O(1) for rss, random and rr,
+ * Every random draw uses the run's seeded generator (random: `Rng.int`, as before the other
+ * disciplines existed; the others one 32-bit draw per choice). `pick` costs O(1) for rss, random and rr,
  * O(D) for power of D and O(n) for jsq and jsq-work; it allocates nothing.
  */
 import {ConfigError} from '../../errors.js'
@@ -94,6 +95,14 @@ export interface QueueState {
   work(q: number): number
 }
 
+/**
+ * Uniform integer in [0, m) from one 32-bit draw (Rng.int spends a 53-bit float, two draws): the
+ * bias, at most m / 2^32, is below 1e-6 for m <= 4096 queues.
+ */
+function pickBelow(rng: Rng, m: number): number {
+  return Math.floor(rng.uint32() * m * 2.3283064365386963e-10)
+}
+
 export class Assignment {
   readonly mode: number
   private readonly n: number
@@ -154,7 +163,7 @@ export class Assignment {
         best = q
         bestLoad = l
         ties = 1
-      } else if (l === bestLoad && rng.int(++ties) === 0) {
+      } else if (l === bestLoad && pickBelow(rng, ++ties) === 0) {
         best = q
       }
     }
@@ -164,12 +173,19 @@ export class Assignment {
   /** d distinct queues by a partial Fisher–Yates shuffle of `perm`; the first sampled wins ties. */
   private powerOfD(s: QueueState): number {
     const rng = this.rng
-    const perm = this.perm
     const n = this.n
+    if (this.d === 2) {
+      // The same law as the shuffle below, without touching `perm`: a, then b uniform among the others.
+      const a = pickBelow(rng, n)
+      let b = pickBelow(rng, n - 1)
+      if (b >= a) b++
+      return s.held(b) < s.held(a) ? b : a
+    }
+    const perm = this.perm
     let best = -1
     let bestLoad = Infinity
     for (let i = 0; i < this.d; i++) {
-      const j = i + rng.int(n - i)
+      const j = i + pickBelow(rng, n - i)
       const q = perm[j]
       perm[j] = perm[i]
       perm[i] = q

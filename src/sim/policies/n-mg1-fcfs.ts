@@ -94,42 +94,50 @@ class NMg1Fcfs implements Policy, QueueState {
  * queue's length plus one.
  */
 class EndRings {
-  private readonly buf: Float64Array[] = []
+  /** Queue q's ring is buf[q·cap, (q + 1)·cap); cap is a power of two, doubled for all when one is full. */
+  private buf: Float64Array
+  private cap = 16
   private readonly head: Int32Array
   private readonly size: Int32Array
 
-  constructor(n: number) {
-    for (let q = 0; q < n; q++) this.buf.push(new Float64Array(16))
+  constructor(private readonly n: number) {
+    this.buf = new Float64Array(n * this.cap)
     this.head = new Int32Array(n)
     this.size = new Int32Array(n)
   }
 
   /** Requests of queue q not finished at `now`. */
   held(q: number, now: number): number {
-    const b = this.buf[q]
-    const mask = b.length - 1
+    const b = this.buf
+    const base = q * this.cap
+    const mask = this.cap - 1
     let h = this.head[q]
-    let n = this.size[q]
-    while (n > 0 && b[h] <= now) {
+    let k = this.size[q]
+    while (k > 0 && b[base + h] <= now) {
       h = (h + 1) & mask
-      n--
+      k--
     }
     this.head[q] = h
-    this.size[q] = n
-    return n
+    this.size[q] = k
+    return k
   }
 
   push(q: number, end: number): void {
-    let b = this.buf[q]
-    const n = this.size[q]
-    if (n === b.length) {
-      const g = new Float64Array(2 * n)
-      for (let i = 0; i < n; i++) g[i] = b[(this.head[q] + i) & (n - 1)]
-      this.buf[q] = b = g
+    const k = this.size[q]
+    if (k === this.cap) this.grow()
+    this.buf[q * this.cap + ((this.head[q] + k) & (this.cap - 1))] = end
+    this.size[q] = k + 1
+  }
+
+  private grow(): void {
+    const old = this.buf
+    const c = this.cap
+    this.buf = new Float64Array(this.n * 2 * c)
+    for (let q = 0; q < this.n; q++) {
+      for (let i = 0; i < this.size[q]; i++) this.buf[q * 2 * c + i] = old[q * c + ((this.head[q] + i) & (c - 1))]
       this.head[q] = 0
     }
-    b[(this.head[q] + n) & (b.length - 1)] = end
-    this.size[q] = n + 1
+    this.cap = 2 * c
   }
 }
 
