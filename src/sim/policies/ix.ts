@@ -10,6 +10,8 @@
  *      cross back into the kernel with the batched syscalls (`user_kernel`); the replies are held
  *      until the whole batch is done, then step 1 of the next iteration sends them.
  * No sharing, no stealing: a core never looks at another core's queue.
+ * `assignment` (src/sim/mechanisms/assignment.ts) replaces RSS by a per-request steering (random,
+ * round robin, JSQ on the requests each core holds, power of d): a what-if, not a stock NIC.
  *
  * Choices (documented in docs/ix-linux-model.md):
  *  - Two `user_kernel` crossings per non-empty batch (kernel→user with the event conditions,
@@ -27,6 +29,7 @@
  * one batch costs two events (batch end, then the poll after the TX of its replies).
  */
 import {EventClass} from '../engine/engine.js'
+import {Assignment, type AssignmentChoice, type QueueState, assignmentChoice, assignmentOptionDefs} from '../mechanisms/assignment.js'
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
 
 /** Event kinds (a = core), on the core's one engine timer: a core waits for one thing at a time. */
@@ -42,8 +45,11 @@ const BUSY = 2
 const BUCKET_HI = [1, 4, 8, 16, 32, 64] as const
 const BUCKET_NAMES = ['batch_1', 'batch_2_4', 'batch_5_8', 'batch_9_16', 'batch_17_32', 'batch_33_64', 'batch_65_plus'] as const
 
-class Ix implements Policy {
+class Ix implements Policy, QueueState {
   private readonly batch: number
+  private readonly assign: Assignment
+  /** Requests each core holds: in its RX queue or in its current batch, until their reply leaves. */
+  private readonly holding: Int32Array
   private readonly state: Uint8Array
   /** Intrusive list of the current batch's slots (through requests.next), per core; -1 = empty. */
   private readonly head: Int32Array
@@ -60,8 +66,11 @@ class Ix implements Policy {
   constructor(
     private readonly ctx: SimContext,
     batch: number,
+    choice: AssignmentChoice,
   ) {
     const n = ctx.machine.cores
+    this.assign = new Assignment(choice, ctx.machine, ctx.rng)
+    this.holding = new Int32Array(n)
     // One engine timer per core (lane = core): its pending poll or batch end.
     ctx.engine.useLanes(n, 1)
     this.batch = batch
@@ -77,15 +86,24 @@ class Ix implements Policy {
     this.cDrops = ctx.counters.define('nic_drops')
   }
 
+  held(q: number): number {
+    return this.holding[q]
+  }
+
+  work(): number {
+    throw new Error('ix: jsq-work is not offered')
+  }
+
   arrive(slot: number): void {
     const ctx = this.ctx
-    const q = ctx.machine.homeQueue(ctx.requests.conn[slot])
+    const q = this.assign.pick(ctx.requests.conn[slot], this)
     ctx.requests.queue[slot] = q
     if (!ctx.machine.rx[q].push(slot)) {
       ctx.counters.values[this.cDrops]++
       ctx.recorder.drop(slot)
       return
     }
+    this.holding[q]++
     if (this.state[q] === IDLE) {
       this.state[q] = POLL_PENDING
       ctx.engine.setTimer(q, 0, ctx.engine.now, EventClass.DISPATCH, POLL, 0)
@@ -158,6 +176,7 @@ class Ix implements Policy {
     }
     this.head[core] = -1
     this.tail[core] = -1
+    this.holding[core] -= m
     ctx.usage.net[core] += m * tx
     if (t === ctx.engine.now) this.poll(core)
     else ctx.engine.setTimer(core, 0, t, EventClass.FINISH, POLL, 0)
@@ -178,7 +197,7 @@ class Ix implements Policy {
   finish(): void {
     const rx = this.ctx.machine.rx
     for (let c = 0; c < this.state.length; c++) {
-      if (this.state[c] !== IDLE || rx[c].size !== 0 || this.head[c] !== -1) {
+      if (this.state[c] !== IDLE || rx[c].size !== 0 || this.head[c] !== -1 || this.holding[c] !== 0) {
         throw new Error(`ix: core ${c} not idle after the drain (state ${this.state[c]}, ${rx[c].size} packets queued)`)
       }
     }
@@ -198,6 +217,10 @@ export const ix: PolicyDef = {
       max: 4096,
       integer: true,
     },
+    ...assignmentOptionDefs(
+      ['rss', 'random', 'rr', 'jsq'],
+      'where a request\'s packet lands: rss (by connection hash, the real NIC); random, rr, jsq (fewest held: RX queue plus current batch; d=D: of D sampled queues) model a per-request steering a stock NIC does not do',
+    ),
   ],
-  create: (ctx, o) => new Ix(ctx, Number(o.batch)),
+  create: (ctx, o) => new Ix(ctx, Number(o.batch), assignmentChoice('ix', o, ctx.machine.cores)),
 }
