@@ -12,11 +12,12 @@
  *   workers: a connection moves when a worker is granted or parked). With no active worker it
  *   grants one at once (that packet waits for it to wake).
  * - A worker's loop: its own queue (FIFO) → steal → spin → park. Steal: the victim search of the
- *   design (`search`) costs `rq_probe` per core looked at; taking ceil(n/2) of the victim's n
- *   queued requests (the oldest) costs `rq_steal`; the stolen requests join the thief's queue at
- *   once and it runs the first when the costs are paid. A spinning worker reacts the moment work
- *   is queued anywhere (it polls; the time to come round to it is neglected) and parks after
- *   `spin` cycles without work (alloc=default only; see core-alloc.ts).
+ *   design (`search`) costs `rq_probe` per core looked at, the steal itself `rq_steal`; once they
+ *   are paid the thief takes ceil(n/2) of the n requests the victim then holds (the oldest) into
+ *   its own queue and runs the first (a victim emptied meanwhile sends it back to its loop). A
+ *   spinning worker reacts the moment a request is queued anywhere that no thief is already on
+ *   its way to (it polls; the time to come round to it is neglected), and parks after `spin`
+ *   cycles without work (alloc=default only; see core-alloc.ts).
  * - Grants: a parked worker granted at t is active (packets are steered to it) from t and starts
  *   its loop at t + `core_grant`. Granted time counts from the grant to the park.
  * - Time slice (`slice` > 0): a request that has run a slice yields when its worker's queue is not
@@ -83,6 +84,9 @@ export class GrantedCores implements Policy, AllocTarget {
   wakingCount = 0
   /** Requests in run queues (all workers), and in the system. */
   private queued = 0
+  /** Workers paying for a steal (each will take from its victim): queued requests they claim. */
+  private claims = 0
+  private readonly victim: Int32Array
   private inSystem = 0
   /** Cycle each queued request became ready (arrival, or its yield), by slot. */
   private readyAt = new Float64Array(1024)
@@ -121,6 +125,7 @@ export class GrantedCores implements Policy, AllocTarget {
     this.fresh = new Uint8Array(W)
     this.running = new Int32Array(W).fill(-1)
     this.sliceLen = new Float64Array(W)
+    this.victim = new Int32Array(W)
     this.active = new Int32Array(W)
     this.activePos = new Int32Array(W).fill(-1)
     this.spinPrev = new Int32Array(W).fill(-1)
@@ -162,7 +167,8 @@ export class GrantedCores implements Policy, AllocTarget {
     switch (kind) {
       case RUN_END: return this.runEnd(w)
       case SLICE_END: return this.sliceEnd(w)
-      case STEAL_END: case WAKE_END: return this.idle(w)
+      case STEAL_END: return this.stealEnd(w)
+      case WAKE_END: return this.idle(w)
       case PARK: return this.park(w)
       case YIELD_END: {
         const slot = this.running[w]
@@ -274,9 +280,9 @@ export class GrantedCores implements Policy, AllocTarget {
     this.queued++
   }
 
-  /** Spinning workers take queued work (each steals from the first queue its search finds). */
+  /** Spinning workers take queued work not yet claimed by a thief (one worker per request). */
   private kick(): void {
-    while (this.queued > 0 && this.spinHead >= 0) {
+    while (this.queued > this.claims && this.spinHead >= 0) {
       const s = this.spinHead
       this.unspin(s)
       this.steal(s)
@@ -291,7 +297,7 @@ export class GrantedCores implements Policy, AllocTarget {
       this.deq[w]++
       this.queued--
       this.run(w, q.shift())
-    } else if (this.queued > 0) {
+    } else if (this.queued > this.claims) {
       this.steal(w)
     } else {
       this.spin(w)
@@ -299,7 +305,11 @@ export class GrantedCores implements Policy, AllocTarget {
     this.kick()
   }
 
-  /** Worker w (own queue empty, some queue not) searches a victim and takes half its queue. */
+  /**
+   * Worker w (own queue empty, some queue not) searches a victim. The search's probes and the
+   * steal cost are paid first; then it takes ceil(n/2) of the n requests the victim holds at that
+   * moment (the oldest) and runs the first. A victim emptied meanwhile sends w back to its loop.
+   */
   private steal(w: number): void {
     const W = this.workers
     const rq = this.rq
@@ -326,8 +336,27 @@ export class GrantedCores implements Policy, AllocTarget {
       }
     }
     if (v < 0) throw new Error(`${this.opts.name}: worker ${w} found nothing to steal with ${this.queued} queued`)
-    const from = rq[v]
-    const to = rq[w]
+    this.ctx.counters.values[this.c.probes] += probes
+    const cost = probes * this.probeCost + this.stealCost
+    if (cost === 0) return this.take(w, v)
+    this.state[w] = STEALING
+    this.victim[w] = v
+    this.claims++
+    this.ctx.usage.net[w + 1] += cost
+    this.ctx.engine.setTimer(w, 0, this.ctx.engine.now + cost, EventClass.FINISH, STEAL_END, 0)
+  }
+
+  private stealEnd(w: number): void {
+    this.claims--
+    const v = this.victim[w]
+    if (this.rq[v].size > 0) this.take(w, v)
+    else this.idle(w)
+  }
+
+  /** Moves the oldest half (rounded up) of v's queue to w's, then w runs its head. */
+  private take(w: number, v: number): void {
+    const from = this.rq[v]
+    const to = this.rq[w]
     const n = (from.size + 1) >> 1
     for (let i = 0; i < n; i++) to.push(from.shift())
     this.deq[v] += n
@@ -335,12 +364,7 @@ export class GrantedCores implements Policy, AllocTarget {
     const cv = this.ctx.counters.values
     cv[this.c.steals]++
     cv[this.c.stolen] += n
-    cv[this.c.probes] += probes
-    const cost = probes * this.probeCost + this.stealCost
-    if (cost === 0) return this.idle(w)
-    this.state[w] = STEALING
-    this.ctx.usage.net[w + 1] += cost
-    this.ctx.engine.setTimer(w, 0, this.ctx.engine.now + cost, EventClass.FINISH, STEAL_END, 0)
+    this.idle(w)
   }
 
   private spin(w: number): void {
@@ -465,7 +489,7 @@ export class GrantedCores implements Policy, AllocTarget {
   }
 
   finish(): void {
-    const bad = this.inSystem !== 0 || this.queued !== 0 || this.iokQ.size !== 0 || this.busyCount !== 0
+    const bad = this.inSystem !== 0 || this.queued !== 0 || this.claims !== 0 || this.iokQ.size !== 0 || this.busyCount !== 0
     let w = 0
     while (!bad && w < this.workers && this.rq[w].size === 0 && this.running[w] < 0 && this.enq[w] === this.deq[w]) w++
     if (bad || w < this.workers) {
