@@ -1,4 +1,7 @@
-/** Bad options of shenango and caladan: one ConfigError naming the option and the literal value; one line from the CLI. */
+/**
+ * Bad options of shenango and caladan: one ConfigError naming the option and the literal value; one
+ * line from the CLI. And `replay --show-config --policy` lists the options with their defaults and sources.
+ */
 import {runCommand} from '@oclif/test'
 import {describe, expect, test} from 'vitest'
 
@@ -48,5 +51,15 @@ describe('bad input', () => {
       expect(r.stderr, policy).toMatch(/^Error: --policy: Expected option `[a-z_]+` of (shenango|caladan) to be [^\n]+\n$/)
       expect(r.stderr).not.toMatch(/\n\s+at /)
     }
+  })
+
+  test('--show-config --policy lists the options (value, default, source) and the costs', async () => {
+    const r = await runCommand(['replay', '--show-config', '--preset', 'paper', '--policy', 'caladan:qdelay=5', '--json'], {root: process.cwd()}, {testNodeEnv: 'production'} as never)
+    const j = JSON.parse(r.stdout)
+    const q = j.policy_options.find((o: {name: string}) => o.name === 'qdelay')
+    expect(q).toMatchObject({value: 5, default: 10})
+    expect(q.description).toContain('original configuration')
+    expect(j.policy_options.map((o: {name: string}) => o.name)).toContain('alloc')
+    expect(j.costs.find((c: {name: string}) => c.name === 'core_grant')).toMatchObject({cycles: 12000, us: 5})
   })
 })
