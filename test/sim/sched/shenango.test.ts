@@ -6,6 +6,7 @@
  *    the same check rejects the dynamic allocation with a grant latency (it can fail);
  *  - the allocation detectors on hand-made traces: a request queued across two checks causes
  *    exactly one grant, one that comes and goes between checks none (Caladan: waited ≥ qdelay);
+ *    McClure et al.'s delay-range, utilization-range and buffer-cores decisions, derived by hand;
  *  - invariants on random small traces with random costs and modes: every request once, never
  *    before its arrival, busy time = the service times, cores_used and efficiency in range, and
  *    work conservation whenever every worker is granted at zero cost.
@@ -126,6 +127,42 @@ describe('allocation detectors on hand-made traces (checks every interval, zero 
     expect(await allocGrants('caladan:qdelay=5', [[0.5, 8.5], [1, 1]])).toBe(0)
     expect(await allocGrants('caladan:qdelay=5', [[0.5, 9.5], [1, 1]])).toBe(0)
     expect(await allocGrants('caladan:qdelay=5', [[0.5, 12], [1, 1]])).toBe(1)
+  })
+})
+
+describe('McClure et al.\'s allocation modes on hand-made traces (zero costs, checks every 5 µs)', () => {
+  const counts = async (policy: string, reqs: [number, number][]) => {
+    const r = await runRows(hand(reqs), {policy, cores: 6, allowOverload: true, warmup: 0})
+    return {grants: r.result.counters.core_grants_allocator, parks: r.result.counters.core_parks, rows: r.rows}
+  }
+
+  test('delay-range: a head delay above max_delay grants one worker, a mean below min_delay parks an idle one', async () => {
+    // B waits behind A from 1 µs: mean head delay 4, 9 (in range), then 14 > 10 at 15 µs: a grant,
+    // whose worker steals B; at 20 µs the mean is 0 < 2.5: that worker, idle, is parked; at 35 µs
+    // (A done at 30.5) the last one.
+    const r = await counts('shenango:alloc=delay-range', [[0.5, 30], [1, 1]])
+    expect(r.grants).toBe(1)
+    expect(r.rows[1].start).toBe(15 * US)
+    expect(r.parks).toBe(2)
+  })
+
+  test('utilization-range: above util_max grants, below util_min parks', async () => {
+    // One request from 0.5 to 30.5 µs. Utilization over each 5 µs interval: 100 % with one worker
+    // granted (> 90: grant), 50 % with two (< 80: park the idle one), and so on: grants at 5, 15
+    // and 25 µs, parks at 10, 20, 30, and the last worker at 35.
+    const r = await counts('caladan:alloc=utilization-range:interval=5', [[0.5, 30]])
+    expect(r.grants).toBe(3)
+    expect(r.parks).toBe(4)
+  })
+
+  test('buffer-cores: keeps between buffer_min and buffer_max idle workers', async () => {
+    // One busy worker and none idle at 5 µs: two grants; then two idle workers, in range. When
+    // the request ends there are three, still in range: nothing is parked.
+    const r = await counts('shenango:alloc=buffer-cores:buffer_min=2:buffer_max=3', [[0.5, 30]])
+    expect(r.grants).toBe(2)
+    expect(r.parks).toBe(0)
+    // With buffer_max = 2 the third idle worker is parked at the first check after the end.
+    expect((await counts('shenango:alloc=buffer-cores:buffer_min=2:buffer_max=2', [[0.5, 30]])).parks).toBe(1)
   })
 })
 
