@@ -170,7 +170,7 @@ export abstract class WorkerLoop {
 
   // ---- workers ----
 
-  /** A request joins worker w's queue (steered or stolen elsewhere: see steal). */
+  /** A steered request joins worker w's queue, or runs at once when w spins; spinning workers then take what is left. */
   protected enqueue(w: number, slot: number): void {
     if (this.state[w] === SPINNING) {
       this.unspin(w)
