@@ -29,6 +29,8 @@ export interface ShowConfigResult {
   costs: {name: string; cycles: number; us: number; description: string}[]
   /** Single-server capacity of the dispatcher designs' networker and dispatcher cores. */
   dispatcher_capacity: DispatcherCapacity
+  /** With --policy: each option of the policy, its effective value, default and description. */
+  policy_options?: {name: string; value: number | string; default: number | string; description: string}[]
 }
 
 const us = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-')
@@ -233,8 +235,18 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
         `(${mrps(cap.dispatcher_no_reports_rps)} without completion reports, less with preemptions); ${cap.workers} workers, ` +
         `each losing ${cap.round_trip_us.toFixed(3)} µs per request to the dispatch round trip when k = 1`,
     )
+    let options: ShowConfigResult['policy_options']
+    if (policy) {
+      const spec = parsePolicySpec(policy)
+      options = spec.def.options.map((o) => ({name: o.name, value: spec.options[o.name], default: o.default, description: o.description}))
+      if (options.length > 0) {
+        const ow = Math.max(...options.map((o) => o.name.length))
+        lines.push('', `${'option'.padEnd(ow)}  ${'value'.padStart(8)}  ${'default'.padStart(8)}  description (policy ${spec.def.name})`)
+        for (const o of options) lines.push(`${o.name.padEnd(ow)}  ${String(o.value).padStart(8)}  ${String(o.default).padStart(8)}  ${o.description}`)
+      }
+    }
     this.log(lines.join('\n'))
-    return {...(policy ? {policy} : {}), machine, costs, dispatcher_capacity: cap}
+    return {...(policy ? {policy} : {}), machine, costs, dispatcher_capacity: cap, ...(options ? {policy_options: options} : {})}
   }
 }
 
