@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../src/cli/base.js'
 import {count} from '../src/cli/count-flag.js'
 import {ConfigError} from '../src/errors.js'
+import {seedFlag} from '../src/cli/sim-flags.js'
 import {parseGhz} from '../src/cli/trace-flags.js'
 import {parseArrivalSpec, parseServiceSpec, splitSyntheticSpec, syntheticTrace} from '../src/trace/synthetic.js'
 import {refuseInputAsOutput, specInputFiles} from '../src/results/guard.js'
@@ -79,8 +80,8 @@ An existing OUT is never replaced without --force; the file is written under a t
     load: Flags.string({char: 'l', description: 'Offered load ρ = λ·E[S]/cores (sets the arrival rate with --cores).', exclusive: ['rate']}),
     cores: Flags.integer({char: 'c', description: 'Cores the --load refers to.', default: 16, min: 1}),
     rate: Flags.string({char: 'r', description: 'Arrival rate, requests per second (instead of --load).', exclusive: ['load']}),
-    connections: Flags.integer({description: 'Connections; requests are spread uniformly over them. [default: 2720]', min: 1}),
-    seed: Flags.integer({description: 'Seed of the generator (32-bit integer).', default: 1}),
+    connections: Flags.integer({description: 'Connections; requests are spread uniformly over them (at most 1e7, what the simulator accepts). [default: 2720]', min: 1, max: 10_000_000}),
+    seed: seedFlag('Seed of the generator.'),
     ghz: Flags.string({description: 'Core clock in GHz (cycles ↔ ns). [default: 2.4]'}),
     format: Flags.string({description: 'Output format instead of the extension.', options: [...OUTPUT_FORMATS]}),
     force: Flags.boolean({char: 'f', description: 'Overwrite OUT if it exists.'}),
