@@ -190,7 +190,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     process.on('SIGTERM', onSignal)
 
     // Progress goes to stderr (also with --json, whose document is on stdout).
-    const progress = createProgress({label: 'cells', unit: 'cells', mode: flags.progress as ProgressMode, intervalMs: flags['progress-interval'] * 1000, delayMs: 0})
+    const progress = createProgress({unit: 'cells', mode: flags.progress as ProgressMode, intervalMs: flags['progress-interval'] * 1000, delayMs: 0})
     let outcome: SweepOutcome
     try {
       outcome = await runSweep(prepared, {
