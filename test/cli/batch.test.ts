@@ -6,12 +6,13 @@
  * and the progress module itself is tested with a fake clock and timer.
  */
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 
 import {runCommand} from '@oclif/test'
+import {tableFromIPC} from 'apache-arrow'
 import {beforeAll, describe, expect, test} from 'vitest'
 
 import {renderSummary} from '../../commands/replay.js'
@@ -154,7 +155,7 @@ describe('partial runs (library): an interrupted run equals a run on the request
 
 describe('replay: progress lines and interruption', () => {
   test('off a terminal, progress lines on stderr; SIGINT gives the partial statistics (partial: true), exit 130', async () => {
-    const r = await interrupt(['replay', '--synthetic', 'exp:10us', '-n', '1e6', '-p', 'zygos', '-l', '0.7', '--warmup', '0', '--json'], 'SIGINT', /^progress: zygos /m)
+    const r = await interrupt(['replay', '--synthetic', 'exp:10us', '-n', '1e6', '-p', 'zygos', '-l', '0.7', '--warmup', '0', '--records', 'partial.arrow', '--json'], 'SIGINT', /^progress: zygos /m)
     expect(r.sent).toBe(true)
     expect(r.exit).toBe(130)
     expect(r.stderr).toMatch(/^progress: zygos [\d.]+[kM]?\/1\.00M req \([\d.]+%\), .* req\/s, elapsed \d+s, ETA /m)
@@ -170,6 +171,11 @@ describe('replay: progress lines and interruption', () => {
     expect(j.completed + j.dropped).toBe(j.requests)
     expect(j.measured).toBe(j.completed)
     expect(j.latency.p50_us).toBeGreaterThan(0)
+    // The records file is complete for the requests fed, and says it is partial.
+    const t = tableFromIPC(readFileSync(join(dir, 'partial.arrow')))
+    expect(t.numRows).toBe(j.requests)
+    expect(j.records.rows).toBe(j.requests)
+    expect(t.schema.metadata.get('tailsim.partial')).toBe(`interrupted after ${j.requests} of 1000000 requests`)
     // What a person sees: the PARTIAL line first.
     const text = renderSummary(j)
     expect(text.split('\n')[0]).toBe(
