@@ -317,7 +317,8 @@ export function renderSummary(r: ReplayResult): string {
   lines.push('latency (µs)' + heads.map((h, i) => h.padStart(widths[i])).join(''))
   lines.push(''.padEnd(12) + vals.map((v, i) => v.padStart(widths[i])).join(''))
   lines.push('95% int.'.padEnd(12) + ivs.map((v, i) => v.padStart(widths[i])).join(''))
-  lines.push(`         (intervals: sectioning over ${r.config.batches} batch-means slices of the run; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
+  const slices = r.interrupted ? `the batch-means slices of ${r.config.batches} that the requests fed reach` : `${r.config.batches} batch-means slices of the run`
+  lines.push(`         (intervals: sectioning over ${slices}; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
   if (r.replications) {
     const s = r.replications
     const row = stats.map(([h, key]) => {

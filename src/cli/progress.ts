@@ -130,7 +130,9 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
     const r = rate()
     const pct = total > 0 ? ` (${((done / total) * 100).toFixed(1)}%)` : ''
     const eta = r > 0 && total >= done ? duration((total - done) / r) : '-'
-    return `progress: ${opts.label ? opts.label + ' ' : ''}${compact(done)}/${compact(total)} ${unit}${pct}, ${Number.isFinite(r) ? compact(r) : '-'} ${unit}/s, elapsed ${duration((now() - t0) / 1000)}, ETA ${eta}\n`
+    // Slow items (compare cells) per minute rather than a rounded-down "0 per second".
+    const speed = !(r > 0) ? `- ${unit}/s` : r >= 1 ? `${compact(r)} ${unit}/s` : `${Number((r * 60).toPrecision(2))} ${unit}/min`
+    return `progress: ${opts.label ? opts.label + ' ' : ''}${compact(done)}/${compact(total)} ${unit}${pct}, ${speed}, elapsed ${duration((now() - t0) / 1000)}, ETA ${eta}\n`
   }
   const state = {
     shown: false,

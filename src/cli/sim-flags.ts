@@ -6,6 +6,7 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError} from '../errors.js'
+import {parseGhz} from './trace-flags.js'
 import {parseCostOverrides, resolveCosts} from '../sim/machine/costs.js'
 import {readMachineFile} from '../sim/machine/machine-file.js'
 import {DEFAULT_CONFIG, MAX_NETWORK_RTT_US, type SimConfig} from '../sim/simulate.js'
@@ -73,7 +74,7 @@ export function buildSimConfig(flags: SimFlagValues): Omit<SimConfig, 'policy'> 
   const file = flags.machine !== undefined ? readMachineFile(flags.machine) : {}
   const preset = flags.preset ?? file.preset ?? 'paper'
   const costs = resolveCosts(preset, {...file.costs, ...parseCostOverrides(flags.cost ?? [])})
-  const ghz = numberFlag(flags.ghz, 'ghz', 'a clock in GHz greater than 0', (v) => v > 0 && v <= 100) ?? file.ghz ?? DEFAULT_CONFIG.ghz
+  const ghz = flags.ghz !== undefined ? parseGhz(flags.ghz) : (file.ghz ?? DEFAULT_CONFIG.ghz)
   return {
     ...DEFAULT_CONFIG,
     cores: flags.cores ?? file.cores ?? 16,

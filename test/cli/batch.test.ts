@@ -109,6 +109,22 @@ describe('progress module (fake clock and timer)', () => {
     expect(p.lines).toBe(1)
   })
 
+  test('slow items per minute; no rate or ETA before the first item', async () => {
+    const f = fake()
+    const p = createProgress({stream: f.stream, unit: 'cells', intervalMs: 60_000, now: f.now, timer: f.timer})
+    p.update(0, 10)
+    f.advance(60_000)
+    f.fire()
+    f.advance(60_000)
+    p.update(1, 10)
+    f.fire()
+    p.stop()
+    await new Promise((r) => setImmediate(r))
+    expect(f.text()).toBe(
+      'progress: 0/10 cells (0.0%), - cells/s, elapsed 1m00s, ETA -\n' + 'progress: 1/10 cells (10.0%), 0.5 cells/min, elapsed 2m00s, ETA 18m00s\n',
+    )
+  })
+
   test('none writes nothing; auto is a bar on a terminal', async () => {
     const f = fake()
     const p = createProgress({stream: f.stream, mode: 'none', now: f.now, timer: f.timer})

@@ -95,4 +95,21 @@ describe('flags', () => {
       'Error: --seed: Expected an integer less than or equal to 4294967295 but received: N. ',
     ])
   })
+
+  test('every command takes the same --ghz range, with the same words', async () => {
+    for (const bad of ['0', '101', 'abc']) {
+      const messages = new Set<string>()
+      for (const args of [
+        ['generate', 'g.csv', '--load', '0.5'],
+        ['inspect', 'traces/sample.csv'],
+        ['replay', '--synthetic', 'exp:10us', '-p', 'mgn-fcfs', '-l', '0.5'],
+        ['compare', 'synthetic:exp:10us'],
+      ]) {
+        const r = await runCommand([...args, '--ghz', bad], {root}, {testNodeEnv: 'production'} as never)
+        expect((r.error as {oclif?: {exit?: number}}).oclif?.exit).toBe(64)
+        messages.add(r.stderr.replace(/See `tailsim \w+ --help`\.\n$/, ''))
+      }
+      expect([...messages]).toEqual([`Error: --ghz: Expected a clock in GHz greater than 0 and at most 100, got "${bad}". `])
+    }
+  })
 })
