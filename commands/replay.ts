@@ -279,7 +279,8 @@ export function renderSummary(r: ReplayResult): string {
     const which = i.replications > 1 ? (i.replication === 0 ? ` in replication 1 of ${i.replications}` : `: ${i.replication} of ${i.replications} replications finished, the one running is left out`) : ''
     lines.push(
       `PARTIAL  interrupted by ${i.signal}${which}: ${count(i.requests)} of ${count(i.requests_planned)} requests fed (${pct(i.requests / i.requests_planned)}), ` +
-        'simulated to completion; the statistics below are of those requests only',
+        'simulated to completion; the statistics below are of those requests only' +
+        (r.measured === 0 ? ` (none measured: the interruption came within the warm-up, the first ${pct(r.config.warmup)} of the whole trace's time span)` : ''),
     )
   }
   lines.push(`${r.policy} on ${r.cores} cores (${r.ghz} GHz, ${costs}), seed ${r.seed}`)
