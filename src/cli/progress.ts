@@ -91,6 +91,12 @@ export function compact(v: number): string {
   return String(Math.round(v))
 }
 
+/** Items per second as text; slow items (compare cells) per minute rather than a rounded-down "0 per second". */
+export function speed(perSecond: number, unit: string): string {
+  if (!(perSecond > 0)) return `- ${unit}/s`
+  return perSecond >= 1 ? `${compact(perSecond)} ${unit}/s` : `${Number((perSecond * 60).toPrecision(2))} ${unit}/min`
+}
+
 /** A duration in seconds as `3h02m`, `4m05s` or `27s`. */
 export function duration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '-'
@@ -130,9 +136,7 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
     const r = rate()
     const pct = total > 0 ? ` (${((done / total) * 100).toFixed(1)}%)` : ''
     const eta = r > 0 && total >= done ? duration((total - done) / r) : '-'
-    // Slow items (compare cells) per minute rather than a rounded-down "0 per second".
-    const speed = !(r > 0) ? `- ${unit}/s` : r >= 1 ? `${compact(r)} ${unit}/s` : `${Number((r * 60).toPrecision(2))} ${unit}/min`
-    return `progress: ${opts.label ? opts.label + ' ' : ''}${compact(done)}/${compact(total)} ${unit}${pct}, ${speed}, elapsed ${duration((now() - t0) / 1000)}, ETA ${eta}\n`
+    return `progress: ${opts.label ? opts.label + ' ' : ''}${compact(done)}/${compact(total)} ${unit}${pct}, ${speed(r, unit)}, elapsed ${duration((now() - t0) / 1000)}, ETA ${eta}\n`
   }
   const state = {
     shown: false,
@@ -156,7 +160,7 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
         if (elapsed < delay) return
         bar = new cliProgress.SingleBar(
           {
-            format: `${opts.label ? opts.label + ' ' : ''}{bar} {percentage}% | {done}/{all} ${unit} | {rate} ${unit}/s | ETA {eta_formatted}`,
+            format: `${opts.label ? opts.label + ' ' : ''}{bar} {percentage}% | {done}/{all} ${unit} | {rate} | ETA {eta_formatted}`,
             stream,
             clearOnComplete: true,
             hideCursor: true,
@@ -165,11 +169,13 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
           },
           cliProgress.Presets.shades_classic,
         )
-        bar.start(Math.max(1, total), done, {done: compact(done), all: compact(total), rate: '-'})
+        bar.start(Math.max(1, total), done, {done: compact(done), all: compact(total), rate: speed(Number.NaN, unit)})
         state.shown = true
       }
       bar.setTotal(Math.max(1, total))
-      bar.update(done, {done: compact(done), all: compact(total), rate: compact(done / (elapsed / 1000))})
+      // Before a second update, the rate since the start.
+      const r = rate()
+      bar.update(done, {done: compact(done), all: compact(total), rate: speed(Number.isFinite(r) && done > first.done ? r : done / (elapsed / 1000), unit)})
     },
     log(text: string): void {
       if (bar !== undefined) {
