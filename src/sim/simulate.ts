@@ -13,7 +13,7 @@ import {ConfigError, LimitError, TailsimError} from '../errors.js'
 import {Rng} from '../rng.js'
 import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
-import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
+import {type LatencySummary, Recorder, type RecordSink, SLOWDOWN_SCALE} from '../stats/recorder.js'
 import {Counters} from '../stats/counters.js'
 import {checkRun, type RunWarning} from '../stats/validity.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
@@ -109,6 +109,39 @@ export interface LatencyUs {
   p9999_ci_high_us: number
 }
 
+/**
+ * Slowdown statistics (dimensionless): slowdown = (reply leaves the NIC − arrival at the NIC) /
+ * the request's service time in the trace, over the measured requests (src/stats/recorder.ts;
+ * `--network-rtt` is not included). Percentiles NaN (null in JSON) under the same too-few-samples
+ * rule as latency; each `_ci_low`/`_ci_high` pair is a 95% sectioning interval.
+ */
+export interface SlowdownStats {
+  count: number
+  mean: number
+  min: number
+  p50: number
+  p90: number
+  p99: number
+  p999: number
+  p9999: number
+  max: number
+  mean_ci_low: number
+  mean_ci_high: number
+  p50_ci_low: number
+  p50_ci_high: number
+  p90_ci_low: number
+  p90_ci_high: number
+  p99_ci_low: number
+  p99_ci_high: number
+  p999_ci_low: number
+  p999_ci_high: number
+  p9999_ci_low: number
+  p9999_ci_high: number
+}
+
+/** One request type's latency (µs) and slowdown. */
+export type TypeResult = LatencyUs & {slowdown: SlowdownStats}
+
 export interface RunResult {
   policy: string
   family: 'theory' | 'system'
@@ -137,7 +170,10 @@ export interface RunResult {
   util_per_core: number[]
   counters: Record<string, number>
   metrics: Record<string, number>
-  per_type: Record<string, LatencyUs>
+  /** Slowdown over all measured requests. */
+  slowdown: SlowdownStats
+  /** Per request type (the trace's `type` column; empty without one): latency and slowdown. */
+  per_type: Record<string, TypeResult>
   /** Validity checks that failed (src/stats/validity.ts), with stable codes. */
   warnings: RunWarning[]
   /** Completions / arrivals over the measured window (1 for a stable run). */
@@ -336,8 +372,11 @@ export async function simulate(
     }
     const toUs = (cycles: number) => cycles / (config.ghz * 1000)
     const lat = (s: LatencySummary) => latencyUs(s, config.ghz)
-    const perType: Record<string, LatencyUs> = {}
-    for (const [idx, s] of recorder.typeSummaries()) perType[source.typeNames[idx - 1] ?? String(idx - 1)] = lat(s)
+    const perType: Record<string, TypeResult> = {}
+    const typeSd = recorder.typeSlowdownSummaries()
+    for (const [idx, s] of recorder.typeSummaries()) {
+      perType[source.typeNames[idx - 1] ?? String(idx - 1)] = {...lat(s), slowdown: slowdownStats(typeSd.get(idx)!)}
+    }
     const summary = recorder.summary()
     const validity = checkRun({
       summary,
@@ -369,6 +408,7 @@ export async function simulate(
       dropped: recorder.dropped,
       throughput_rps: (recorder.completed / elapsed) * config.ghz * 1e9,
       latency: lat(summary),
+      slowdown: slowdownStats(recorder.slowdownSummary()),
       util: (app + net) / elapsed / config.cores,
       util_app: app / elapsed / config.cores,
       util_net: net / elapsed / config.cores,
@@ -417,6 +457,34 @@ export function latencyUs(s: LatencySummary, ghz: number): LatencyUs {
     p999_ci_high_us: toUs(s.ci.p999.high),
     p9999_ci_low_us: toUs(s.ci.p9999.low),
     p9999_ci_high_us: toUs(s.ci.p9999.high),
+  }
+}
+
+/** A recorder slowdown summary (fixed point, SLOWDOWN_SCALE) as ratios. */
+export function slowdownStats(s: LatencySummary): SlowdownStats {
+  const x = (v: number) => v / SLOWDOWN_SCALE
+  return {
+    count: s.count,
+    mean: x(s.mean),
+    min: x(s.min),
+    p50: x(s.p50),
+    p90: x(s.p90),
+    p99: x(s.p99),
+    p999: x(s.p999),
+    p9999: x(s.p9999),
+    max: x(s.max),
+    mean_ci_low: x(s.ci.mean.low),
+    mean_ci_high: x(s.ci.mean.high),
+    p50_ci_low: x(s.ci.p50.low),
+    p50_ci_high: x(s.ci.p50.high),
+    p90_ci_low: x(s.ci.p90.low),
+    p90_ci_high: x(s.ci.p90.high),
+    p99_ci_low: x(s.ci.p99.low),
+    p99_ci_high: x(s.ci.p99.high),
+    p999_ci_low: x(s.ci.p999.low),
+    p999_ci_high: x(s.ci.p999.high),
+    p9999_ci_low: x(s.ci.p9999.low),
+    p9999_ci_high: x(s.ci.p9999.high),
   }
 }
 

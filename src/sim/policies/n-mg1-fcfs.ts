@@ -93,7 +93,7 @@ class NMg1FcfsRecursion implements Policy {
     const end = start + s
     this.free[q] = end
     ctx.usage.app[q] += s
-    ctx.recorder.completeRequest(seq, now, conn, type, q, q, start, end)
+    ctx.recorder.completeRequest(seq, now, conn, type, q, q, start, end, s)
   }
 
   handle(): void {
