@@ -13,6 +13,7 @@ import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
 import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms/capacity.js'
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
+import {slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
@@ -277,6 +278,7 @@ export function renderSummary(r: ReplayResult): string {
   lines.push(''.padEnd(12) + vals.map((v, i) => v.padStart(widths[i])).join(''))
   lines.push('95% int.'.padEnd(12) + ivs.map((v, i) => v.padStart(widths[i])).join(''))
   lines.push(`         (intervals: sectioning over ${r.config.batches} batch-means slices of the run; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
+  lines.push(...slowdownAndTypeLines(r))
   if (r.replications) {
     const s = r.replications
     const row = stats.map(([h, key]) => {
