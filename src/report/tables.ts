@@ -272,7 +272,8 @@ function typeTableRows(policy: string, rs: readonly ResultRow[]): Cell[][] {
     const cell = (key: Exclude<keyof Stat, 'count'>, p: number): Cell => {
       const vs = stats.map((x) => x[key])
       if (vs.every((v) => v !== null)) return mean(vs as number[])
-      return `n/a (${Math.min(...counts.map((n) => samplesBeyond(n, p)))} samples)`
+      const k = Math.min(...counts.map((n) => samplesBeyond(n, p)))
+      return `n/a (${k} sample${k === 1 ? '' : 's'})`
     }
     return [policy, type, mean(counts), cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
   })

@@ -11,7 +11,8 @@ const num = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digit
 
 /** `value [low, high]`, or `n/a (k samples)` when the value is not supported. */
 function withCi(v: number, lo: number, hi: number, count: number, p: number, digits: number): string {
-  if (!Number.isFinite(v)) return count === 0 ? '-' : `n/a (${samplesBeyond(count, p)} samples)`
+  const k = samplesBeyond(count, p)
+  if (!Number.isFinite(v)) return count === 0 ? '-' : `n/a (${k} sample${k === 1 ? '' : 's'})`
   return `${num(v, digits)} ${Number.isFinite(lo) ? `[${num(lo, digits)}, ${num(hi, digits)}]` : '[n/a]'}`
 }
 

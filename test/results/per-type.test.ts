@@ -113,7 +113,7 @@ describe('the by-type table and replay lines', () => {
     expect(short[2]).toBe(result.per_type.short.count)
     expect(short[4]).toBe(result.per_type.short.p99_us)
     const k = result.per_type.short.count - Math.ceil(0.999 * result.per_type.short.count)
-    expect(short[5]).toBe(`n/a (${k} samples)`)
+    expect(short[5]).toBe(`n/a (${k} sample${k === 1 ? '' : 's'})`)
     expect(t.rows[0][6]).toBe(result.slowdown.p99)
     const md = renderTables(rows, {format: 'markdown'})
     expect(md).toContain('latency (µs) and slowdown by request type')
