@@ -8,7 +8,8 @@
  * SLO slowdown p99.9 <= 10 (DEMO_SLO), plus one latency cell per policy at load 0.5 for the
  * by-type table. Prints compare's Markdown tables, then a summary table (max load per policy and
  * workload) and writes its chart as SVG (DEMO_CHART, default docs/img/demo-max-load-slowdown.svg).
- * Environment: DEMO_REQUESTS, DEMO_SLO, DEMO_CHART, DEMO_JOBS (compare --jobs), DEMO_POLICIES (a
+ * Environment: DEMO_REQUESTS, DEMO_SLO, DEMO_CHART, DEMO_JOBS (compare --jobs), DEMO_SEARCH_TOL
+ * (compare --search-tol, default 0.005), DEMO_POLICIES (a
  * comma-separated subset of the policies), DEMO_OUT (where the results file goes; default a
  * temporary directory, removed at the end).
  */
@@ -60,6 +61,8 @@ const args = [
   '--out',
   results,
   '--force',
+  '--search-tol',
+  process.env.DEMO_SEARCH_TOL ?? '0.005',
   ...(process.env.DEMO_JOBS !== undefined ? ['--jobs', process.env.DEMO_JOBS] : []),
 ]
 console.log(`$ tailsim ${args.slice(1).join(' ')}\n`)
@@ -76,11 +79,11 @@ const seconds = Number(process.hrtime.bigint() - started) / 1e9
 const {rows} = JSON.parse(readFileSync(results, 'utf8'))
 const maxLoad = new Map()
 for (const r of rows) if (r.kind === 'max_load') maxLoad.set(`${r.policy}|${r.trace}`, r)
-const cell = (r) => (r === undefined ? 'n/a' : r.search_status === 'unmet' ? '< 0.01' : `${r.search_status === 'at_upper_bound' ? '>= ' : ''}${r.max_load.toFixed(3)}`)
+const cell = (r) => (r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet (< 0.01)' : `${r.search_status === 'at_upper_bound' ? '>= ' : ''}${r.max_load.toFixed(3)}`)
 const {describeSlo, parseSlo, resolveSlo} = await import(join(root, 'dist/src/experiment/slo.js'))
 const sloText = describeSlo(resolveSlo(parseSlo(slo), 1))
 const lines = [
-  `## Max load at SLO ${sloText} (${requests} requests per workload, 16 cores, paper costs; search resolution ±0.005)`,
+  `## Max load at SLO ${sloText} (${requests} requests per workload, 16 cores, paper costs; search resolution ±${process.env.DEMO_SEARCH_TOL ?? '0.005'})`,
   '',
   `| policy | ${workloads.join(' | ')} |`,
   `| --- | ${workloads.map(() => '---:').join(' | ')} |`,
@@ -92,7 +95,8 @@ const {groupedBarChartSvg} = await import(join(root, 'dist/src/report/type-chart
 const bars = policies.flatMap((p) =>
   workloads.map((w) => {
     const r = maxLoad.get(`${p}|synthetic:${w}`)
-    return {group: p, series: w, value: r === undefined ? null : r.max_load, label: r === undefined ? 'n/a' : r.max_load.toFixed(2)}
+    const label = r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet' : `${r.search_status === 'at_upper_bound' ? '≥' : ''}${r.max_load.toFixed(2)}`
+    return {group: p, series: w, value: r === undefined ? null : r.max_load, label}
   }),
 )
 const svg = await groupedBarChartSvg({
@@ -101,8 +105,8 @@ const svg = await groupedBarChartSvg({
   valueTitle: 'max load ρ meeting the SLO',
   seriesTitle: 'workload',
   domain: [0, 1],
-  title: `Max load at SLO ${sloText}`,
-  caption: `${requests} requests per workload, 16 cores, paper costs, seed 1`,
+  title: `Max load at SLO ${sloText.replace(/<=/g, '≤')}`,
+  caption: `${requests} requests per workload, 16 cores, paper costs, seed 1; unmet: the SLO fails even at load 0.01`,
 })
 mkdirSync(dirname(chart), {recursive: true})
 writeFileSync(chart, svg)
