@@ -177,15 +177,15 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
       name: `slowdown-by-type${suffix}`,
       kind: 'per_type',
       trace: t.trace,
-      title: `Slowdown p99.9 by request type — ${traceTitle(t)}`,
+      title: `Slowdown ${byType.stat} by request type — ${traceTitle(t)}`,
       svg: await groupedBarChartSvg({
-        bars: byType,
-        groups: policies,
-        valueTitle: 'slowdown p99.9 (time in server / service time)',
+        bars: byType.bars,
+        groups: policies.length > 0 ? policies : undefined,
+        valueTitle: `slowdown ${byType.stat} (time in server / service time)`,
         seriesTitle: 'type',
         logY: true,
-        title: `Slowdown p99.9 by type: ${t.trace}`,
-        caption: t.per_type.title.replace(/ \(slowdown = .*$/, ''),
+        title: `Slowdown ${byType.stat} by type: ${t.trace}`,
+        caption: t.per_type.title.replace(/^latency \(µs\) and slowdown by request type /, '').replace(/ \(slowdown = .*$/, ''),
       }),
     })
   }
@@ -202,15 +202,20 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
   return out
 }
 
-/** The bars of the slowdown-by-type chart (policy × type); undefined when the trace has no types. */
-function typeBarsOf(t: TableModel): GroupedBar[] | undefined {
+/**
+ * The bars of the slowdown-by-type chart (policy × type): slowdown p99.9, or p99 when some type's
+ * p99.9 is n/a (short runs); undefined when the trace has no types.
+ */
+function typeBarsOf(t: TableModel): {bars: GroupedBar[]; stat: string} | undefined {
   if (t.rows.length === 0) return undefined
   const iPolicy = colIndex(t, 'policy')
   const iType = colIndex(t, 'type')
-  const iSd = colIndex(t, 'slowdown p99.9')
   const rows = t.rows.filter((r) => r[iType] !== 'all')
   if (rows.length === 0) return undefined
-  return rows.map((r) => ({group: String(r[iPolicy]), series: String(r[iType]), value: typeof r[iSd] === 'number' ? r[iSd] : null}))
+  const i999 = colIndex(t, 'slowdown p99.9')
+  const stat = rows.every((r) => typeof r[i999] === 'number') ? 'p99.9' : 'p99'
+  const iSd = stat === 'p99.9' ? i999 : colIndex(t, 'slowdown p99')
+  return {stat, bars: rows.map((r) => ({group: String(r[iPolicy]), series: String(r[iType]), value: typeof r[iSd] === 'number' ? r[iSd] : null}))}
 }
 
 /** The max-load points of a --vary sweep (the table's last column is the varied parameter). */

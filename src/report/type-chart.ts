@@ -44,7 +44,10 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
   const series = [...new Set(input.bars.map((b) => b.series))]
   const missing = input.bars.filter((b) => !(b.value !== null && Number.isFinite(b.value)))
   const logY = (input.logY ?? false) && drawn.every((b) => (b.value as number) > 0)
-  const values = drawn.map((b) => ({group: b.group, series: b.series, value: b.value, label: b.label ?? fmtUs(b.value as number)}))
+  // A bar on a log axis needs a positive base: the power of ten below the smallest value.
+  const min = Math.min(...drawn.map((b) => b.value as number))
+  const base = logY ? 10 ** (Math.ceil(Math.log10(min)) - 1) : 0
+  const values = drawn.map((b) => ({group: b.group, series: b.series, value: b.value, base, label: b.label ?? fmtUs(b.value as number)}))
   const caption = [input.caption, missing.length > 0 ? `n/a (too few samples or no result), not drawn: ${missing.map((b) => `${b.group} ${b.series}`).join(', ')}` : undefined]
     .filter((x) => x !== undefined && x !== '')
     .join('. ')
@@ -54,7 +57,7 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
     field: 'value',
     type: 'quantitative' as const,
     title: input.valueTitle,
-    scale: logY ? {type: 'log' as const} : input.domain !== undefined ? {domain: input.domain} : {zero: true},
+    scale: logY ? {type: 'log' as const, domainMin: base} : input.domain !== undefined ? {domain: input.domain} : {zero: true},
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -63,18 +66,18 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
     height: 300,
     config: baseConfig(),
     data: {values},
-    encoding: {x, xOffset},
+    encoding: {x, xOffset, y},
     layer: [
       {
         mark: {type: 'bar'},
         encoding: {
-          y,
+          ...(logY ? {y2: {field: 'base'}} : {}),
           color: {field: 'series', type: 'nominal', title: input.seriesTitle, sort: series, scale: {domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length])}},
         },
       },
       {
         mark: {type: 'text', baseline: 'bottom', dy: -2, fontSize: 10},
-        encoding: {y: {field: 'value', type: 'quantitative'}, text: {field: 'label', type: 'nominal'}},
+        encoding: {text: {field: 'label', type: 'nominal'}},
       },
     ],
   } as TopLevelSpec

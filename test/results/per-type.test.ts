@@ -128,3 +128,19 @@ describe('the by-type table and replay lines', () => {
     expect(lines).toMatch(/\d\.\d \[\d+\.\d, \d+\.\d\]/)
   })
 })
+
+describe('the slowdown-by-type chart', () => {
+  it('one bar per policy and type, from the by-type table; none for a trace without types', async () => {
+    const {buildReport} = await import('../../src/report/report.js')
+    const r = await buildReport(rows, {})
+    const chart = r.charts.find((c) => c.name === 'slowdown-by-type')!
+    expect(chart.kind).toBe('per_type')
+    // ~1 800 requests per type: p99.9 is n/a, so the chart shows p99.
+    expect(chart.title).toMatch(/^Slowdown p99 by request type/)
+    const t = buildTables(rows).traces[0].per_type
+    for (const row of t.rows.filter((x) => x[1] !== 'all')) expect(chart.svg).toContain(`${row[0]}`)
+    expect((chart.svg.match(/aria-roledescription="bar"/g) ?? []).length).toBe(4)
+    const untyped = rows.map((x) => ({...x, per_type: []}))
+    expect((await buildReport(untyped, {})).charts.map((c) => c.name)).not.toContain('slowdown-by-type')
+  })
+})
