@@ -61,7 +61,7 @@ export const DEFAULT_SLO: SloSpec = {targets: [{metric: 'latency', percentile: 9
 const EXAMPLES = '100us, 10x (times the mean service time), p99.9:200us, slowdown:p99.9:10 or type=NAME:p99:50us (several separated by commas)'
 
 function parseTarget(text: string, whole: string, flag: string): SloTarget {
-  const bad = (why = '') => new ConfigError(`Expected \`--${flag}\` targets such as ${EXAMPLES}${why}, got ${show(text)} in ${show(whole)}`, {flag})
+  const bad = (why = '') => new ConfigError(`Expected SLO targets such as ${EXAMPLES}${why}, got ${show(text)} in ${show(whole)}`, {flag})
   let rest = text.trim()
   if (rest === '') throw bad(' (an empty target)')
   let type: string | undefined
@@ -82,7 +82,7 @@ function parseTarget(text: string, whole: string, flag: string): SloTarget {
   if (m) {
     percentile = Number(m[1])
     if (!(SLO_PERCENTILES as readonly number[]).includes(percentile)) {
-      throw new ConfigError(`Expected the \`--${flag}\` percentile to be one of ${SLO_PERCENTILES.map((p) => `p${p}`).join(', ')}, got ${show(`p${m[1]}`)} in ${show(whole)}`, {flag})
+      throw new ConfigError(`Expected the SLO percentile to be one of ${SLO_PERCENTILES.map((p) => `p${p}`).join(', ')}, got ${show(`p${m[1]}`)} in ${show(whole)}`, {flag})
     }
     rest = m[2].trim()
   }
@@ -91,14 +91,14 @@ function parseTarget(text: string, whole: string, flag: string): SloTarget {
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(rest)) throw bad(' (a slowdown bound is a plain number, e.g. slowdown:p99.9:10)')
     const ratio = Number(rest)
     if (!(ratio >= 1 && Number.isFinite(ratio))) {
-      throw new ConfigError(`Expected a \`--${flag}\` slowdown bound >= 1 (latency / service time is never below 1), got ${show(rest)} in ${show(whole)}`, {flag})
+      throw new ConfigError(`Expected a slowdown bound >= 1 (latency / service time is never below 1), got ${show(rest)} in ${show(whole)}`, {flag})
     }
     return withType({metric, percentile, bound: {ratio}})
   }
   const x = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*x$/i.exec(rest)
   if (x) {
     const k = Number(x[1])
-    if (!(k > 0 && Number.isFinite(k))) throw new ConfigError(`Expected a positive \`--${flag}\` multiple of the mean service time, got ${show(rest)} in ${show(whole)}`, {flag})
+    if (!(k > 0 && Number.isFinite(k))) throw new ConfigError(`Expected a positive multiple of the mean service time, got ${show(rest)} in ${show(whole)}`, {flag})
     return withType({metric, percentile, bound: {timesMean: k}})
   }
   let ns: number
@@ -107,7 +107,7 @@ function parseTarget(text: string, whole: string, flag: string): SloTarget {
   } catch {
     throw bad()
   }
-  if (!(ns > 0 && Number.isFinite(ns))) throw new ConfigError(`Expected a positive \`--${flag}\` latency bound, got ${show(rest)} in ${show(whole)}`, {flag})
+  if (!(ns > 0 && Number.isFinite(ns))) throw new ConfigError(`Expected a positive latency bound, got ${show(rest)} in ${show(whole)}`, {flag})
   return withType({metric, percentile, bound: {us: ns / 1000}})
 }
 
@@ -125,7 +125,7 @@ export function resolveSlo(spec: SloSpec, serviceMeanUs: number, types?: readonl
   const targets = spec.targets.map((t): ResolvedTarget => {
     if (t.type !== undefined && types !== undefined && !types.includes(t.type)) {
       const have = types.length === 0 ? 'it has no type column' : `its types are ${types.map((x) => show(x)).join(', ')}`
-      throw new ConfigError(`Expected \`--${flag}\` type=${t.type} to name a request type of ${trace ?? 'the trace'}, but ${have}`, {flag})
+      throw new ConfigError(`Expected type=${t.type} to name a request type of ${trace ?? 'the trace'}, but ${have}`, {flag})
     }
     const b = t.bound
     const bound = 'us' in b ? b.us : 'timesMean' in b ? b.timesMean * serviceMeanUs : b.ratio

@@ -100,3 +100,34 @@ describe('evaluation against a run', () => {
     expect(meetsSlo(run({warnings: [{code: 'saturated', message: ''}]}), slo('p99:50us'))).toBe(false)
   })
 })
+
+describe('in a sweep and on the command line', () => {
+  it('prepareSweep refuses a type the trace does not have, before running anything', async () => {
+    const {prepareSweep} = await import('../../src/experiment/sweep.js')
+    const {resolveCosts} = await import('../../src/sim/machine/costs.js')
+    const {DEFAULT_CONFIG} = await import('../../src/sim/simulate.js')
+    const req = (slo: string) => ({
+      traces: ['synthetic:darc-bimodal'],
+      policies: ['mgn-fcfs'],
+      loads: [0.5],
+      slo: parseSlo(slo),
+      sim: {...DEFAULT_CONFIG, cores: 4, costs: resolveCosts('zero')},
+      synthetic: {requests: 500},
+    })
+    await expect(prepareSweep(req('type=medium:p99:5us'))).rejects.toThrow(/--slo.*type=medium.*synthetic:darc-bimodal.*"short", "long"/)
+    const ok = await prepareSweep(req('type=short:slowdown:p99:3'))
+    expect(ok.spec.traces[0].slo.targets).toEqual([{metric: 'slowdown', type: 'short', percentile: 99, bound: 3}])
+  })
+
+  it('compare: a bad --slo is one line naming the flag and the value, exit 64', async () => {
+    const {spawnSync} = await import('node:child_process')
+    const r = spawnSync(process.execPath, ['bin/run.js', 'compare', 'synthetic:exp:10us', '--requests', '100', '--slo', 'slowdown:p99.9:0'], {
+      encoding: 'utf8',
+      env: {...process.env, NODE_ENV: 'production'},
+    })
+    expect(r.status).toBe(64)
+    const lines = r.stderr.trim().split('\n')
+    expect(lines).toEqual([expect.stringMatching(/^Error: --slo: Expected a slowdown bound >= 1 .*got "0" in "slowdown:p99\.9:0"/)])
+    expect(r.stdout).toBe('')
+  })
+})
