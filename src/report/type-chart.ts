@@ -62,7 +62,7 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(input.title !== undefined || caption !== '' ? {title: {text: input.title ?? '', ...(caption !== '' ? {subtitle: caption} : {})}} : {}),
-    width: Math.max(320, groups.length * Math.max(2, series.length) * 22),
+    width: Math.max(320, groups.length * Math.max(2, series.length) * 32),
     height: 300,
     config: baseConfig(),
     data: {values},
