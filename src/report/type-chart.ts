@@ -76,7 +76,7 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
         },
       },
       {
-        mark: {type: 'text', baseline: 'bottom', dy: -2, fontSize: 10},
+        mark: {type: 'text', baseline: 'bottom', dy: -2, fontSize: 9},
         encoding: {text: {field: 'label', type: 'nominal'}},
       },
     ],
