@@ -16,7 +16,8 @@
  * `--network-rtt` is not part of it (a constant outside the server). It is at least 1 wherever a
  * request needs its whole service time. Recorded per measured request, like latency, as the
  * integer round(slowdown · SLOWDOWN_SCALE) (exact to 0.001 below 2.048, then within 0.1%); the
- * mean is the exact mean of the unrounded ratios.
+ * mean is the exact mean of those rounded values (within 0.0005 of the ratios' mean): an integer
+ * sum, so it does not depend on the order in which completions are reported.
  */
 import type {RequestTable} from '../sim/machine/requests.js'
 import {type LatencySummary, PERCENTILES, SlicedHistogram, emptySummary} from './sliced.js'
@@ -95,7 +96,7 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
-  /** Sum of the measured slowdowns (unrounded). */
+  /** Sum of the measured slowdowns, in units of 1/SLOWDOWN_SCALE (integers: exact in any order). */
   private sdSum = 0
   /**
    * Measured latencies and slowdowns go into exactly one histogram each: the batch slice of their
@@ -203,9 +204,8 @@ export class Recorder {
         if (b >= this.slices) b = this.slices - 1
       }
       this.lat.record(latency, b)
-      const slowdown = (end - arrival) / service
-      this.sdSum += slowdown
-      const sdKey = Math.round(slowdown * SLOWDOWN_SCALE)
+      const sdKey = Math.round(((end - arrival) / service) * SLOWDOWN_SCALE)
+      this.sdSum += sdKey
       this.sd.record(sdKey, b)
       if (type !== 0) this.recordType(type, latency, sdKey, b)
     }
@@ -232,7 +232,7 @@ export class Recorder {
 
   /** Slowdowns of the measured requests, in units of SLOWDOWN_SCALE (divide every value by it). */
   slowdownSummary(): LatencySummary {
-    return this.sd.summary(this.measured, this.sdSum * SLOWDOWN_SCALE)
+    return this.sd.summary(this.measured, this.sdSum)
   }
 
   /**
