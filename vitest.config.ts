@@ -9,6 +9,7 @@ import {usableCpus} from './src/experiment/cpus.js'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // Hang detectors, not speed checks: the slowest tests take up to ~25 s on an idle 2-core
     // machine; this leaves them more than 10x (a machine shared with other work).
     testTimeout: 300_000,

@@ -2,7 +2,7 @@
  * Result rows ⇄ Apache Arrow tables (the in-memory form behind the Parquet and Arrow IPC files).
  * One column per `COLUMNS` entry, in that order; nullable numbers are Arrow nulls.
  */
-import {Field, Float64, Int32, List, Struct, Table, Utf8, vectorFromArray, type DataType, type Vector} from 'apache-arrow'
+import {Field, Float64, Int32, List, Struct, Table, Utf8, vectorFromArray, type DataType, type Vector} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
 import {COLUMNS, PER_TYPE_FIELDS, type PerTypeRow, type ResultRow} from './schema.js'

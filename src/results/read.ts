@@ -15,7 +15,7 @@
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {tableFromIPC, type Table} from 'apache-arrow'
+import {tableFromIPC, type Table} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
 import {META, perTypeOf, tableToRows} from './arrow.js'

@@ -24,39 +24,22 @@
  * unless `force`.
  */
 import {randomBytes} from 'node:crypto'
-import {closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync} from 'node:fs'
-import {type FileHandle, open, rename, rm} from 'node:fs/promises'
+import {closeSync, existsSync, openSync, rmSync, statSync, writeSync} from 'node:fs'
+import {open, rename, rm} from 'node:fs/promises'
 import {basename, dirname, extname, join} from 'node:path'
 
-import {
-  type Data,
-  Field,
-  Float64,
-  Int32,
-  RecordBatch,
-  RecordBatchFileWriter,
-  Schema,
-  Struct,
-  Table,
-  Uint32,
-  makeData,
-  tableToIPC,
-} from 'apache-arrow'
 
 import {ConfigError, OutputError, show} from '../errors.js'
 import type {RecordSink, RequestRecordBatch} from '../stats/recorder.js'
-import {parquetWasm} from '../trace/parquet.js'
-import {pipeArrowBatches} from '../trace/arrow-pipe.js'
-import {nsDecimals} from '../trace/units.js'
 
 export type RecordFormat = 'parquet' | 'arrow'
 
 /** Bytes per spooled row: seq f64, arrival f64, conn u32, queue i32, core i32, start/end/latency f64. */
-const ROW_BYTES = 8 + 8 + 4 + 4 + 4 + 8 + 8 + 8
+export const ROW_BYTES = 8 + 8 + 4 + 4 + 4 + 8 + 8 + 8
 /** Column bytes per row in the Arrow output (a lower bound of what the writer emits for it). */
-const ARROW_ROW_BYTES = 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8
+export const ARROW_ROW_BYTES = 4 + 8 + 4 + 4 + 4 + 8 + 8 + 8
 /** Rows per batch in the final file. */
-const OUT_BATCH = 65536
+export const OUT_BATCH = 65536
 
 export function recordFormat(path: string): RecordFormat {
   const ext = extname(path).toLowerCase()
@@ -88,25 +71,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
 }
 
-function readFully(fd: number, into: Uint8Array, position: number): void {
-  let off = 0
-  while (off < into.length) {
-    const n = readSync(fd, into, off, into.length - off, position + off)
-    if (n === 0) throw new Error(`internal: records spool ended early at byte ${position + off}`)
-    off += n
-  }
-}
 
-const SCHEMA_FIELDS = [
-  new Field('seq', new Uint32(), false),
-  new Field('arrival_ns', new Float64(), false),
-  new Field('conn', new Uint32(), false),
-  new Field('queue', new Int32(), false),
-  new Field('core', new Int32(), false),
-  new Field('start_ns', new Float64(), false),
-  new Field('end_ns', new Float64(), false),
-  new Field('latency_ns', new Float64(), false),
-]
 
 /** A RecordSink that ends up as a Parquet or Arrow IPC file. */
 export class RecordsFile implements RecordSink {
@@ -192,7 +157,6 @@ export class RecordsFile implements RecordSink {
         ...metadata,
       }),
     )
-    const schema = new Schema(SCHEMA_FIELDS, meta)
     try {
       if (!this.opts.force && existsSync(this.path)) {
         throw new OutputError(`Expected the records file not to exist, got an existing file ${show(this.path)} (pass --force to overwrite)`, {
@@ -203,7 +167,8 @@ export class RecordsFile implements RecordSink {
       const fh = await open(this.tmp, 'wx')
       let bytes = 0
       try {
-        bytes = this.format === 'parquet' ? await this.toParquet(fh, schema, meta) : await this.toArrow(fh, schema)
+        const {encodeRecords} = await import('./records-encode.js')
+        bytes = await encodeRecords(this.format, fh, this.spool, this.opts.ghz, meta)
         await fh.sync()
       } finally {
         await fh.close()
@@ -238,137 +203,5 @@ export class RecordsFile implements RecordSink {
     }
     rmSync(this.spool, {force: true})
     rmSync(this.tmp, {force: true})
-  }
-
-  /** Yield Arrow record batches (ns, rounded) from the spool, in order. */
-  private *batches(schema: Schema): Generator<RecordBatch> {
-    const fd = openSync(this.spool, 'r')
-    const dec = nsDecimals(this.opts.ghz)
-    const scale = Math.pow(10, dec)
-    const perCycle = 1 / this.opts.ghz
-    const ns = (c: number) => Math.round(c * perCycle * scale) / scale
-    try {
-      let pos = 0
-      const size = statSync(this.spool).size
-      // Pending output columns, filled from one or more spool chunks up to OUT_BATCH rows.
-      while (pos < size) {
-        const head = new Uint8Array(4)
-        readFully(fd, head, pos)
-        const n = new Uint32Array(head.buffer)[0]
-        pos += 4
-        const raw = new Uint8Array(n * ROW_BYTES)
-        readFully(fd, raw, pos)
-        pos += raw.length
-        let off = 0
-        const f64 = () => {
-          const a = new Float64Array(raw.buffer.slice(off, off + n * 8))
-          off += n * 8
-          return a
-        }
-        const u32 = () => {
-          const a = new Uint32Array(raw.buffer.slice(off, off + n * 4))
-          off += n * 4
-          return a
-        }
-        const i32 = () => {
-          const a = new Int32Array(raw.buffer.slice(off, off + n * 4))
-          off += n * 4
-          return a
-        }
-        const seqF = f64()
-        const arrival = f64()
-        const conn = u32()
-        const queue = i32()
-        const core = i32()
-        const start = f64()
-        const end = f64()
-        const latency = f64()
-        const seq = new Uint32Array(n)
-        for (let i = 0; i < n; i++) {
-          seq[i] = seqF[i]
-          arrival[i] = ns(arrival[i])
-          start[i] = ns(start[i])
-          end[i] = ns(end[i])
-          latency[i] = ns(latency[i])
-        }
-        for (let s = 0; s < n; s += OUT_BATCH) {
-          const e = Math.min(n, s + OUT_BATCH)
-          const len = e - s
-          const col = (type: Uint32 | Int32 | Float64, data: Float64Array | Uint32Array | Int32Array): Data =>
-            makeData({type, length: len, nullCount: 0, data: data.subarray(s, e)} as never)
-          const children = [
-            col(new Uint32(), seq),
-            col(new Float64(), arrival),
-            col(new Uint32(), conn),
-            col(new Int32(), queue),
-            col(new Int32(), core),
-            col(new Float64(), start),
-            col(new Float64(), end),
-            col(new Float64(), latency),
-          ]
-          yield new RecordBatch(schema, makeData({type: new Struct(schema.fields), length: len, nullCount: 0, children}))
-        }
-      }
-    } finally {
-      closeSync(fd)
-    }
-  }
-
-  private async toArrow(fh: FileHandle, schema: Schema): Promise<number> {
-    const write = async (chunk: Uint8Array) => {
-      let off = 0
-      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
-    }
-    const {bytes} = await pipeArrowBatches(new RecordBatchFileWriter(), this.batches(schema), write, {
-      bytesPerRow: ARROW_ROW_BYTES,
-      limitBytes: 32 << 20, // wait while more than 32 MB are queued but not yet on disk
-      emptySchema: schema,
-    })
-    return bytes
-  }
-
-  private async toParquet(fh: FileHandle, schema: Schema, meta: Map<string, string>): Promise<number> {
-    const pq = await parquetWasm()
-    const it = this.batches(schema)
-    let empty = true
-    const stream = new ReadableStream({
-      pull(controller) {
-        try {
-          const r = it.next()
-          if (r.done) {
-            if (empty) {
-              // A records file with no rows still carries its schema.
-              const t = pq.Table.fromIPCStream(tableToIPC(new Table(schema), 'stream'))
-              for (const w of t.recordBatches()) controller.enqueue(w)
-              empty = false
-            }
-            controller.close()
-            return
-          }
-          empty = false
-          const t = pq.Table.fromIPCStream(tableToIPC(new Table(r.value), 'stream'))
-          for (const w of t.recordBatches()) controller.enqueue(w)
-        } catch (error) {
-          controller.error(error)
-        }
-      },
-    })
-    const props = new pq.WriterPropertiesBuilder()
-      .setCompression(pq.Compression.ZSTD)
-      .setMaxRowGroupSize(1 << 20)
-      .setKeyValueMetadata(meta)
-      .setCreatedBy('tailsim')
-      .build()
-    const out = (await pq.transformParquetStream(stream, props)).getReader()
-    let bytes = 0
-    for (;;) {
-      const r = await out.read()
-      if (r.done) break
-      const chunk = r.value as Uint8Array
-      let off = 0
-      while (off < chunk.length) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
-      bytes += chunk.length
-    }
-    return bytes
   }
 }

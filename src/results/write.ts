@@ -10,7 +10,7 @@
 import {closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {basename, dirname, extname, join} from 'node:path'
 
-import {tableToIPC} from 'apache-arrow'
+import {tableToIPC} from '../arrow-lib.js'
 
 import {OutputError} from '../errors.js'
 import {META, rowsToTable} from './arrow.js'

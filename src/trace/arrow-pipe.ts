@@ -4,7 +4,7 @@
  * more than `limitBytes` (estimated as rows × `bytesPerRow`) are queued but not yet written.
  * Used by the trace writer (`tailsim generate`) and the per-request records file.
  */
-import {type RecordBatch, type RecordBatchWriter, type Schema, Table} from 'apache-arrow'
+import {type RecordBatch, type RecordBatchWriter, type Schema, Table} from '../arrow-lib.js'
 
 export async function pipeArrowBatches(
   writer: RecordBatchWriter,

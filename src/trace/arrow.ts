@@ -12,7 +12,7 @@ import {
   type Schema,
   Type,
   type Vector,
-} from 'apache-arrow'
+} from '../arrow-lib.js'
 
 import {TailsimError, TraceError, show} from '../errors.js'
 import type {ArrivalClock} from './clock.js'

@@ -8,8 +8,8 @@
  */
 import {type FileHandle, open} from 'node:fs/promises'
 
-import {Message, RecordBatchReader, type RecordBatch, type Schema, Type} from 'apache-arrow'
-import {Footer} from 'apache-arrow/ipc/metadata/file'
+import {RecordBatchReader, type RecordBatch, type Schema, Type} from '../arrow-lib.js'
+import {ByteBuffer} from 'flatbuffers'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer, resolveColumns} from './columns.js'
@@ -17,6 +17,73 @@ import {type Edges, STATS_METADATA_KEY, fastStatsCounts, StatsAccumulator, addRa
 import type {QuickStats, TraceOptions} from './types.js'
 
 const MAGIC = 'ARROW1'
+
+interface Block {
+  offset: number
+  metaDataLength: number
+}
+
+/**
+ * The record-batch blocks of an Arrow IPC file footer (a `Footer` flatbuffer table: version,
+ * schema, dictionaries, recordBatches, custom_metadata; a block is the struct {offset: int64,
+ * metaDataLength: int32, pad, bodyLength: int64}). Read with the flatbuffers library directly
+ * because apache-arrow's single-file build (src/arrow-lib.ts) does not export its footer reader;
+ * the schema comes from the file reader, which decodes the same footer.
+ */
+function footerBlocks(bytes: Uint8Array): Block[] {
+  const bb = new ByteBuffer(bytes)
+  const table = bb.readInt32(0)
+  const field = bb.__offset(table, 4 + 2 * 3) // recordBatches
+  if (field === 0) return []
+  const at = table + field
+  const start = bb.__vector(at)
+  const n = bb.__vector_len(at)
+  const out: Block[] = []
+  for (let i = 0; i < n; i++) {
+    const b = start + i * 24
+    out.push({offset: Number(bb.readInt64(b)), metaDataLength: bb.readInt32(b + 8)})
+  }
+  return out
+}
+
+interface BatchHeader {
+  rows: number
+  compressed: boolean
+  /** Per field node: null count. */
+  nulls: number[]
+  /** Body buffers: offset and length. */
+  buffers: {offset: number; length: number}[]
+}
+
+/**
+ * The header of a record-batch message (a `Message` table: version, header_type, header,
+ * bodyLength, custom_metadata; header_type 3 is a `RecordBatch` table: length, nodes [{length:
+ * int64, null_count: int64}], buffers [{offset: int64, length: int64}], compression), or
+ * undefined for another message type. Same reason as footerBlocks for reading it here.
+ */
+function batchHeader(bytes: Uint8Array): BatchHeader | undefined {
+  const bb = new ByteBuffer(bytes)
+  const msg = bb.readInt32(0)
+  const typeAt = bb.__offset(msg, 4 + 2 * 1)
+  if (typeAt === 0 || bb.readUint8(msg + typeAt) !== 3) return undefined
+  const headerAt = bb.__offset(msg, 4 + 2 * 2)
+  if (headerAt === 0) return undefined
+  const rb = bb.__indirect(msg + headerAt)
+  const lengthAt = bb.__offset(rb, 4)
+  const rows = lengthAt === 0 ? 0 : Number(bb.readInt64(rb + lengthAt))
+  const vec = (field: number, read: (at: number) => void) => {
+    const at = bb.__offset(rb, 4 + 2 * field)
+    if (at === 0) return
+    const start = bb.__vector(rb + at)
+    const n = bb.__vector_len(rb + at)
+    for (let i = 0; i < n; i++) read(start + i * 16)
+  }
+  const nulls: number[] = []
+  vec(1, (at) => nulls.push(Number(bb.readInt64(at + 8))))
+  const buffers: {offset: number; length: number}[] = []
+  vec(2, (at) => buffers.push({offset: Number(bb.readInt64(at)), length: Number(bb.readInt64(at + 8))}))
+  return {rows, compressed: bb.__offset(rb, 4 + 2 * 3) !== 0, nulls, buffers}
+}
 
 async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
   const buf = Buffer.alloc(length)
@@ -81,10 +148,13 @@ function valuesView(schema: Schema, index: number, bytes: Buffer, rows: number):
 }
 
 /** First and last arrival (cycles) and first service, from the first and last batch through the ordinary ingest. */
-async function edges(fh: FileHandle, path: string, opts: TraceOptions, batches: number): Promise<Edges | undefined> {
+async function openFile(fh: FileHandle): Promise<RecordBatchReader | undefined> {
   const reader = await RecordBatchReader.from(fh)
   await reader.open()
-  if (!reader.isFile()) return undefined
+  return reader.isFile() ? reader : undefined
+}
+
+async function edges(reader: RecordBatchReader, path: string, opts: TraceOptions, batches: number): Promise<Edges | undefined> {
   const file = reader as unknown as {readRecordBatch(i: number): Promise<RecordBatch | null>}
   const ingest = new ArrowIngest(path, reader.schema, opts, new TypeIndexer([]))
   let e: Edges | undefined
@@ -125,8 +195,10 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
     if (tail.toString('latin1', 4) !== MAGIC) return undefined
     const footerLength = tail.readInt32LE(0)
     if (!(footerLength > 0 && footerLength < size)) return undefined
-    const footer = Footer.decode(await readAt(fh, size - 10 - footerLength, footerLength))
-    const schema = footer.schema
+    const blocks = footerBlocks(await readAt(fh, size - 10 - footerLength, footerLength))
+    const reader = await openFile(fh)
+    if (reader === undefined) return undefined
+    const schema = reader.schema
     const names = schema.fields.map((f) => f.name)
     const cols = resolveColumns(names, opts, path)
     // The service column's value buffer: the second buffer of its field, fields laid out in order.
@@ -140,7 +212,6 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
     if (svcType !== Type.Int && svcType !== Type.Float) return undefined
     const valueBuffer = buffer + 1
 
-    const blocks = [...footer.recordBatches()]
     const headers: {offset: number; rows: number; bodyStart: number; valuesAt: number; valuesLength: number; nulls: number}[] = []
     let rows = 0
     for (const block of blocks) {
@@ -149,25 +220,23 @@ export async function arrowQuickStats(path: string, opts: TraceOptions): Promise
       const cont = meta.readUInt32LE(0) === 0xffffffff
       const len = meta.readInt32LE(cont ? 4 : 0)
       const start = cont ? 8 : 4
-      const msg = Message.decode(meta.subarray(start, start + len))
-      if (!msg.isRecordBatch()) return undefined
-      const h = msg.header()
-      if (h.compression !== null) return undefined
+      const h = batchHeader(meta.subarray(start, start + len))
+      if (h === undefined || h.compressed) return undefined
       const region = h.buffers[valueBuffer]
-      const node = h.nodes[cols.service.index]
-      if (region === undefined || node === undefined) return undefined
+      const nulls = h.nulls[cols.service.index]
+      if (region === undefined || nulls === undefined) return undefined
       headers.push({
         offset: Number(block.offset),
-        rows: h.length,
+        rows: h.rows,
         bodyStart: Number(block.offset) + block.metaDataLength,
         valuesAt: region.offset,
         valuesLength: region.length,
-        nulls: node.nullCount,
+        nulls,
       })
-      rows += h.length
+      rows += h.rows
     }
     if (rows === 0) return undefined
-    const e = await edges(fh, path, opts, blocks.length)
+    const e = await edges(reader, path, opts, blocks.length)
     if (e === undefined) return undefined
 
     const q = fromMetadata(schema.metadata.get(STATS_METADATA_KEY), opts, {arrival: cols.arrival.name, service: cols.service.name}, rows, e)

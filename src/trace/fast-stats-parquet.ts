@@ -6,7 +6,7 @@
  */
 import {openAsBlob} from 'node:fs'
 
-import {RecordBatchReader, type RecordBatch, type Schema} from 'apache-arrow'
+import {RecordBatchReader, type RecordBatch, type Schema} from '../arrow-lib.js'
 
 import {ArrowIngest} from './arrow.js'
 import {TypeIndexer, resolveColumns} from './columns.js'

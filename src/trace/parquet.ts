@@ -6,7 +6,7 @@
 import {openAsBlob} from 'node:fs'
 import {createRequire} from 'node:module'
 
-import {RecordBatchReader, type Schema} from 'apache-arrow'
+import {RecordBatchReader, type Schema} from '../arrow-lib.js'
 
 import {TraceError} from '../errors.js'
 import {ArrowIngest, wrapReadError} from './arrow.js'

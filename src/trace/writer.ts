@@ -34,7 +34,7 @@ import {
   makeData,
   tableToIPC,
   vectorFromArray,
-} from 'apache-arrow'
+} from '../arrow-lib.js'
 
 import {ConfigError, OutputError, TailsimError, show} from '../errors.js'
 import {pipeArrowBatches} from './arrow-pipe.js'
