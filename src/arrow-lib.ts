@@ -21,6 +21,7 @@ export const {
   Float64,
   Int16,
   Int32,
+  List,
   RecordBatch,
   RecordBatchFileWriter,
   RecordBatchReader,
@@ -37,13 +38,14 @@ export const {
   vectorFromArray,
 } = arrow
 
-export type {Data, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
+export type {Data, DataType, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Dictionary<T extends A.DataType = any> = A.Dictionary<T>
 export type Field<T extends A.DataType = any> = A.Field<T>
 export type Float64 = A.Float64
 export type Int16 = A.Int16
 export type Int32 = A.Int32
+export type List<T extends A.DataType = any> = A.List<T>
 export type RecordBatch<T extends A.TypeMap = any> = A.RecordBatch<T>
 export type RecordBatchFileWriter<T extends A.TypeMap = any> = A.RecordBatchFileWriter<T>
 export type RecordBatchReader<T extends A.TypeMap = any> = A.RecordBatchReader<T>
