@@ -14,6 +14,7 @@ import {tableToIPC} from '../arrow-lib.js'
 
 import {OutputError} from '../errors.js'
 import {META, rowsToTable} from './arrow.js'
+import {toRecord} from './file-columns.js'
 import {SCHEMA_VERSION, type ResultRow} from './schema.js'
 
 export type ResultsFormat = 'parquet' | 'arrow' | 'json'
@@ -51,7 +52,7 @@ export async function encodeResults(rows: readonly ResultRow[], meta: ResultsMet
   if (format === 'json') {
     const doc = {
       tailsim_results: {schema_version: SCHEMA_VERSION, tool_version: meta.toolVersion, sweep_id: meta.sweepId, trace_sha256: meta.traceSha256},
-      rows,
+      rows: rows.map(toRecord),
     }
     return new TextEncoder().encode(JSON.stringify(doc, null, 1) + '\n')
   }

@@ -79,7 +79,7 @@ describe('result schema', () => {
     expect(kv['tailsim.schema_version']).toBe(String(SCHEMA_VERSION))
     const objs = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
     expect(objs.map((o) => o.p99_us)).toEqual(rows.map((r) => r.p99_us))
-    expect(objs.map((o) => o.max_load)).toEqual(rows.map((r) => r.max_load))
+    expect(objs.map((o) => o.max_load_fraction)).toEqual(rows.map((r) => r.max_load))
   })
 
   it('refuses a newer schema version, naming the file', async () => {
