@@ -88,7 +88,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),
     slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
-    format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
+    format: Flags.string({description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
     'max-load': Flags.boolean({description: 'Search the max load at the SLO for each policy (--no-max-load skips it).', default: true, allowNo: true}),
     'search-range': Flags.string({description: 'Load range LO:HI of the max-load search.', default: '0.01:0.99'}),
     'search-tol': Flags.string({description: 'Bisection tolerance of the max-load search, in load.', default: '0.005'}),

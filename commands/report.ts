@@ -40,7 +40,7 @@ export default class Report extends BaseCommand {
 
   static override flags = {
     format: Flags.string({
-      description: 'Format of the tables printed on stdout.',
+      description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).',
       options: ['table', 'markdown', 'csv', 'json'],
       default: 'table',
     }),
