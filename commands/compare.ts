@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {compareDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
@@ -107,7 +108,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     ...traceFlags,
   }
 
-  async run(): Promise<CompareResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {argv, flags} = await this.parse(Compare)
     const traces = argv as string[]
     const sim = buildSimConfig(flags as SimFlagValues)
@@ -211,7 +212,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
         `The sweep is incomplete: ${outcome.failures.length} of ${outcome.cells.length} cells failed${kept ? ` (finished cells kept in ${kept}; rerun with --resume to retry the failed ones)` : ''}:\n${lines.join('\n')}`,
       )
     }
-    return {
+    return compareDoc({
       sweep_id: prepared.sweepId,
       shard: shard ? `${shard.index}/${shard.count}` : '1/1',
       cells: outcome.cells.length,
@@ -221,6 +222,6 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       failures: outcome.failures.map((f) => ({cell_id: f.cell.id, message: f.message, code: f.code})),
       tables,
       rows: outcome.rows,
-    }
+    })
   }
 }

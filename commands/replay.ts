@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {replayDoc, showConfigDoc} from '../src/cli/json-docs.js'
 import {inputFlags, resolveInput, traceOptions, type ResolvedInput} from '../src/cli/input.js'
 import {createProgress} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
@@ -80,13 +81,13 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
     ...inputFlags,
   }
 
-  async run(): Promise<ReplayResult | ShowConfigResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Replay)
     const base = buildSimConfig(flags as SimFlagValues)
     await loadPolicyModules([flags.policy]) // a plug-in policy module (./my-policy.mjs)
     const policy = this.policySpec(flags.policy, flags.batch)
 
-    if (flags['show-config']) return this.showConfig(base, policy)
+    if (flags['show-config']) return showConfigDoc({...this.showConfig(base, policy)})
     if (policy === undefined) {
       throw new ConfigError(`Expected --policy, one of ${[...POLICIES.keys()].join(', ')} (with options NAME:OPTION=VALUE), got nothing`, {flag: 'policy'})
     }
@@ -189,7 +190,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       ...(written ? {records: written} : {}),
     }
     this.log(renderSummary(result))
-    return result
+    return replayDoc({...result})
   }
 
   /** The policy spec from --policy and --batch (a shortcut for ix:batch=B). */
