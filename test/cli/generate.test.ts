@@ -44,17 +44,17 @@ describe('tailsim generate', () => {
     const r = tailsim(['generate', 'j.parquet', '--requests', '1000', '--service', 'bimodal1:10us', '--load', '0.5', '--cores', '8', '--json'])
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
-    expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', meanServiceUs: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
-    expect(j.load).toBeCloseTo(0.5, 12)
-    expect(j.ratePerSecond).toBeCloseTo(400_000, 3)
-    expect(j.specSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', service_mean_us: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
+    expect(j.load_fraction).toBeCloseTo(0.5, 12)
+    expect(j.rate_rps).toBeCloseTo(400_000, 3)
+    expect(j.spec_sha256).toMatch(/^[0-9a-f]{64}$/)
   })
 
   it('--rate sets requests per second; --format overrides the extension', () => {
     const r = tailsim(['generate', 'r.dat', '--format', 'csv', '--requests', '2000', '--rate', '100000', '--json'])
     const j = JSON.parse(r.out)
     expect(j.format).toBe('csv')
-    expect(j.ratePerSecond).toBeCloseTo(100_000, 6)
+    expect(j.rate_rps).toBeCloseTo(100_000, 6)
     expect(readFileSync(join(dir, 'r.dat'), 'utf8').split('\n')[0]).toBe('arrival_ns,conn,service_ns')
   })
 
@@ -112,7 +112,7 @@ describe('tailsim generate', () => {
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({arrivals: 'fixed', requests: 1000})
-    expect(j.ratePerSecond).toBeCloseTo(1e6, 3)
+    expect(j.rate_rps).toBeCloseTo(1e6, 3)
     const arrivals = readFileSync(join(dir, 'fixed.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]))
     expect(arrivals.slice(0, 4)).toEqual([1000, 2000, 3000, 4000])
     expect(arrivals.every((a, i) => a === 1000 * (i + 1))).toBe(true)
@@ -135,7 +135,7 @@ describe('tailsim generate', () => {
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({requests: 3000, arrivals: 'replay:src.csv', connections: 50})
-    expect(j.load).toBeCloseTo(0.5 * 0.7, 1) // 7 µs instead of 10 µs at the file's rate
+    expect(j.load_fraction).toBeCloseTo(0.5 * 0.7, 1) // 7 µs instead of 10 µs at the file's rate
     const rows = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
     const before = rows('src.csv')
     const after = rows('redrawn.csv')
