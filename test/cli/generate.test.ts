@@ -123,7 +123,7 @@ describe('tailsim generate', () => {
     const b = tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
     expect(a.exit).toBe(0)
     expect(b.exit).toBe(0)
-    expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load: 0.6})
+    expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load_fraction: 0.6})
     expect(b.out).toMatch(/mmpp:high=5,low=0\.2,dwell=50us arrivals at 0\.96 M requests\/s = load 0\.6 on 16 cores/)
     expect(sha('m1.arrow')).toBe(sha('m2.arrow'))
   })
