@@ -192,7 +192,7 @@ describe('tailsim replay', () => {
     expect(r.stdout).toMatch(/machine: 8 cores at 2\.4 GHz/)
     expect(r.stdout).toMatch(/ipi_latency\s+1200\s+0\.500\s+IPI delivery latency/)
     const j = await json(['--show-config', '--preset', 'zero', '--ghz', '3'])
-    expect(j.machine).toEqual({cores: 16, ghz: 3, rss_buckets: 128, nic_ring: null, cost_preset: 'zero'})
+    expect(j.machine).toEqual({cores: 16, ghz: 3, rss_buckets: 128, nic_ring_descriptors: null, cost_preset: 'zero'})
     expect(j.costs.length).toBeGreaterThanOrEqual(16)
     expect(j.costs.every((c: {cycles: number}) => c.cycles === 0)).toBe(true)
   })
