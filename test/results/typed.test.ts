@@ -146,3 +146,37 @@ describe('result files written before schema 4', () => {
     expect(SCHEMA_VERSION).toBe(4)
   })
 })
+
+describe('docs/output.md queries', () => {
+  it('name only columns (and struct fields) of a written file, with the types the queries assume', async () => {
+    const {file} = await parquetOf(rows)
+    const top = parquetSchema(parquetMetadata(file)).children
+    const columns = new Map(top.map((c) => [c.element.name, c]))
+    const doc = readFileSync(join(process.cwd(), 'docs/output.md'), 'utf8')
+    const blocks = [...doc.matchAll(/<!-- example: skip reason="needs (?:DuckDB|Polars)" -->\n```sh\n([\s\S]*?)```/g)].map((m) => m[1])
+    expect(blocks.length).toBe(2)
+    // String values compared with (a kind, a counter's name) are not column names.
+    const text = blocks.join('\n').replace(/'(latency|max_load|steals)'/g, "''")
+    // Every snake_case word is a column, except functions, aliases after AS and these names.
+    const notColumns = new Set(['read_parquet', 'read_csv', 'group_by', 'req_per_s', 'steals_pct'])
+    const used = new Set<string>()
+    for (const m of text.matchAll(/(AS\s+)?\b([a-z][a-z0-9]*(?:_[a-z0-9]+)+)\b(\s*\()?/g)) {
+      if (m[1] !== undefined || m[3] !== undefined || notColumns.has(m[2])) continue
+      used.add(m[2])
+    }
+    // Quoted names in the Polars calls, and the plain-word columns of both.
+    for (const m of text.matchAll(/'([a-z][a-z0-9_]*)'/g)) if (!['name', 'value'].includes(m[1])) used.add(m[1]) // name, value: the counters' struct fields (below)
+    for (const w of ['policy', 'kind', 'efficiency', 'completed', 'counters']) used.add(w)
+    expect([...used].filter((c) => !columns.has(c))).toEqual([])
+    expect(used.size).toBeGreaterThan(8)
+    // The types the queries rely on: numbers to average, an integer count, a list of {name, value}.
+    const type = (n: string) => columns.get(n)!.element.type
+    for (const n of ['p99_us', 'load_fraction', 'max_load_fraction', 'efficiency', 'throughput_rps', 'util_fraction']) expect(type(n)).toBe('DOUBLE')
+    expect(type('completed')).toBe('INT64')
+    const counters = columns.get('counters')!.children[0].children[0].children.map((c) => `${c.element.name}:${c.element.type}`)
+    expect(counters).toEqual(['name:BYTE_ARRAY', 'value:INT64'])
+    // The CSV query's columns are in the tidy CSV.
+    const {CSV_COLUMNS} = await import('../../src/results/csv.js')
+    for (const c of ['policy', 'load_fraction', 'p99_us', 'util_fraction', 'kind', 'max_load_fraction', 'efficiency']) expect(CSV_COLUMNS).toContain(c)
+  })
+})
