@@ -8,6 +8,7 @@ import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/c
 import {ConfigError} from '../src/errors.js'
 import {runReplications, type ReplicationSummary} from '../src/experiment/replications.js'
 import {refuseInputAsOutput} from '../src/results/guard.js'
+import {configDoc} from '../src/results/naming.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
@@ -172,7 +173,7 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
           'tailsim.trace_sha256': first.trace_sha256,
           ...(first.policy_module ? {'tailsim.policy_module': first.policy_module.path, 'tailsim.policy_module_sha256': first.policy_module.sha256} : {}),
           'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
-          'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
+          'tailsim.config': JSON.stringify(configDoc(config)),
         })
       }
     } catch (error) {

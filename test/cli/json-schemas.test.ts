@@ -80,6 +80,12 @@ describe('--json documents follow docs/schemas', () => {
     const v = ajv.getSchema('urn:tailsim:results-row')!
     expect(file.rows.length).toBe(4) // n-mg1-fcfs and mgn-fcfs (always added): a latency cell and a max-load search each
     for (const row of file.rows) expect(v(row) ? '' : errors(v)).toBe('')
+    // efficiency is in the file itself (the mgn-fcfs reference is 1), not only in rendered tables.
+    const eff = (file.rows as {kind: string; policy: string; efficiency: number | null}[]).filter((r) => r.kind === 'max_load').map((r) => [r.policy, r.efficiency])
+    expect(eff).toEqual([
+      ['n-mg1-fcfs', expect.any(Number)],
+      ['mgn-fcfs', 1],
+    ])
   })
 
   it('the result-row schema lists exactly the stored columns (regenerate: node scripts/results-row-schema.mjs)', () => {
