@@ -121,7 +121,7 @@ function legacyTable(rs: readonly ResultRow[], version: number): Table {
 }
 
 describe('result files written before schema 4', () => {
-  it('are still read (Arrow and JSON); the old config text with "Infinity" comes back in the new naming', async () => {
+  it('are still read (Parquet, Arrow and JSON); the old config text with "Infinity" comes back in the new naming', async () => {
     // The old writer's config: camelCase, Infinity as a string.
     const oldConfig = (r: ResultRow) => {
       const c = JSON.parse(r.config_json) as Record<string, unknown>
@@ -131,7 +131,9 @@ describe('result files written before schema 4', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tailsim-legacy-'))
     writeFileSync(join(dir, 'old.arrow'), tableToIPC(legacyTable(old, 2), 'file'))
     writeFileSync(join(dir, 'old.json'), JSON.stringify({tailsim_results: {schema_version: 2}, rows: old}))
-    for (const name of ['old.arrow', 'old.json']) {
+    const pq = await import('parquet-wasm')
+    writeFileSync(join(dir, 'old.parquet'), pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(legacyTable(old, 2), 'stream'))))
+    for (const name of ['old.arrow', 'old.json', 'old.parquet']) {
       const back = await readResultsFile(join(dir, name))
       expect(back.map((r) => r.p99_us)).toEqual(rows.map((r) => r.p99_us))
       expect(back.map((r) => r.counters_json)).toEqual(rows.map((r) => r.counters_json))
@@ -178,5 +180,32 @@ describe('docs/output.md queries', () => {
     // The CSV query's columns are in the tidy CSV.
     const {CSV_COLUMNS} = await import('../../src/results/csv.js')
     for (const c of ['policy', 'load_fraction', 'p99_us', 'util_fraction', 'kind', 'max_load_fraction', 'efficiency']) expect(CSV_COLUMNS).toContain(c)
+  })
+})
+
+describe('tidy CSV (--format csv)', () => {
+  it('is one header line and one line per row, numbers as numbers, null as empty, equal to the stored values', async () => {
+    const {parse} = await import('csv-parse/sync')
+    const {CSV_COLUMNS, rowsToCsv} = await import('../../src/results/csv.js')
+    const text = rowsToCsv([...rows].reverse()) // cell order whatever the input order
+    const table = parse(text, {cast: false}) as string[][]
+    expect(table[0]).toEqual([...CSV_COLUMNS])
+    expect(table.length).toBe(rows.length + 1)
+    expect(CSV_COLUMNS).not.toContain('wall_ms')
+    expect(CSV_COLUMNS.some((c) => c.endsWith('_json'))).toBe(false)
+    for (const [i, line] of table.slice(1).entries()) {
+      const rec = toRecord(rows[i])
+      CSV_COLUMNS.forEach((c, j) => {
+        const v = rec[c]
+        const kind = FILE_COLUMNS.find((f) => f.name === c)!.kind
+        if (v === null) expect(`${c}=${line[j]}`).toBe(`${c}=`)
+        else if (kind === 'utf8') expect(line[j]).toBe(v)
+        else {
+          expect(`${c}=${line[j]}`).toMatch(kind === 'float64' ? /^[^=]+=-?\d/ : /^[^=]+=-?\d+$/) // integers without a point
+          expect(Number(line[j])).toBe(v)
+        }
+      })
+    }
+    expect(table.slice(1).filter((l) => l[1] === 'max_load').map((l) => Number(l[CSV_COLUMNS.indexOf('efficiency')]))).toEqual([1, 0.6 / 0.8])
   })
 })
