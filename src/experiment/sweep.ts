@@ -132,7 +132,13 @@ export interface SweepRunOptions {
   out?: string
   resume?: boolean
   force?: boolean
+  /** Stop at once: running cells are abandoned. */
   signal?: AbortSignal
+  /** Stop gracefully: start no new cell, let the running ones finish (and keep them). */
+  stop?: AbortSignal
+  onStart?: (cell: Cell) => void
+  /** Each finished row (before its part is written). */
+  onRow?: (row: ResultRow) => void
   /** After each finished or failed cell: cells done (incl. resumed) of the shard's total. */
   onProgress?: (done: number, total: number) => void
   onFailure?: (f: CellFailure) => void
@@ -150,6 +156,8 @@ export interface SweepOutcome {
   resumed: number
   failures: CellFailure[]
   notRun: Cell[]
+  /** Of `notRun`: cells that were running when the run was stopped at once. */
+  abandoned: Cell[]
   interrupted: boolean
   /** Where finished cells are kept: the parts directory (undefined without --out). */
   partsDir?: string
@@ -170,7 +178,14 @@ function isDirTarget(out: string): boolean {
 export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): Promise<SweepOutcome> {
   const {spec, sweepId: id} = prepared
   const cells = shardCells(prepared.cells, opts.shard)
-  const meta: ResultsMeta = {toolVersion: TOOL.version, sweepId: id, traceSha256: [...new Set(spec.traces.map((t) => t.stats.sha256))]}
+  const meta: ResultsMeta = {
+    toolVersion: TOOL.version,
+    sweepId: id,
+    traceSha256: [...new Set(spec.traces.map((t) => t.stats.sha256))],
+    // What `report` needs to tell an incomplete sweep (a missing shard, an interrupted run).
+    cellsPlanned: prepared.cells.length,
+    shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',
+  }
   const done = new Map<string, ResultRow>()
   let store: PartStore | undefined
   let outFile: string | undefined
@@ -214,9 +229,12 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
   const result = await runCells(spec, id, todo, {
     jobs: opts.jobs,
     signal: opts.signal,
+    stop: opts.stop,
+    onStart: opts.onStart,
     workerMemoryMb: opts.workerMemoryMb,
     cacheRows: opts.cacheRows,
     onRow: async (row) => {
+      opts.onRow?.(row)
       if (store) await store.write(row)
       opts.onProgress?.(++count, cells.length)
     },
@@ -244,6 +262,7 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
     resumed: resumedRows.length,
     failures: result.failures,
     notRun: result.notRun,
+    abandoned: result.abandoned,
     interrupted: result.interrupted,
     partsDir: store && written === undefined ? store.dir : undefined,
     outFile: written,

@@ -17,6 +17,8 @@ export const META = {
   toolVersion: 'tailsim.tool_version',
   sweepId: 'tailsim.sweep_id',
   traceSha256: 'tailsim.trace_sha256',
+  cellsPlanned: 'tailsim.cells_planned',
+  shard: 'tailsim.shard',
 } as const
 
 export function rowsToTable(rows: readonly ResultRow[], metadata: ReadonlyMap<string, string> = new Map()): Table {

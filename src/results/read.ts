@@ -59,7 +59,13 @@ type ParquetWasm = typeof import('parquet-wasm')
 let wasm: Promise<ParquetWasm> | undefined
 const parquetWasm = (): Promise<ParquetWasm> => (wasm ??= import('parquet-wasm'))
 
-async function readParquetFile(file: string, bytes: Uint8Array): Promise<ResultRow[]> {
+/** A file's rows and its tailsim metadata (the `tailsim.*` keys, as META names them). */
+interface FileContents {
+  rows: ResultRow[]
+  meta: Map<string, string>
+}
+
+async function readParquetFile(file: string, bytes: Uint8Array): Promise<FileContents> {
   const pq = await parquetWasm()
   let table: Table
   const meta = new Map<string, string>()
@@ -75,29 +81,34 @@ async function readParquetFile(file: string, bytes: Uint8Array): Promise<ResultR
   } catch (error) {
     throw new ResultsError(`${file}: Expected a valid Parquet file, got an unreadable one (${(error as Error).message ?? String(error)})`, {file})
   }
-  return fromTable(table, file, meta)
+  return {rows: fromTable(table, file, meta), meta}
 }
 
-function readArrowFile(file: string, bytes: Uint8Array): ResultRow[] {
+function readArrowFile(file: string, bytes: Uint8Array): FileContents {
   let table: Table
   try {
     table = tableFromIPC(bytes)
   } catch (error) {
     throw new ResultsError(`${file}: Expected a valid Arrow IPC file, got an unreadable one (${(error as Error).message})`, {file})
   }
-  return fromTable(table, file, new Map())
+  return {rows: fromTable(table, file, new Map()), meta: new Map(table.schema.metadata)}
 }
 
-function readJsonFile(file: string, text: string): ResultRow[] {
+function readJsonFile(file: string, text: string): FileContents {
   let rows: unknown[]
   let declared: unknown
+  const meta = new Map<string, string>()
   try {
     const trimmed = text.trim()
     if (trimmed.startsWith('[')) rows = JSON.parse(trimmed) as unknown[]
     else if (trimmed.startsWith('{') && !/^\{[^\n]*\}\s*\n\s*\{/.test(trimmed)) {
-      const doc = JSON.parse(trimmed) as {tailsim_results?: {schema_version?: unknown}; rows?: unknown[]}
+      const doc = JSON.parse(trimmed) as {tailsim_results?: {schema_version?: unknown; sweep_id?: unknown; cells_planned?: unknown; shard?: unknown}; rows?: unknown[]}
       if (!Array.isArray(doc.rows)) throw new Error('no `rows` array')
       declared = doc.tailsim_results?.schema_version
+      const head = doc.tailsim_results
+      if (typeof head?.sweep_id === 'string') meta.set(META.sweepId, head.sweep_id)
+      if (typeof head?.cells_planned === 'number') meta.set(META.cellsPlanned, String(head.cells_planned))
+      if (typeof head?.shard === 'string') meta.set(META.shard, head.shard)
       rows = doc.rows
     } else rows = trimmed.split(/\r?\n/).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown)
   } catch (error) {
@@ -134,11 +145,16 @@ function readJsonFile(file: string, text: string): ResultRow[] {
     }
     out.push(upgradeLegacyRow(row as unknown as ResultRow))
   })
-  return out
+  return {rows: out, meta}
 }
 
 /** Rows of one results file. */
 export async function readResultsFile(file: string): Promise<ResultRow[]> {
+  return (await readResultsFileContents(file)).rows
+}
+
+/** Rows and tailsim metadata of one results file. */
+async function readResultsFileContents(file: string): Promise<FileContents> {
   let bytes: Uint8Array
   try {
     bytes = readFileSync(file)
@@ -180,6 +196,22 @@ export function resultFiles(path: string): string[] {
  * (cell_index, cell_id); see the module comment for what is refused.
  */
 export async function readResults(paths: readonly string[]): Promise<ResultRow[]> {
+  return (await readResultsPlanned(paths)).rows
+}
+
+/** What the files say their sweep planned: per sweep id, the planned cell count and the shards seen. */
+export interface SweepPlan {
+  sweepId: string
+  /** Cells of the whole sweep (indexes 0 … cells − 1); undefined when no file recorded it (older files). */
+  cells?: number
+  /** Shards (`i/n`) whose files were read. */
+  shards: string[]
+  /** Cell indexes present among the rows of this sweep. */
+  present: Set<number>
+}
+
+/** `readResults`, plus the plan of each sweep the rows belong to (for a completeness check). */
+export async function readResultsPlanned(paths: readonly string[]): Promise<{rows: ResultRow[]; plans: SweepPlan[]}> {
   if (paths.length === 0) throw new ResultsError('Expected at least one results file or directory, got none')
   const files: string[] = []
   for (const p of paths) {
@@ -188,9 +220,25 @@ export async function readResults(paths: readonly string[]): Promise<ResultRow[]
     files.push(...fs)
   }
   const seen = new Map<string, ResultRow>()
+  const plans = new Map<string, SweepPlan>()
+  const plan = (id: string) => {
+    let p = plans.get(id)
+    if (p === undefined) plans.set(id, (p = {sweepId: id, shards: [], present: new Set()}))
+    return p
+  }
   let sweep: {id: string; file: string} | undefined
   for (const file of files) {
-    for (const row of await readResultsFile(file)) {
+    const {rows, meta} = await readResultsFileContents(file)
+    const metaId = meta.get(META.sweepId)
+    if (metaId !== undefined) {
+      const p = plan(metaId)
+      const n = Number(meta.get(META.cellsPlanned))
+      if (Number.isInteger(n) && n > 0) p.cells = Math.max(p.cells ?? 0, n)
+      const shard = meta.get(META.shard)
+      if (shard !== undefined && !p.shards.includes(shard)) p.shards.push(shard)
+    }
+    for (const row of rows) {
+      plan(row.sweep_id).present.add(row.cell_index)
       // Sweeps that differ only in the values of one --vary parameter share a base id and merge.
       const id = row.vary_name !== '' && row.sweep_base_id !== '' ? `vary:${row.sweep_base_id}` : row.sweep_id
       if (sweep === undefined) sweep = {id, file}
@@ -204,5 +252,6 @@ export async function readResults(paths: readonly string[]): Promise<ResultRow[]
       if (!seen.has(row.cell_id)) seen.set(row.cell_id, row)
     }
   }
-  return [...seen.values()].sort((a, b) => a.cell_index - b.cell_index || (a.cell_id < b.cell_id ? -1 : a.cell_id > b.cell_id ? 1 : 0))
+  const rows = [...seen.values()].sort((a, b) => a.cell_index - b.cell_index || (a.cell_id < b.cell_id ? -1 : a.cell_id > b.cell_id ? 1 : 0))
+  return {rows, plans: [...plans.values()]}
 }

@@ -79,6 +79,11 @@ export interface SimRunOptions {
   /** Called after each trace batch with requests fed so far. */
   onProgress?: (done: number, total: number) => void
   signal?: AbortSignal
+  /**
+   * On abort, stop feeding requests at the next trace batch, simulate the requests already fed to
+   * completion, and return their statistics marked `partial` (instead of throwing InterruptedError).
+   */
+  partialOnAbort?: boolean
 }
 
 /**
@@ -156,6 +161,12 @@ export interface RunResult {
   sim_rate_rps: number
   tool_version: string
   config: SimConfig
+  /**
+   * Set when the run was interrupted (SimRunOptions.partialOnAbort): only the first `requests` of
+   * the trace's `requests_planned` were fed, and simulated to completion.
+   */
+  partial?: true
+  requests_planned?: number
 }
 
 /** Largest accepted --network-rtt, µs (10 s). */
@@ -288,9 +299,14 @@ export async function simulate(
   let connections = 0
   // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
   const direct = policy.arriveDirect !== undefined
+  let partial = false
   try {
     for await (const b of source.batches()) {
-      if (opts.signal?.aborted) throw new InterruptedError('Interrupted')
+      if (opts.signal?.aborted) {
+        if (!opts.partialOnAbort) throw new InterruptedError('Interrupted')
+        partial = true
+        break
+      }
       const n = b.length
       const arr = b.arrival
       const svc = b.service
@@ -391,6 +407,7 @@ export async function simulate(
       sim_rate_rps: seq / (wall / 1000),
       tool_version: TOOL.version,
       config,
+      ...(partial ? {partial: true as const, requests_planned: stats.requests} : {}),
     }
   } finally {
     recorder.destroy()
@@ -431,7 +448,9 @@ export function latencyUs(s: LatencySummary, ghz: number): LatencyUs {
  * the second run measures the pilot's trajectory from the cut on). Costs one extra run.
  */
 async function simulateAutoWarmup(source: TraceSource, stats: PreStats, config: SimConfig, opts: SimRunOptions): Promise<RunResult> {
-  const pilot = await simulate(source, stats, {...config, warmupAuto: false, warmup: 0}, {signal: opts.signal})
+  const pilot = await simulate(source, stats, {...config, warmupAuto: false, warmup: 0}, {signal: opts.signal, partialOnAbort: opts.partialOnAbort})
+  // Interrupted during the pilot: its statistics (no warm-up cut) are what there is.
+  if (pilot.partial) return {...pilot, config: {...pilot.config, warmupAuto: true}}
   const span = pilot.sim_time_us > 0 ? stats.lastArrival - stats.firstArrival : 0
   const {factor} = rescaleFactor(stats, config)
   const spanUs = (span * factor) / (config.ghz * 1000)

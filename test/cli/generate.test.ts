@@ -91,7 +91,7 @@ describe('tailsim generate', () => {
     [['x.csv', '--service', 'exp:10'], 64, /--service: Expected `service` to be a spec whose MEAN is a duration > 0 with a unit/],
     [['x.csv'], 64, /--load: Expected --load \(with --cores\) or --rate, got neither/],
     [['x.csv', '--load', 'abc'], 64, /--load: Expected a load > 0, got "abc"/],
-    [['x.csv', '--load', '0.5', '--ghz', '0'], 64, /--ghz: Expected a clock in GHz greater than 0, got "0"/],
+    [['x.csv', '--load', '0.5', '--ghz', '0'], 64, /--ghz: Expected a clock in GHz greater than 0 and at most 100, got "0"/],
     [['x.txt', '--load', '0.5'], 64, /--format: Expected OUT to end in .arrow, .arrows, .parquet or .csv/],
     [['no/such/dir/x.csv', '--load', '0.5'], 73, /Expected the folder of OUT to exist/],
     [['-', '--load', '0.5', '--json'], 64, /Expected OUT to be a file when --json is given/],
