@@ -193,6 +193,11 @@ describe('replay: progress lines and interruption', () => {
     expect(j.records.rows).toBe(j.requests)
     expect(t.schema.metadata.get('tailsim.partial')).toBe(`interrupted after ${j.requests} of 1000000 requests`)
     // What a person sees: the PARTIAL line first.
+    // The partial document follows docs/schemas/replay.schema.json (partial, interrupted, requests_planned).
+    const {Ajv} = await import('ajv')
+    const ajv = new Ajv({allowUnionTypes: true})
+    expect(ajv.validate(JSON.parse(readFileSync(join(process.cwd(), 'docs/schemas/replay.schema.json'), 'utf8')) as object, j) ? '' : ajv.errorsText()).toBe('')
+    expect(j.partial).toBe(true)
     // (renderSummary takes the in-memory result: the --json names of src/cli/json-docs.ts mapped back)
     const inMemory = {...j, offered_load: j.offered_load_fraction, util: j.util_fraction, util_app: j.util_app_fraction, util_net: j.util_net_fraction, config: {...j.config, warmup: j.config.warmup_fraction, warmupAuto: j.config.warmup_auto}}
     const text = renderSummary(inMemory)
