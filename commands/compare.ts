@@ -5,6 +5,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {compareDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
 import {createProgress, progressFlags, type ProgressMode} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
@@ -89,7 +90,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),
     slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us, slowdown:p99.9:10, type=NAME:p99:50us; comma-separated targets must all hold. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
-    format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table', env: 'TAILSIM_FORMAT'}),
+    format: Flags.string({description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).', options: ['table', 'markdown', 'csv', 'json'], default: 'table', env: 'TAILSIM_FORMAT'}),
     'max-load': Flags.boolean({description: 'Search the max load at the SLO for each policy (--no-max-load skips it).', default: true, allowNo: true}),
     'search-range': Flags.string({description: 'Load range LO:HI of the max-load search.', default: '0.01:0.99'}),
     'search-tol': Flags.string({description: 'Bisection tolerance of the max-load search, in load.', default: '0.005'}),
@@ -118,7 +119,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     ...traceFlags,
   }
 
-  async run(): Promise<CompareResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {argv, flags} = await this.parse(Compare)
     const traces = argv as string[]
     const sim = buildSimConfig(flags as SimFlagValues)
@@ -248,7 +249,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
         `The sweep is incomplete: ${outcome.failures.length} of ${outcome.cells.length} cells failed${kept ? ` (finished cells kept in ${kept}; rerun with --resume to retry the failed ones)` : ''}:\n${lines.join('\n')}`,
       )
     }
-    return {
+    return compareDoc({
       sweep_id: prepared.sweepId,
       shard: shard ? `${shard.index}/${shard.count}` : '1/1',
       cells: outcome.cells.length,
@@ -258,6 +259,6 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       failures: outcome.failures.map((f) => ({cell_id: f.cell.id, message: f.message, code: f.code})),
       tables,
       rows: outcome.rows,
-    }
+    })
   }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {generateDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
 import {ConfigError, SignalError} from '../src/errors.js'
 import {yielding} from '../src/trace/yielding.js'
@@ -89,7 +90,7 @@ An existing OUT is never replaced without --force; the file is written under a t
     force: Flags.boolean({char: 'f', description: 'Overwrite OUT if it exists.'}),
   }
 
-  async run(): Promise<GenerateResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Generate)
     if (args.out === '-' && this.jsonEnabled()) {
       throw new ConfigError('Expected OUT to be a file when --json is given (stdout carries the trace), got -', {flag: 'json'})
@@ -186,7 +187,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       `${result.connections} connections, seed ${result.seed}`
     if (args.out === '-') this.logToStderr(line)
     else this.log(line)
-    return result
+    return generateDoc({...result})
   }
 }
 function round(v: number): string {

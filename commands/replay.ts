@@ -1,12 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {replayDoc, showConfigDoc} from '../src/cli/json-docs.js'
 import {inputFlags, resolveInput, traceOptions, type ResolvedInput} from '../src/cli/input.js'
 import {createProgress, progressFlags, type ProgressMode} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
 import {runReplications, type ReplicationSummary} from '../src/experiment/replications.js'
 import {refuseInputAsOutput} from '../src/results/guard.js'
+import {configDoc} from '../src/results/naming.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
@@ -88,13 +90,13 @@ Ctrl-C (SIGINT) or SIGTERM while simulating stops feeding requests, simulates th
     ...inputFlags,
   }
 
-  async run(): Promise<ReplayResult | ShowConfigResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Replay)
     const base = buildSimConfig(flags as SimFlagValues)
     await loadPolicyModules([flags.policy]) // a plug-in policy module (./my-policy.mjs)
     const policy = this.policySpec(flags.policy, flags.batch)
 
-    if (flags['show-config']) return this.showConfig(base, policy)
+    if (flags['show-config']) return showConfigDoc({...this.showConfig(base, policy)})
     if (policy === undefined) {
       throw new ConfigError(`Expected --policy, one of ${[...POLICIES.keys()].join(', ')} (with options NAME:OPTION=VALUE), got nothing`, {flag: 'policy'})
     }
@@ -193,7 +195,7 @@ Ctrl-C (SIGINT) or SIGTERM while simulating stops feeding requests, simulates th
           'tailsim.trace_sha256': first.trace_sha256,
           ...(first.policy_module ? {'tailsim.policy_module': first.policy_module.path, 'tailsim.policy_module_sha256': first.policy_module.sha256} : {}),
           'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
-          'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
+          'tailsim.config': JSON.stringify(configDoc(config)),
           ...(first.partial ? {'tailsim.partial': `interrupted after ${first.requests} of ${first.requests_planned} requests`} : {}),
         })
       }
@@ -225,7 +227,7 @@ Ctrl-C (SIGINT) or SIGTERM while simulating stops feeding requests, simulates th
       process.exitCode = exitCode(stoppedBy ?? 'SIGINT')
     }
     this.log(renderSummary(result))
-    return result
+    return replayDoc({...result})
   }
 
   /** The policy spec from --policy and --batch (a shortcut for ix:batch=B). */

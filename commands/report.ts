@@ -44,7 +44,7 @@ Completeness: every result file written by \`compare\` records how many cells it
 
   static override flags = {
     format: Flags.string({
-      description: 'Format of the tables printed on stdout.',
+      description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).',
       options: ['table', 'markdown', 'csv', 'json'],
       default: 'table',
       env: 'TAILSIM_FORMAT',

@@ -19,7 +19,7 @@ import {parsePolicySpec} from '../sim/policies/registry.js'
 import {loadPolicyModules} from '../sim/plugin.js'
 import {readResultsFile} from '../results/read.js'
 import {PartStore} from '../results/parts.js'
-import type {ResultRow} from '../results/schema.js'
+import {withEfficiency, type ResultRow} from '../results/schema.js'
 import {formatOfPath, writeResults, type ResultsMeta} from '../results/write.js'
 import type {TraceOptions} from '../trace/types.js'
 import {TOOL} from '../version.js'
@@ -246,13 +246,17 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
       opts.onProgress?.(++count, cells.length)
     },
   })
-  const rows = [...resumedRows, ...result.rows].sort((a, b) => a.cell_index - b.cell_index)
+  // `efficiency` needs the mgn-fcfs row of the same trace and SLO: filled once all rows are in.
+  const rows = withEfficiency([...resumedRows, ...result.rows].sort((a, b) => a.cell_index - b.cell_index))
   const complete = !result.interrupted && result.failures.length === 0 && rows.length === cells.length
   let written: string | undefined
   if (complete && outFile !== undefined) {
     await writeResults(outFile, rows, meta)
     store?.remove()
     written = outFile
+  } else if (store !== undefined) {
+    // Parts kept in a directory: rewrite the max-load parts whose efficiency is now known.
+    for (const r of rows) if (r.efficiency !== null) await store.write(r)
   }
   return {
     prepared,

@@ -16,8 +16,8 @@
  * One set of tables per trace, in cell order. Policies appear in the sweep's order.
  *
  * `buildTables` gives the numbers (the `json` format prints them); `renderTables` formats them as a
- * terminal table, Markdown, CSV (sections separated by a blank line, each starting with a `# title`
- * line), or JSON. Output depends only on the rows' deterministic columns (never `wall_ms`), so a
+ * terminal table, Markdown or JSON. Its `csv` format is not these wide tables but the tidy long CSV
+ * of the rows themselves (src/results/csv.ts: one line per cell, one header line). Output depends only on the rows' deterministic columns (never `wall_ms`), so a
  * resumed or sharded sweep renders byte-identical tables.
  */
 import Table from 'cli-table3'
@@ -25,6 +25,7 @@ import Table from 'cli-table3'
 import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
 import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow, withEfficiency} from '../results/schema.js'
+import {rowsToCsv} from '../results/csv.js'
 import {meanCi, samplesBeyond} from '../stats/intervals.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
@@ -328,24 +329,7 @@ function header(t: TraceTables): string {
   return `Trace ${t.trace} (sha256 ${t.trace_sha256.slice(0, 12)}, mean service ${fmtNum(t.service_mean_us)} µs, ${t.cores} cores, ${t.cost_preset} costs)`
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): string {
-  if (format === 'csv') {
-    // CSV keeps numbers as numbers: marks go into one extra column per marked column.
-    const marked = model.columns.map((_, i) => model.marks?.some((m) => m[i] !== null) ?? false)
-    const head = model.columns.flatMap((c, i) => (marked[i] ? [c, `${c} mark`] : [c]))
-    const lines = [`# ${model.title}`, head.map(csvField).join(',')]
-    model.rows.forEach((r, ri) => {
-      lines.push(r.flatMap((v, i) => {
-        const text = v === null ? '' : csvField(String(v))
-        return marked[i] ? [text, model.marks![ri][i] ?? ''] : [text]
-      }).join(','))
-    })
-    return lines.join('\n')
-  }
+function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
   // Human formats: the interval columns are folded into "max load" and "efficiency".
   const hidden = new Set(['max load ±95%', 'efficiency ±95%'].map((c) => model.columns.indexOf(c)).filter((i) => i >= 0))
   if (model.rows.every((r) => r[model.columns.indexOf('max load per replication')] === null)) hidden.add(model.columns.indexOf('max load per replication'))
@@ -382,11 +366,12 @@ function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): str
 export function renderTables(rows: readonly ResultRow[], opts: TableOptions): string {
   const model = buildTables(rows, opts.percentile ?? 'p99')
   if (opts.format === 'json') return JSON.stringify(model, null, 2) + '\n'
+  // CSV is the tidy long form of the rows (one line per cell), not the wide tables.
+  if (opts.format === 'csv') return rowsToCsv(rows)
   const parts: string[] = []
   for (const t of model.traces) {
-    const sections = [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).map((m) => renderOne(m, opts.format as Exclude<TableFormat, 'json'>))
+    const sections = [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).map((m) => renderOne(m, opts.format as 'table' | 'markdown'))
     if (opts.format === 'markdown') parts.push(`## ${header(t)}\n\n${sections.join('\n\n')}`)
-    else if (opts.format === 'csv') parts.push(`# ${header(t)}\n${sections.join('\n\n')}`)
     else parts.push(`${header(t)}\n\n${sections.join('\n\n')}`)
   }
   return parts.join('\n\n') + '\n'

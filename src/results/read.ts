@@ -1,6 +1,7 @@
 /**
  * Reading and merging result files: Parquet (parquet-wasm), Arrow IPC file or stream, JSON (the
- * `{tailsim_results, rows}` document, a bare array of rows, or one row per line).
+ * `{tailsim_results, rows}` document, a bare array of rows, or one row per line). Files of schema
+ * version 4 on hold rows in their stored form (./file-columns.ts); versions 1–3 are read too.
  *
  * `readResults(paths)` takes files or directories (a directory contributes its `.parquet`,
  * `.arrow`, `.feather`, `.ipc`, `.arrows` and `.json` files, not recursively; temporary names of
@@ -18,11 +19,12 @@ import {join} from 'node:path'
 import {tableFromIPC, type Table} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
-import {META, perTypeOf, tableToRows} from './arrow.js'
+import {META, perTypeOf, tableToRows, upgradeLegacyRow} from './arrow.js'
+import {fromRecord} from './file-columns.js'
 import {COLUMNS, SCHEMA_VERSION, type ResultRow} from './schema.js'
 import {formatOfPath, isTempName} from './write.js'
 
-function checkVersion(v: unknown, file: string): void {
+function checkVersion(v: unknown, file: string): number {
   const n = typeof v === 'string' ? Number(v) : typeof v === 'bigint' ? Number(v) : v
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
     throw new ResultsError(`${file}: Expected a tailsim results file with a schema_version, got ${JSON.stringify(v ?? null)}`, {file, column: 'schema_version'})
@@ -33,15 +35,24 @@ function checkVersion(v: unknown, file: string): void {
       {file, column: 'schema_version'},
     )
   }
+  return n
 }
 
 function fromTable(t: Table, file: string, fileMeta: Map<string, string>): ResultRow[] {
   const declared = fileMeta.get(META.schemaVersion) ?? t.schema.metadata.get(META.schemaVersion)
-  if (declared !== undefined) checkVersion(declared, file)
+  let version = declared !== undefined ? checkVersion(declared, file) : undefined
   const col = t.getChild('schema_version')
   if (col === null && declared === undefined) checkVersion(undefined, file)
-  if (col !== null) for (let i = 0; i < t.numRows; i++) checkVersion(col.get(i), `${file} row ${i + 1}`)
-  return tableToRows(t, file)
+  if (col !== null) {
+    for (let i = 0; i < t.numRows; i++) {
+      const v = checkVersion(col.get(i), `${file} row ${i + 1}`)
+      if (version === undefined) version = v
+      else if (v !== version) {
+        throw new ResultsError(`${file} row ${i + 1}: Expected every row of a file to have schema_version ${version}, got ${v}`, {file, row: i + 1, column: 'schema_version'})
+      }
+    }
+  }
+  return tableToRows(t, file, version ?? SCHEMA_VERSION)
 }
 
 type ParquetWasm = typeof import('parquet-wasm')
@@ -109,7 +120,10 @@ function readJsonFile(file: string, text: string): FileContents {
     const where = `${file} row ${i + 1}`
     if (raw === null || typeof raw !== 'object') throw new ResultsError(`${where}: Expected an object, got ${JSON.stringify(raw)}`, {file, row: i + 1})
     const r = raw as Record<string, unknown>
-    checkVersion(r.schema_version, where)
+    if (checkVersion(r.schema_version, where) >= 4) {
+      out.push(fromRecord(r, file, i + 1))
+      return
+    }
     const row: Record<string, unknown> = {}
     for (const c of COLUMNS) {
       let v = r[c.name]
@@ -137,7 +151,7 @@ function readJsonFile(file: string, text: string): FileContents {
       }
       row[c.name] = v
     }
-    out.push(row as unknown as ResultRow)
+    out.push(upgradeLegacyRow(row as unknown as ResultRow))
   })
   return {rows: out, meta}
 }

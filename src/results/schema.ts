@@ -9,13 +9,16 @@
  *   found to meet the SLO (bisection, the true value lies in [max_load, max_load + tolerance]);
  *   the latency/throughput columns are those of the run *at* `max_load` (NaN-free: null when the
  *   SLO was not met even at the lowest load searched). `efficiency` (max load / the `mgn-fcfs` max
- *   load of the same trace and SLO) is left null in stored parts and filled at render time by
- *   `withEfficiency`, because the reference cell may live in another part.
+ *   load of the same trace and SLO) is filled by `withEfficiency` once a sweep's rows are all in
+ *   (a part whose reference cell lives in another shard keeps null; report fills it on reading).
  *
- * Dynamic things (counters, policy metrics, per-core utilisation, the config) are JSON strings, so
- * every part has the same schema whatever the policy. Per-type results are a typed column
- * `per_type`: a list of structs, one per request type (PER_TYPE_FIELDS; an empty list when the
- * trace has no types); `per_type_json` keeps the run's full per-type record as JSON.
+ * Dynamic things (counters, policy metrics, per-type latencies, per-core utilisation, the config)
+ * are JSON text in memory, so every row has the same shape whatever the policy; files store them
+ * as typed lists and structs (./file-columns.ts), with unit-suffixed names (./naming.ts).
+ *
+ * Per-type results are a typed column `per_type`: a list of structs, one per request type
+ * (PER_TYPE_FIELDS; an empty list when the trace has no types); `per_type_json` keeps the run's
+ * full per-type record as JSON text.
  *
  * Slowdown (dimensionless, no unit suffix) = time in the server / the request's service time in
  * the trace; see src/stats/recorder.ts.
@@ -30,12 +33,18 @@
  */
 import type {LatencyUs, RunResult} from '../sim/simulate.js'
 import type {RunWarning} from '../stats/validity.js'
+import {configDoc} from './naming.js'
 import {perTypeRows, type PerTypeRow} from './per-type.js'
 
 export {PER_TYPE_FIELDS, perTypeRows, rowSloValue, type PerTypeField, type PerTypeRow} from './per-type.js'
 
-/** Bump when a column changes meaning or is removed; readers refuse newer versions. */
-export const SCHEMA_VERSION = 3
+/**
+ * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 3 added
+ * slowdown, the typed `per_type` column and `slo`; version 4 is the typed file layout of
+ * ./file-columns.ts (integer columns, lists and structs instead of JSON text, unit-suffixed
+ * names); files of versions 1–3 are still read (see ./arrow.ts).
+ */
+export const SCHEMA_VERSION = 4
 
 export type RowKind = 'latency' | 'max_load'
 
@@ -158,7 +167,7 @@ export interface ResultRow {
   per_type_json: string
   /** JSON: number[] (busy fraction per core). */
   util_per_core_json: string
-  /** JSON: the run's full SimConfig. */
+  /** JSON: the run's full SimConfig as a document (naming.ts `configDoc`: snake_case, units, null = unbounded). */
   config_json: string
   tool_version: string
   /** Plug-in policies: absolute path of the module file ('' for built-in policies). */
@@ -167,7 +176,7 @@ export interface ResultRow {
   policy_module_sha256: string
 }
 
-export type ColumnType = 'int32' | 'float64' | 'utf8' | 'per_type'
+export type ColumnType = 'int32' | 'int64' | 'float64' | 'utf8' | 'per_type'
 
 export interface ColumnDef {
   name: keyof ResultRow
@@ -179,35 +188,39 @@ export interface ColumnDef {
 
 const f = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'float64', nullable})
 const s = (name: keyof ResultRow, nullable = false): ColumnDef => ({name, type: 'utf8', nullable})
+/** Integer columns (int64 where a count may pass 2^31; readers convert BigInt to number). */
+const i32 = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'int32', nullable})
+const i64 = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'int64', nullable})
 
 /**
- * The columns, in file order. Every number except `schema_version` is float64 (counts may pass
- * 2^31; readers then never see BigInt).
+ * The columns, in file order. Counts and indexes are integers (int32, or int64 where they may pass
+ * 2^31), other numbers float64. These are the in-memory names; ./file-columns.ts maps them to the
+ * names and types stored in files.
  */
 export const COLUMNS: readonly ColumnDef[] = [
   {name: 'schema_version', type: 'int32', nullable: false},
   s('kind'),
   s('sweep_id'),
   s('cell_id'),
-  f('cell_index', false),
+  i32('cell_index', false),
   s('trace'),
   s('trace_sha256'),
   s('policy'),
   s('family'),
-  f('replication', false),
-  f('seed', false),
-  f('cores', false),
+  i32('replication', false),
+  i64('seed', false),
+  i32('cores', false),
   f('ghz', false),
   s('cost_preset'),
   f('load'),
   f('offered_load'),
   f('offered_rate_rps'),
   f('service_mean_us', false),
-  f('requests'),
-  f('connections'),
-  f('completed'),
-  f('measured'),
-  f('dropped'),
+  i64('requests'),
+  i64('connections'),
+  i64('completed'),
+  i64('measured'),
+  i64('dropped'),
   f('throughput_rps'),
   f('mean_us'),
   f('p50_us'),
@@ -261,7 +274,7 @@ export const COLUMNS: readonly ColumnDef[] = [
   f('util_app'),
   f('util_net'),
   f('sim_time_us'),
-  f('events'),
+  i64('events'),
   f('wall_ms', false),
   f('slo_percentile', false),
   f('slo_us'),
@@ -271,7 +284,7 @@ export const COLUMNS: readonly ColumnDef[] = [
   f('search_lo'),
   f('search_hi'),
   f('search_tol'),
-  f('search_evals'),
+  i32('search_evals'),
   f('efficiency'),
   s('counters_json'),
   s('metrics_json'),
@@ -462,7 +475,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     metrics_json: JSON.stringify(r?.metrics ?? {}),
     per_type_json: JSON.stringify(r?.per_type ?? {}),
     util_per_core_json: JSON.stringify(r?.util_per_core ?? []),
-    config_json: JSON.stringify(r?.config ?? cell.config ?? {}, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v)),
+    config_json: JSON.stringify(configDoc(r?.config ?? cell.config ?? {})),
     tool_version: r?.tool_version ?? need(cell.tool_version, 'tool_version'),
     policy_module: (r ? r.policy_module : cell.policy_module)?.path ?? '',
     policy_module_sha256: (r ? r.policy_module : cell.policy_module)?.sha256 ?? '',

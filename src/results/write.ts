@@ -14,6 +14,7 @@ import {tableToIPC} from '../arrow-lib.js'
 
 import {OutputError} from '../errors.js'
 import {META, rowsToTable} from './arrow.js'
+import {toRecord} from './file-columns.js'
 import {SCHEMA_VERSION, type ResultRow} from './schema.js'
 
 export type ResultsFormat = 'parquet' | 'arrow' | 'json'
@@ -64,7 +65,7 @@ export async function encodeResults(rows: readonly ResultRow[], meta: ResultsMet
         ...(meta.cellsPlanned !== undefined ? {cells_planned: meta.cellsPlanned} : {}),
         ...(meta.shard !== undefined ? {shard: meta.shard} : {}),
       },
-      rows,
+      rows: rows.map(toRecord),
     }
     return new TextEncoder().encode(JSON.stringify(doc, null, 1) + '\n')
   }

@@ -193,7 +193,14 @@ describe('replay: progress lines and interruption', () => {
     expect(j.records.rows).toBe(j.requests)
     expect(t.schema.metadata.get('tailsim.partial')).toBe(`interrupted after ${j.requests} of 1000000 requests`)
     // What a person sees: the PARTIAL line first.
-    const text = renderSummary(j)
+    // The partial document follows docs/schemas/replay.schema.json (partial, interrupted, requests_planned).
+    const {Ajv} = await import('ajv')
+    const ajv = new Ajv({allowUnionTypes: true})
+    expect(ajv.validate(JSON.parse(readFileSync(join(process.cwd(), 'docs/schemas/replay.schema.json'), 'utf8')) as object, j) ? '' : ajv.errorsText()).toBe('')
+    expect(j.partial).toBe(true)
+    // (renderSummary takes the in-memory result: the --json names of src/cli/json-docs.ts mapped back)
+    const inMemory = {...j, offered_load: j.offered_load_fraction, util: j.util_fraction, util_app: j.util_app_fraction, util_net: j.util_net_fraction, config: {...j.config, warmup: j.config.warmup_fraction, warmupAuto: j.config.warmup_auto}}
+    const text = renderSummary(inMemory)
     expect(text.split('\n')[0]).toBe(
       `PARTIAL  interrupted by SIGINT: ${j.requests.toLocaleString('en-US')} of 1,000,000 requests fed (${((j.requests / 1e6) * 100).toFixed(1)}%), simulated to completion; the statistics below are of those requests only`,
     )
@@ -269,7 +276,7 @@ describe('TAILSIM_* environment defaults', () => {
     const cmp = ['compare', 'synthetic:exp:10us', '--policies', 'mgn-fcfs', '--loads', '0.5', '-n', '2000', '--no-max-load']
     const csv = await runIn(cmp, {TAILSIM_FORMAT: 'csv', TAILSIM_JOBS: '0'})
     expect(csv.exit).toBe(0)
-    expect(csv.stdout).toMatch(/^load,mgn-fcfs$/m)
+    expect(csv.stdout).toMatch(/^schema_version,kind,/) // the tidy CSV of docs/output.md
     expect((await runIn([...cmp, '--format', 'markdown'], {TAILSIM_FORMAT: 'csv', TAILSIM_JOBS: '0'})).stdout).toMatch(/^\| load \| mgn-fcfs \|$/m)
   })
 

@@ -110,14 +110,14 @@ describe('compare results files', () => {
     let checked = 0
     for (const lr of t.latency.rows) {
       t.latency.columns.slice(1).forEach((policy, i) => {
-        const row = rows.find((x) => x.kind === 'latency' && x.policy === policy && x.load === lr[0])!
+        const row = rows.find((x) => x.kind === 'latency' && x.policy === policy && x.load_fraction === lr[0])!
         expect(row.p99_us).toBe(lr[i + 1])
         checked++
       })
     }
     for (const mr of t.max_load.rows) {
       const row = rows.find((x) => x.kind === 'max_load' && x.policy === mr[0])!
-      expect(row.max_load).toBe(mr[1])
+      expect(row.max_load_fraction).toBe(mr[1])
       expect(row.throughput_rps).toBe(mr[3])
       checked++
     }

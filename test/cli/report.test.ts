@@ -110,7 +110,7 @@ describe('tailsim report', () => {
     expect(ok.stdout).toBe(compareOut.csv)
     const r = await tailsim(['report', file])
     expect(r.exit).toBe(65)
-    expect(r.stderr).toMatch(/future\.json: Expected schema_version <= 3 .*got 99.*newer tailsim/)
+    expect(r.stderr).toMatch(/future\.json: Expected schema_version <= 4 .*got 99.*newer tailsim/)
   })
 
   it('writes SVG and PNG charts and a self-contained page, and never clobbers without --force', async () => {
