@@ -67,7 +67,8 @@ export class LaneTimers {
     // All timers are at +Infinity: the left child wins every node.
     for (let k = p - 1; k >= 1; k--) this.win[k] = this.win[2 * k]
     this.dirty = new Int32Array(Math.max(1, lanes))
-    this.dirtyMark = new Uint8Array(Math.max(1, lanes))
+    // One more mark than lanes: the sentinel timer (of no lane) reads index `lanes`, never set.
+    this.dirtyMark = new Uint8Array(lanes + 1)
   }
 
   /** The earliest timer (its time is +Infinity when none is armed). Valid after `flush()`. */
@@ -128,11 +129,12 @@ export class LaneTimers {
     const dirty = this.dirty
     const mark = this.dirtyMark
     const leaves = this.leaves
-    let n = this.dirtyCount
+    const laneOf = this.laneOf
+    const count = this.dirtyCount
+    let n = count
     this.dirtyCount = 0
     while (n > 0) {
       const lane = dirty[--n]
-      mark[lane] = 0
       // The lane's earliest timer.
       let best = lane * slots
       if (slots > 1) {
@@ -147,7 +149,9 @@ export class LaneTimers {
       }
       let k = leaves + lane
       win[k] = best
-      // Up the tree: the sibling's winner against the winner so far.
+      // Up the tree: the sibling's winner against the winner so far. Stop where the node keeps its
+      // winner and that winner's lane is clean (its key is unchanged): the nodes above then only
+      // change through another dirty lane, whose own climb passes through them.
       let w = best
       let wt = time[w]
       while (k > 1) {
@@ -158,8 +162,10 @@ export class LaneTimers {
           wt = ty
         }
         k >>= 1
+        if (win[k] === w && mark[laneOf[w]] === 0) break
         win[k] = w
       }
     }
+    for (let i = 0; i < count; i++) mark[dirty[i]] = 0
   }
 }
