@@ -67,8 +67,7 @@ export class LaneTimers {
     // All timers are at +Infinity: the left child wins every node.
     for (let k = p - 1; k >= 1; k--) this.win[k] = this.win[2 * k]
     this.dirty = new Int32Array(Math.max(1, lanes))
-    // One more mark than lanes: the sentinel timer (of no lane) reads index `lanes`, never set.
-    this.dirtyMark = new Uint8Array(lanes + 1)
+    this.dirtyMark = new Uint8Array(Math.max(1, lanes))
   }
 
   /** The earliest timer (its time is +Infinity when none is armed). Valid after `flush()`. */
@@ -129,12 +128,11 @@ export class LaneTimers {
     const dirty = this.dirty
     const mark = this.dirtyMark
     const leaves = this.leaves
-    const laneOf = this.laneOf
-    const count = this.dirtyCount
-    let n = count
+    let n = this.dirtyCount
     this.dirtyCount = 0
     while (n > 0) {
       const lane = dirty[--n]
+      mark[lane] = 0
       // The lane's earliest timer.
       let best = lane * slots
       if (slots > 1) {
@@ -149,9 +147,7 @@ export class LaneTimers {
       }
       let k = leaves + lane
       win[k] = best
-      // Up the tree: the sibling's winner against the winner so far. Stop where the node keeps its
-      // winner and that winner's lane is clean (its key is unchanged): the nodes above then only
-      // change through another dirty lane, whose own climb passes through them.
+      // Up the tree: the sibling's winner against the winner so far.
       let w = best
       let wt = time[w]
       while (k > 1) {
@@ -162,10 +158,8 @@ export class LaneTimers {
           wt = ty
         }
         k >>= 1
-        if (win[k] === w && mark[laneOf[w]] === 0) break
         win[k] = w
       }
     }
-    for (let i = 0; i < count; i++) mark[dirty[i]] = 0
   }
 }
