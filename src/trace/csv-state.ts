@@ -12,6 +12,7 @@ import type {TraceOptions} from './types.js'
 export const MAX_LINE_BYTES = 1 << 20
 
 const POW10 = Array.from({length: 23}, (_, i) => Math.pow(10, i))
+const TWO52 = 2 ** 52
 export const NL = 10
 export const CR = 13
 export const QUOTE = 34
@@ -189,12 +190,12 @@ export class CsvState {
    * it on and calls again) or at the line holding the buffer's first double quote `quote` (-1:
    * none), setting `quoted`; otherwise at the first incomplete line (the caller carries it over).
    *
-   * Each line is scanned once for its delimiters and newline; the common shape (an integer arrival
-   * once the clock has its base, a plain decimal service) is converted here, anything else goes
-   * through `line`, which gives the same values and the errors.
+   * Each line is read once, field by field: the arrival, the service and the connection id are
+   * converted while they are scanned when they have the common shape (an unsigned integer arrival
+   * once the clock has its base, a plain decimal service, a canonical integer id); any other line
+   * goes through `line`, which gives the same values and the errors. Nothing is allocated per row.
    */
   lines(buf: Buffer, pos: number, quote: number): number {
-    const end = buf.length
     while (this.nFields === 0) {
       const nl = buf.indexOf(NL, pos)
       if (nl < 0) return pos
@@ -210,7 +211,9 @@ export class CsvState {
       this.lineNo = row
       pos = nl + 1
     }
-    const starts = this.fieldStarts
+    // Every line from `pos` up to `last` ends with a newline within the buffer: the loops below
+    // stop at it without testing the buffer's end.
+    const last = buf.lastIndexOf(NL)
     const nf = this.nFields
     const delim = this.delim
     const c = this.cols
@@ -223,106 +226,132 @@ export class CsvState {
     const builder = this.builder
     const batch = builder.batch
     const capacity = builder.capacity
-    while (pos < end && batch.length < capacity) {
-      let i = pos
-      let f = 0
-      starts[0] = pos
-      for (; i < end; i++) {
-        const ch = buf[i]
-        if (ch === NL) break
-        if (ch === delim && ++f < nf) starts[f] = i + 1
+    while (pos <= last && batch.length < capacity) {
+      const row = this.lineNo + 1
+      let p = pos
+      let ch = buf[p]
+      if (ch === NL || (ch === CR && buf[p + 1] === NL)) {
+        // An empty line.
+        if (ch === CR) p++
+        this.lineNo = row
+        pos = p + 1
+        continue
       }
-      if (i >= end) break // incomplete line
-      if (quote >= 0 && quote < i) {
+      let a = Number.NaN
+      let s = Number.NaN
+      let cs = 0
+      let ce = 0
+      let ts = 0
+      let te = 0
+      let good = clock.started && clock.kind === 'number'
+      for (let f = 0; good; f++) {
+        const fs = p
+        if (f === ai) {
+          // Up to 15 digits in x, the rest (at most `dps`) in y: exact integers.
+          let x = 0
+          let d = ch - 48
+          while (d >= 0 && d <= 9 && p - fs < 15) {
+            x = x * 10 + d
+            d = buf[++p] - 48
+          }
+          const ys = p
+          let y = 0
+          while (d >= 0 && d <= 9) {
+            y = y * 10 + d
+            d = buf[++p] - 48
+          }
+          ch = d + 48
+          const cy = p - ys
+          if (p > fs && cy <= clock.dps) {
+            // x·10^cy + y − base·ups, exactly (every term an integer below 2^52), as `intBytes`.
+            const b = clock.baseSeconds * POW10[clock.dps - cy]
+            const v = (x - b) * POW10[cy]
+            if (b < TWO52 && v > -TWO52 && v < TWO52) a = v + y
+          }
+        } else if (f === si) {
+          let m = 0
+          let dot = -1
+          for (;;) {
+            if (ch >= 48 && ch <= 57) m = m * 10 + (ch - 48)
+            else if (ch === 46 && dot < 0) dot = p
+            else break
+            ch = buf[++p]
+          }
+          const digits = p - fs - (dot < 0 ? 0 : 1)
+          if (digits > 0 && digits <= 15) s = dot < 0 ? m : m / POW10[p - dot - 1]
+        } else {
+          while (ch !== delim && ch !== NL) ch = buf[++p]
+          if (f === ci) {
+            cs = fs
+            ce = p
+          } else if (f === ti) {
+            ts = fs
+            te = p
+          }
+        }
+        if (ch === delim) {
+          if (f + 1 === nf) good = false // too many fields
+          ch = buf[++p]
+        } else {
+          if (ch === CR && buf[p + 1] === NL) ch = buf[++p]
+          if (ch !== NL || f + 1 !== nf) good = false // another character, or too few fields
+          break
+        }
+      }
+      const nl = good ? p : buf.indexOf(NL, p)
+      if (quote >= 0 && quote < nl) {
         this.quoted = true
         break
       }
-      const row = this.lineNo + 1
-      if (i - pos > MAX_LINE_BYTES) throw tooLong(this.file, row)
-      let e = i
-      if (e > pos && buf[e - 1] === CR) e--
-      if (e > pos) {
-        starts[nf] = e + 1
-        // The common shape, converted inline (a call per field would not be inlined here): the
-        // arrival as `clock.intBytes`, the service as `decimal`; NaN sends the line to `line`.
-        let a = Number.NaN
-        let s = Number.NaN
-        if (f + 1 === nf && clock.started && clock.kind === 'number') {
-          const as = starts[ai]
-          const ae = starts[ai + 1] - 1
-          const split = ae - clock.dps
-          if (ae > as && split - as <= 15) {
-            let q = 0
-            let j = as
-            for (; j < split; j++) {
+      if (nl - pos > MAX_LINE_BYTES) throw tooLong(this.file, row)
+      const e = buf[nl - 1] === CR ? nl - 1 : nl
+      if (!good || a !== a || s !== s) this.line(buf, pos, e, row)
+      else {
+        if (ce > e) ce = e // the last field: without the CR
+        if (te > e) te = e
+        let k = -1
+        if (ci < 0) k = this.drawnConn()
+        else {
+          // A canonical integer id inline (as `csvConn`), anything else through `csvConn`.
+          const len = ce - cs
+          if (len > 0 && len <= 15 && (buf[cs] !== 48 || len === 1)) {
+            let id = 0
+            let j = cs
+            for (; j < ce; j++) {
               const d = buf[j] - 48
               if (d < 0 || d > 9) break
-              q = q * 10 + d
+              id = id * 10 + d
             }
-            if (j >= split) {
-              let r = 0
-              for (j = split > as ? split : as; j < ae; j++) {
-                const d = buf[j] - 48
-                if (d < 0 || d > 9) break
-                r = r * 10 + d
-              }
-              if (j === ae) a = (q - clock.baseSeconds) * clock.ups + r
-            }
+            if (j === ce) k = conns.num(id)
           }
-          const ss = starts[si]
-          const se = starts[si + 1] - 1
-          let m = 0
-          let digits = 0
-          let dot = -1
-          let j = ss
-          for (; j < se; j++) {
-            const ch = buf[j]
-            if (ch >= 48 && ch <= 57) {
-              m = m * 10 + (ch - 48)
-              digits++
-            } else if (ch === 46 && dot < 0) dot = j
-            else break
+          if (k < 0) {
+            k = csvConn(conns, buf, cs, ce)
+            if (k < 0) throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: c.conn!.name})
           }
-          if (j === se && digits > 0 && digits <= 15) s = dot < 0 || dot === se - 1 ? m : m / POW10[se - dot - 1]
         }
-        if (a !== a || s !== s) {
-          this.line(buf, pos, e, row)
-        } else {
-          let k = -1
-          if (ci < 0) k = this.drawnConn()
-          else {
-            // A canonical integer id inline (as `csvConn`), anything else through `csvConn`.
-            const cs = starts[ci]
-            const ce = starts[ci + 1] - 1
-            const len = ce - cs
-            if (len > 0 && len <= 15 && (buf[cs] !== 48 || len === 1)) {
-              let id = 0
-              let j = cs
-              for (; j < ce; j++) {
-                const d = buf[j] - 48
-                if (d < 0 || d > 9) break
-                id = id * 10 + d
-              }
-              if (j === ce) k = conns.num(id)
-            }
-            if (k < 0) {
-              k = csvConn(conns, buf, cs, ce)
-              if (k < 0) throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: c.conn!.name})
-            }
-          }
-          const t = ti < 0 ? 0 : this.type(buf.toString('utf8', starts[ti], starts[ti + 1] - 1), row)
-          const code = builder.addRow(a, k, s, t, row)
-          if (code !== ROW_OK) {
-            const at = buf.toString('utf8', starts[ai], starts[ai + 1] - 1)
-            this.refuse(code, a, s, row, at, buf.toString('utf8', starts[si], starts[si + 1] - 1))
-          }
-          this.rows++
-        }
+        const t = ti < 0 ? 0 : this.type(buf.toString('utf8', ts, te), row)
+        const code = builder.addRow(a, k, s, t, row)
+        if (code !== ROW_OK) this.refuse(code, a, s, row, this.field(buf, pos, e, ai), this.field(buf, pos, e, si))
+        this.rows++
       }
       this.lineNo = row
-      pos = i + 1
+      pos = nl + 1
     }
     return pos
+  }
+
+  /** The text of field `index` of the line [s, e) (for messages). */
+  private field(buf: Buffer, s: number, e: number, index: number): string {
+    let f = 0
+    let from = s
+    for (let i = s; i < e; i++) {
+      if (buf[i] === this.delim) {
+        if (f === index) return buf.toString('utf8', from, i)
+        f++
+        from = i + 1
+      }
+    }
+    return buf.toString('utf8', from, e)
   }
 
   /** One unquoted line, bytes [s, e) without the newline. */

@@ -13,7 +13,7 @@ import {CsvError, Parser} from 'csv-parse'
 
 import {TraceError} from '../errors.js'
 import {type TypeIndexer, connSource} from './columns.js'
-import {CsvState, MAX_LINE_BYTES, QUOTE, tooLong} from './csv-state.js'
+import {CsvState, MAX_LINE_BYTES, NL, QUOTE, tooLong} from './csv-state.js'
 import type {TraceBatch, TraceIngest, TraceOptions} from './types.js'
 
 export {MAX_LINE_BYTES, delimiterOf} from './csv-state.js'
@@ -58,6 +58,18 @@ export async function* readCsv(
   let first = true
   let handOver: Buffer | undefined // bytes from the start of the first line csv-parse must read
 
+  /** The fast path over buf from `from`, handing on each full batch; returns where it stopped. */
+  const fast = function* (buf: Buffer, from: number): Generator<TraceBatch, number> {
+    const quote = buf.indexOf(QUOTE, from)
+    let pos = st.lines(buf, from, quote)
+    while (st.hasHeader && st.builder.full) {
+      yield st.builder.batch
+      st.builder.reset()
+      pos = st.lines(buf, pos, quote)
+    }
+    return pos
+  }
+
   if (parser === 'auto') {
     for (;;) {
       const r = await it.next()
@@ -69,36 +81,38 @@ export async function* readCsv(
         first = false
         if (chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3)
       }
-      const buf = carry === undefined ? chunk : Buffer.concat([carry, chunk])
-      carry = undefined
-      const quote = buf.indexOf(QUOTE)
-      let pos = st.lines(buf, 0, quote)
-      while (st.hasHeader && st.builder.full) {
-        yield st.builder.batch
-        st.builder.reset()
-        pos = st.lines(buf, pos, quote)
+      let from = 0
+      if (carry !== undefined) {
+        // The line split between chunks, on its own: the chunk itself is not copied.
+        const nl = chunk.indexOf(NL)
+        if (nl < 0) {
+          carry = Buffer.concat([carry, chunk])
+          if (carry.length > MAX_LINE_BYTES) throw tooLong(file, st.lineNo + 1)
+          continue
+        }
+        const head = Buffer.concat([carry, chunk.subarray(0, nl + 1)])
+        carry = undefined
+        const pos = yield* fast(head, 0)
+        if (st.quoted) {
+          handOver = Buffer.concat([head.subarray(pos), chunk.subarray(nl + 1)])
+          break
+        }
+        from = nl + 1
       }
+      const pos = yield* fast(chunk, from)
       if (st.quoted) {
-        handOver = buf.subarray(pos)
+        handOver = chunk.subarray(pos)
         break
       }
-      if (pos < buf.length) {
-        carry = Buffer.from(buf.subarray(pos)) // copy: the chunk may be reused by the stream
+      if (pos < chunk.length) {
+        carry = Buffer.from(chunk.subarray(pos)) // copy: the chunk may be reused by the stream
         if (carry.length > MAX_LINE_BYTES) throw tooLong(file, st.lineNo + 1)
       }
     }
     if (handOver === undefined && carry !== undefined) {
       // Last line without a newline: read as if it had one.
       if (carry.indexOf(QUOTE) >= 0) handOver = carry
-      else {
-        const last = Buffer.concat([carry, Buffer.from([10])])
-        let pos = st.lines(last, 0, -1)
-        while (pos < last.length) {
-          yield st.builder.batch // the batch was full
-          st.builder.reset()
-          pos = st.lines(last, pos, -1)
-        }
-      }
+      else yield* fast(Buffer.concat([carry, Buffer.from([NL])]), 0)
     }
   }
 
