@@ -243,6 +243,8 @@ export class CsvState {
       let ce = 0
       let ts = 0
       let te = 0
+      let id = 0
+      let idDigits = -1
       let good = clock.started && clock.kind === 'number'
       for (let f = 0; good; f++) {
         const fs = p
@@ -279,12 +281,21 @@ export class CsvState {
           }
           const digits = p - fs - (dot < 0 ? 0 : 1)
           if (digits > 0 && digits <= 15) s = dot < 0 ? m : m / POW10[p - dot - 1]
+        } else if (f === ci) {
+          // Leading digits as an integer id while they are scanned, then the rest of the field.
+          let d = ch - 48
+          while (d >= 0 && d <= 9) {
+            id = id * 10 + d
+            d = buf[++p] - 48
+          }
+          ch = d + 48
+          idDigits = p - fs
+          while (ch !== delim && ch !== NL) ch = buf[++p]
+          cs = fs
+          ce = p
         } else {
           while (ch !== delim && ch !== NL) ch = buf[++p]
-          if (f === ci) {
-            cs = fs
-            ce = p
-          } else if (f === ti) {
+          if (f === ti) {
             ts = fs
             te = p
           }
@@ -312,19 +323,10 @@ export class CsvState {
         let k = -1
         if (ci < 0) k = this.drawnConn()
         else {
-          // A canonical integer id inline (as `csvConn`), anything else through `csvConn`.
-          const len = ce - cs
-          if (len > 0 && len <= 15 && (buf[cs] !== 48 || len === 1)) {
-            let id = 0
-            let j = cs
-            for (; j < ce; j++) {
-              const d = buf[j] - 48
-              if (d < 0 || d > 9) break
-              id = id * 10 + d
-            }
-            if (j === ce) k = conns.num(id)
-          }
-          if (k < 0) {
+          // A canonical integer id (as `csvConn`: all digits, at most 15, no leading zero) here,
+          // anything else through `csvConn`.
+          if (idDigits === ce - cs && idDigits > 0 && idDigits <= 15 && (buf[cs] !== 48 || idDigits === 1)) k = conns.num(id)
+          else {
             k = csvConn(conns, buf, cs, ce)
             if (k < 0) throw new TraceError('Expected a connection id, got an empty field', {file: this.file, row, column: c.conn!.name})
           }
