@@ -100,7 +100,7 @@ describe('per-type and slowdown columns', () => {
   it('a per_type value that is not a list of per-type objects is refused', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'tailsim-pt-')), 'bad.json')
     writeFileSync(path, JSON.stringify({rows: [{...rows[0], per_type: '{"short": {}}'}]}))
-    await expect(readResults([path])).rejects.toThrow(/bad\.json row 1.*per_type/)
+    await expect(readResults([path])).rejects.toThrow(/bad\.json:? row 1.*per_type/)
   })
 })
 

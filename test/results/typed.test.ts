@@ -44,7 +44,7 @@ async function parquetOf(rs: readonly ResultRow[]): Promise<{path: string; file:
 }
 
 /** Physical Parquet type hyparquet reports for each stored kind (lists: of their leaf). */
-const PHYSICAL: Record<string, string> = {int32: 'INT32', int64: 'INT64', float64: 'DOUBLE', utf8: 'BYTE_ARRAY', bool: 'BOOLEAN', float64_list: 'LIST', int_pairs: 'LIST', float_pairs: 'LIST', warning_list: 'LIST'}
+const PHYSICAL: Record<string, string> = {int32: 'INT32', int64: 'INT64', float64: 'DOUBLE', utf8: 'BYTE_ARRAY', bool: 'BOOLEAN', float64_list: 'LIST', int_pairs: 'LIST', float_pairs: 'LIST', warning_list: 'LIST', per_type: 'LIST'}
 
 describe('typed result files (schema 4)', () => {
   it('stores integers as INT32/INT64, numbers as DOUBLE, lists as LIST (hyparquet)', async () => {
