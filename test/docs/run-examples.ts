@@ -1,6 +1,8 @@
 /**
  * Every shell example of README.md and docs/*.md runs and exits 0 (see ./examples.ts for how the
- * blocks are found and the `<!-- example: ... -->` directives). `tailsim` is the built
+ * blocks are found and the `<!-- example: ... -->` directives). The Markdown files are split over
+ * a few test files (examples-*.test.ts, by `EXAMPLE_SHARDS`), so that Vitest runs them side by
+ * side; within one Markdown file the commands run in order. `tailsim` is the built
  * bin/run.js (`npm test` builds first); each Markdown file gets its own temporary working
  * directory holding a copy of the repository's traces/ (and examples/), with HOME pointing there,
  * and its commands run in document order (a block marked fresh-dir gets a directory of its own). Output is captured and shown only when a command fails.
@@ -80,32 +82,51 @@ function sh(command: string, cwd: string, e: Example): Promise<{code: number | n
   })
 }
 
-for (const file of documentationFiles(root)) {
-  const examples = examplesOf(root, file)
-  if (examples.length === 0) continue
-  describe.sequential(file, () => {
-    for (const e of examples) {
-      const cwd = join(scratch, e.dir)
-      const name = exampleName(e)
-      if (e.skip) {
-        test.skip(name, () => {})
-        continue
-      }
-      test(name, async () => {
-        if (!existsSync(cwd)) {
-          mkdirSync(cwd, {recursive: true})
-          cpSync(join(root, 'traces'), join(cwd, 'traces'), {recursive: true})
-          if (existsSync(join(root, 'examples'))) cpSync(join(root, 'examples'), join(cwd, 'examples'), {recursive: true})
+/**
+ * Which test file runs which Markdown files: the heaviest on their own, every other file in
+ * `rest` (examples-shards.test.ts checks the split covers every file once).
+ */
+export const EXAMPLE_SHARDS: Record<string, readonly string[]> = {
+  readme: ['README.md'],
+  compare: ['docs/compare.md'],
+  policies: ['docs/policies.md', 'docs/synthetic.md', 'docs/batch.md'],
+}
+
+/** The Markdown files of one shard (`rest`: those no other shard names). */
+export function shardFiles(shard: string): string[] {
+  const named = new Set(Object.values(EXAMPLE_SHARDS).flat())
+  return documentationFiles(root).filter((f) => (shard === 'rest' ? !named.has(f) : (EXAMPLE_SHARDS[shard] ?? []).includes(f)))
+}
+
+/** Define the tests of one shard's examples. */
+export function runExamples(shard: string): void {
+  for (const file of shardFiles(shard)) {
+    const examples = examplesOf(root, file)
+    if (examples.length === 0) continue
+    describe.sequential(file, () => {
+      for (const e of examples) {
+        const cwd = join(scratch, e.dir)
+        const name = exampleName(e)
+        if (e.skip) {
+          test.skip(name, () => {})
+          continue
         }
-        if (e.firstOfBlock) {
-          for (const s of e.setup) {
-            const r = await sh(s, cwd, e)
-            expect(r.code, `setup \`${s}\` failed:\n${r.out.slice(-4000)}`).toBe(0)
+        test(name, async () => {
+          if (!existsSync(cwd)) {
+            mkdirSync(cwd, {recursive: true})
+            cpSync(join(root, 'traces'), join(cwd, 'traces'), {recursive: true})
+            if (existsSync(join(root, 'examples'))) cpSync(join(root, 'examples'), join(cwd, 'examples'), {recursive: true})
           }
-        }
-        const r = await sh(e.command, cwd, e)
-        expect(r.code, `${e.file}:${e.line} exited ${r.code}:\n${e.command}\n--- output (last 4000 characters) ---\n${r.out.slice(-4000)}`).toBe(0)
-      })
-    }
-  })
+          if (e.firstOfBlock) {
+            for (const s of e.setup) {
+              const r = await sh(s, cwd, e)
+              expect(r.code, `setup \`${s}\` failed:\n${r.out.slice(-4000)}`).toBe(0)
+            }
+          }
+          const r = await sh(e.command, cwd, e)
+          expect(r.code, `${e.file}:${e.line} exited ${r.code}:\n${e.command}\n--- output (last 4000 characters) ---\n${r.out.slice(-4000)}`).toBe(0)
+        })
+      }
+    })
+  }
 }
