@@ -52,7 +52,7 @@ export default class Compare extends BaseCommand {
 
 TRACE is a trace file (Arrow IPC, Parquet, CSV) or synthetic:SPEC (e.g. synthetic:exp:10us, synthetic:bimodal2:10us; --requests, --connections; replication r draws with seed + r).
 
-The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us.
+The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us; on the slowdown (time in the server / service time): --slo slowdown:p99.9:10; on one request type of the trace: --slo type=short:p99:50us; several targets, all of which must hold, separated by commas: --slo p99:200us,slowdown:p99.9:10.
 
 Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C (SIGINT) / SIGTERM: no new cell starts; the running cells get --grace seconds (default 10) to finish and are kept; then the ones still running are stopped. A second Ctrl-C / SIGTERM stops them at once. The finished cells' parts stay in --out; compare says which cells were kept, stopped or never started, and exits 130 (SIGINT) / 143 (SIGTERM). A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).`
 
@@ -88,7 +88,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     }),
     interval: Flags.string({description: 'Require intervals over replications (`replications`: needs --replications >= 2).', options: ['replications']}),
     vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),
-    slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
+    slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us, slowdown:p99.9:10, type=NAME:p99:50us; comma-separated targets must all hold. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
     format: Flags.string({description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).', options: ['table', 'markdown', 'csv', 'json'], default: 'table', env: 'TAILSIM_FORMAT'}),
     'max-load': Flags.boolean({description: 'Search the max load at the SLO for each policy (--no-max-load skips it).', default: true, allowNo: true}),

@@ -16,6 +16,7 @@ import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
+import {slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
@@ -338,6 +339,7 @@ export function renderSummary(r: ReplayResult): string {
   lines.push('95% int.'.padEnd(12) + ivs.map((v, i) => v.padStart(widths[i])).join(''))
   const slices = r.interrupted ? `the batch-means slices of ${r.config.batches} that the requests fed reach` : `${r.config.batches} batch-means slices of the run`
   lines.push(`         (intervals: sectioning over ${slices}; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
+  lines.push(...slowdownAndTypeLines(r))
   if (r.replications) {
     const s = r.replications
     const row = stats.map(([h, key]) => {

@@ -40,7 +40,7 @@ export const {
   vectorFromArray,
 } = arrow
 
-export type {Data, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
+export type {Data, DataType, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Dictionary<T extends A.DataType = any> = A.Dictionary<T>
 export type Field<T extends A.DataType = any> = A.Field<T>
@@ -49,7 +49,6 @@ export type Int16 = A.Int16
 export type Int32 = A.Int32
 export type Int64 = A.Int64
 export type List<T extends A.DataType = any> = A.List<T>
-export type DataType = A.DataType
 export type RecordBatch<T extends A.TypeMap = any> = A.RecordBatch<T>
 export type RecordBatchFileWriter<T extends A.TypeMap = any> = A.RecordBatchFileWriter<T>
 export type RecordBatchReader<T extends A.TypeMap = any> = A.RecordBatchReader<T>

@@ -26,8 +26,9 @@ import {TOOL} from '../version.js'
 import {planCells, shardCells, sweepId, type Cell, type PlannedTrace, type Shard, type SimBase, type SweepSpec} from './plan.js'
 import {runCells, type CellFailure} from './pool.js'
 import {DEFAULT_SEARCH, checkSearch, type SearchOptions} from './search.js'
-import {DEFAULT_SLO, resolveSlo, type SloSpec} from './slo.js'
-import {scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {DEFAULT_SLO, resolveSlo, sloNamesTypes, type SloSpec} from './slo.js'
+import {openInput, scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {scanTrace} from '../trace/scan.js'
 import {parseVary} from './vary.js'
 
 export const REFERENCE_POLICY = 'mgn-fcfs'
@@ -106,7 +107,9 @@ export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
   for (const name of req.traces) {
     const input = traceInput(name, traceOptions, synthetic)
     const stats = await scanInput(input)
-    traces.push({name, input, stats, slo: resolveSlo(slo, stats.serviceMean / (req.sim.ghz * 1000))})
+    // An SLO on a request type must name one of the trace's types: a full pass lists them.
+    const types = sloNamesTypes(slo) ? Object.keys((await scanTrace(openInput(input), {ghz: req.sim.ghz})).typeCounts) : undefined
+    traces.push({name, input, stats, slo: resolveSlo(slo, stats.serviceMean / (req.sim.ghz * 1000), types, name)})
   }
   const policies = resolvePolicies(req.policies)
   const spec: SweepSpec = {

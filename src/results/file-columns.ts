@@ -8,6 +8,7 @@
  * - `metrics`: list<struct<name: utf8, value: float64>> (null: not finite);
  * - `util_per_core_fraction`: list<float64>, busy fraction of each core;
  * - `warning_details`: list<struct<code: utf8, message: utf8>> (`warnings` holds the codes, comma-separated);
+ * - `per_type` (a list of structs in memory too): one struct per request type (schema.ts PER_TYPE_FIELDS);
  * - the config: `config_json` (the whole config document, for provenance: see naming.ts) and typed
  *   columns of its numbers, `warmup_fraction`, `batches`, `network_rtt_us`, `rss_buckets`,
  *   `nic_ring_descriptors` (null = unbounded), `max_sim_time_s` (null = no limit) and
@@ -19,7 +20,7 @@
 import {Bool, Field, Float64, Int32, Int64, List, Struct, Utf8, type DataType} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
-import {COLUMNS, type ColumnDef, type ResultRow} from './schema.js'
+import {COLUMNS, PER_TYPE_FIELDS, type ColumnDef, type PerTypeRow, type ResultRow} from './schema.js'
 
 /** In-memory column → stored name, where they differ (a unit added, or JSON text made typed). */
 export const FILE_NAMES: Readonly<Partial<Record<keyof ResultRow, string>>> = {
@@ -38,7 +39,7 @@ export const FILE_NAMES: Readonly<Partial<Record<keyof ResultRow, string>>> = {
   warnings_json: 'warning_details',
 }
 
-export type FileKind = 'int32' | 'int64' | 'float64' | 'utf8' | 'bool' | 'float64_list' | 'int_pairs' | 'float_pairs' | 'warning_list'
+export type FileKind = 'int32' | 'int64' | 'float64' | 'utf8' | 'bool' | 'float64_list' | 'int_pairs' | 'float_pairs' | 'warning_list' | 'per_type'
 
 export interface FileColumn {
   /** Stored name. */
@@ -79,6 +80,35 @@ export const FILE_COLUMNS: readonly FileColumn[] = COLUMNS.flatMap((c) =>
   c.name === 'config_json' ? [fileColumn(c), ...CONFIG_COLUMNS.map(([name, kind]): FileColumn => ({name, kind, nullable: true}))] : [fileColumn(c)],
 )
 
+/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: float64, ...>>. */
+export function perTypeArrowType(): List {
+  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, new Float64(), true))]
+  return new List(new Field('item', new Struct(fields), false))
+}
+
+function arrowType(type: string): DataType {
+  return type === 'int32' ? new Int32() : type === 'float64' ? new Float64() : type === 'utf8' ? new Utf8() : perTypeArrowType()
+}
+
+/** A `per_type` cell back as plain objects; undefined when it is not a list of such structs. */
+export function perTypeOf(v: unknown): PerTypeRow[] | undefined {
+  if (v === null || typeof v !== 'object' || !(Symbol.iterator in v)) return undefined
+  const out: PerTypeRow[] = []
+  for (const item of v as Iterable<unknown>) {
+    const o = (item !== null && typeof item === 'object' && 'toJSON' in item ? (item as {toJSON(): unknown}).toJSON() : item) as Record<string, unknown>
+    if (o === null || typeof o !== 'object' || typeof o.type !== 'string') return undefined
+    const row: Record<string, unknown> = {type: o.type}
+    for (const n of PER_TYPE_FIELDS) {
+      let x = o[n]
+      if (typeof x === 'bigint') x = Number(x)
+      if (x !== null && x !== undefined && typeof x !== 'number') return undefined
+      row[n] = x ?? null
+    }
+    out.push(row as PerTypeRow)
+  }
+  return out
+}
+
 const pairStruct = (value: DataType) => new Struct([new Field('name', new Utf8(), false), new Field('value', value, true)])
 
 /** The Arrow type of a stored column. */
@@ -100,6 +130,8 @@ export function arrowTypeOf(kind: FileKind): DataType {
       return new List(new Field('item', pairStruct(new Int64()), false))
     case 'float_pairs':
       return new List(new Field('item', pairStruct(new Float64()), false))
+    case 'per_type':
+      return perTypeArrowType()
     case 'warning_list':
       return new List(new Field('item', new Struct([new Field('code', new Utf8(), false), new Field('message', new Utf8(), false)]), false))
   }
@@ -183,7 +215,8 @@ export function fromRecord(rec: Record<string, unknown>, file: string, rowNumber
     let v = rec[c.name]
     if (typeof v === 'bigint') v = Number(v)
     if (v === undefined && c.since !== undefined) {
-      row[c.from] = JSON_KINDS[c.from] !== undefined ? (c.kind === 'float64_list' || c.kind === 'warning_list' ? '[]' : '{}') : c.kind === 'utf8' && !c.nullable ? '' : null
+      row[c.from] =
+        c.kind === 'per_type' ? [] : JSON_KINDS[c.from] !== undefined ? (c.kind === 'float64_list' || c.kind === 'warning_list' ? '[]' : '{}') : c.kind === 'utf8' && !c.nullable ? '' : null
       continue
     }
     if (v === undefined || v === null) {
@@ -216,6 +249,12 @@ export function fromRecord(rec: Record<string, unknown>, file: string, rowNumber
         const list = Array.isArray(v) ? v.map((p) => (p !== null && typeof p === 'object' && typeof (p as {value?: unknown}).value === 'bigint' ? {...p, value: Number((p as {value: bigint}).value)} : p)) : v
         if (!isPairList(list, c.kind === 'int_pairs' ? 'int' : 'float')) bad(c, `a list of {name, value} with ${c.kind === 'int_pairs' ? 'integer' : 'number'} values`, v)
         row[c.from] = JSON.stringify(Object.fromEntries((list as {name: string; value: number | null}[]).map((p) => [p.name, p.value])))
+        break
+      }
+      case 'per_type': {
+        const list = Array.isArray(v) ? perTypeOf(v) : undefined
+        if (list === undefined) bad(c, 'a list of per-type structs ({type, count, ...})', v)
+        row[c.from] = list
         break
       }
       case 'float64_list':

@@ -19,7 +19,7 @@ import {join} from 'node:path'
 import {tableFromIPC, type Table} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
-import {META, tableToRows, upgradeLegacyRow} from './arrow.js'
+import {META, perTypeOf, tableToRows, upgradeLegacyRow} from './arrow.js'
 import {fromRecord} from './file-columns.js'
 import {COLUMNS, SCHEMA_VERSION, type ResultRow} from './schema.js'
 import {formatOfPath, isTempName} from './write.js'
@@ -128,7 +128,15 @@ function readJsonFile(file: string, text: string): FileContents {
     for (const c of COLUMNS) {
       let v = r[c.name]
       if (v === undefined && c.since !== undefined) {
-        row[c.name] = c.type === 'utf8' && !c.nullable ? '' : null
+        row[c.name] = c.type === 'per_type' ? [] : c.type === 'utf8' && !c.nullable ? '' : null
+        continue
+      }
+      if (c.type === 'per_type') {
+        const list = Array.isArray(v) ? perTypeOf(v) : undefined
+        if (list === undefined) {
+          throw new ResultsError(`${where}: Expected column \`${c.name}\` to be a list of per-type objects, got ${JSON.stringify(v)}`, {file, row: i + 1, column: c.name})
+        }
+        row[c.name] = list
         continue
       }
       if (v === undefined || v === null) {

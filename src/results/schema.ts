@@ -12,9 +12,14 @@
  *   load of the same trace and SLO) is filled by `withEfficiency` once a sweep's rows are all in
  *   (a part whose reference cell lives in another shard keeps null; report fills it on reading).
  *
- * Dynamic things (counters, policy metrics, per-type latencies, per-core utilisation, the config)
- * are JSON text in memory, so every row has the same shape whatever the policy; files store them
- * as typed lists and structs (./file-columns.ts), with unit-suffixed names (./naming.ts).
+ * Dynamic things (counters, policy metrics, per-core utilisation, the config) are JSON text in
+ * memory, so every row has the same shape whatever the policy; files store them as typed lists and
+ * structs (./file-columns.ts), with unit-suffixed names (./naming.ts). Per-type results are a typed
+ * column `per_type`: a list of structs, one per request type (PER_TYPE_FIELDS; an empty list when
+ * the trace has no types); `per_type_json` keeps the run's full per-type record as JSON.
+ *
+ * Slowdown (dimensionless, no unit suffix) = time in the server / the request's service time in
+ * the trace; see src/stats/recorder.ts.
  *
  * Provenance: tool version, trace SHA-256, seed, the full config JSON, and `sweep_id` = SHA-256 of
  * the sweep's canonical config (traces by content, policies, loads, replications, SLO, search
@@ -27,11 +32,15 @@
 import type {LatencyUs, RunResult} from '../sim/simulate.js'
 import type {RunWarning} from '../stats/validity.js'
 import {configDoc} from './naming.js'
+import {perTypeRows, type PerTypeRow} from './per-type.js'
+
+export {PER_TYPE_FIELDS, perTypeRows, rowSloValue, type PerTypeField, type PerTypeRow} from './per-type.js'
 
 /**
- * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 4 is the
- * typed file layout of ./file-columns.ts (integer columns, lists and structs instead of JSON text,
- * unit-suffixed names); files of versions 1–3 are still read (see ./arrow.ts).
+ * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 3 added
+ * the slowdown and per-type columns; version 4 is the typed file layout of ./file-columns.ts
+ * (integer columns, lists and structs instead of JSON text, unit-suffixed names). Files of
+ * versions 1–3 are still read (see ./arrow.ts).
  */
 export const SCHEMA_VERSION = 4
 
@@ -98,6 +107,20 @@ export interface ResultRow {
   p999_ci_high_us: number | null
   p9999_ci_low_us: number | null
   p9999_ci_high_us: number | null
+  /** Since schema 3: slowdown statistics over all measured requests (dimensionless; null: n/a). */
+  slowdown_mean: number | null
+  slowdown_p50: number | null
+  slowdown_p90: number | null
+  slowdown_p99: number | null
+  slowdown_p99_ci_low: number | null
+  slowdown_p99_ci_high: number | null
+  slowdown_p999: number | null
+  slowdown_p999_ci_low: number | null
+  slowdown_p999_ci_high: number | null
+  slowdown_p9999: number | null
+  slowdown_max: number | null
+  /** Since schema 3: per request type (empty without a type column). */
+  per_type: PerTypeRow[]
   /** Since schema 2: the run's validity warning codes, comma-separated ('' when none); see stats/validity. */
   warnings: string
   /** JSON: RunWarning[] (code and message). */
@@ -121,8 +144,10 @@ export interface ResultRow {
   wall_ms: number
   /** SLO percentile, e.g. 99 or 99.9 (both kinds carry the sweep's SLO). */
   slo_percentile: number
-  /** SLO bound, µs. */
-  slo_us: number
+  /** SLO bound, µs, of the first target (null when that target is a slowdown). */
+  slo_us: number | null
+  /** Since schema 3: every target of the SLO in `--slo` syntax, bounds resolved (e.g. `p99:50us,slowdown:p99.9:10`); see experiment/slo. */
+  slo: string
   /** max_load rows: the largest load meeting the SLO (also in `load`); null for latency rows. */
   max_load: number | null
   search_status: SearchStatus | null
@@ -149,7 +174,7 @@ export interface ResultRow {
   policy_module_sha256: string
 }
 
-export type ColumnType = 'int32' | 'int64' | 'float64' | 'utf8'
+export type ColumnType = 'int32' | 'int64' | 'float64' | 'utf8' | 'per_type'
 
 export interface ColumnDef {
   name: keyof ResultRow
@@ -219,6 +244,22 @@ export const COLUMNS: readonly ColumnDef[] = [
       'p9999_ci_high_us',
     ] as const
   ).map((n) => ({...f(n), since: 2})),
+  ...(
+    [
+      'slowdown_mean',
+      'slowdown_p50',
+      'slowdown_p90',
+      'slowdown_p99',
+      'slowdown_p99_ci_low',
+      'slowdown_p99_ci_high',
+      'slowdown_p999',
+      'slowdown_p999_ci_low',
+      'slowdown_p999_ci_high',
+      'slowdown_p9999',
+      'slowdown_max',
+    ] as const
+  ).map((n) => ({...f(n), since: 3})),
+  {name: 'per_type', type: 'per_type', nullable: false, since: 3},
   {...s('warnings'), since: 2},
   {...s('warnings_json'), since: 2},
   {...f('achieved_ratio'), since: 2},
@@ -234,7 +275,8 @@ export const COLUMNS: readonly ColumnDef[] = [
   i64('events'),
   f('wall_ms', false),
   f('slo_percentile', false),
-  f('slo_us', false),
+  f('slo_us'),
+  {...s('slo'), since: 3},
   f('max_load'),
   s('search_status', true),
   f('search_lo'),
@@ -305,7 +347,8 @@ export interface CellInfo {
   /** `--vary`: the parameter and this cell's value; the sweep id without the varied values. */
   vary?: {name: string; value: string}
   sweep_base_id?: string
-  slo: {percentile: number; us: number}
+  /** The SLO: first target's percentile and bound (µs; NaN when a slowdown), and all targets as text. */
+  slo: {percentile: number; us: number; spec?: string}
   /** max_load cells: the search outcome. */
   search?: {maxLoad: number; status: SearchStatus; lo: number; hi: number; tol: number; evals: number}
   /** Warnings of the cell itself (e.g. an infeasible SLO), added to the run's. */
@@ -342,6 +385,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     return v
   }
   const lat = r?.latency
+  const sd = r?.slowdown
   const search = cell.search
   const load = cell.kind === 'max_load' ? need(search, 'search').maxLoad : need(cell.load, 'load')
   return {
@@ -389,6 +433,18 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     p999_ci_high_us: lat ? finite(lat.p999_ci_high_us) : null,
     p9999_ci_low_us: lat ? finite(lat.p9999_ci_low_us) : null,
     p9999_ci_high_us: lat ? finite(lat.p9999_ci_high_us) : null,
+    slowdown_mean: sd ? finite(sd.mean) : null,
+    slowdown_p50: sd ? finite(sd.p50) : null,
+    slowdown_p90: sd ? finite(sd.p90) : null,
+    slowdown_p99: sd ? finite(sd.p99) : null,
+    slowdown_p99_ci_low: sd ? finite(sd.p99_ci_low) : null,
+    slowdown_p99_ci_high: sd ? finite(sd.p99_ci_high) : null,
+    slowdown_p999: sd ? finite(sd.p999) : null,
+    slowdown_p999_ci_low: sd ? finite(sd.p999_ci_low) : null,
+    slowdown_p999_ci_high: sd ? finite(sd.p999_ci_high) : null,
+    slowdown_p9999: sd ? finite(sd.p9999) : null,
+    slowdown_max: sd ? finite(sd.max) : null,
+    per_type: r ? perTypeRows(r.per_type) : [],
     warnings: [...new Set([...(r?.warnings ?? []), ...(cell.warnings ?? [])].map((w) => w.code))].join(','),
     warnings_json: JSON.stringify([...(r?.warnings ?? []), ...(cell.warnings ?? [])]),
     achieved_ratio: r ? r.achieved_ratio : null,
@@ -404,7 +460,8 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     events: r ? r.events : null,
     wall_ms: cell.wall_ms ?? r?.wall_ms ?? 0,
     slo_percentile: cell.slo.percentile,
-    slo_us: cell.slo.us,
+    slo_us: finite(cell.slo.us),
+    slo: cell.slo.spec ?? '',
     max_load: search ? search.maxLoad : null,
     search_status: search ? search.status : null,
     search_lo: search ? search.lo : null,
@@ -429,7 +486,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
  */
 export function withEfficiency(rows: readonly ResultRow[]): ResultRow[] {
   // Paired by replication (the same trace draw and seed) and --vary value.
-  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
+  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.slo}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
   const ref = new Map<string, number>()
   for (const r of rows) {
     if (r.kind === 'max_load' && r.policy === 'mgn-fcfs' && r.max_load !== null && r.max_load > 0) ref.set(key(r), r.max_load)
@@ -446,3 +503,4 @@ export function jsonColumn<T>(row: ResultRow, column: 'counters_json' | 'metrics
   const text = row[column]
   return (text === '' ? {} : JSON.parse(text)) as T
 }
+

@@ -14,6 +14,9 @@ import {Rng} from '../rng.js'
 import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
+import {slowdownStats, type SlowdownStats} from '../stats/slowdown.js'
+
+export {slowdownStats, type SlowdownStats} from '../stats/slowdown.js'
 import {Counters} from '../stats/counters.js'
 import {checkRun, type RunWarning} from '../stats/validity.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
@@ -115,6 +118,9 @@ export interface LatencyUs {
   p9999_ci_high_us: number
 }
 
+/** One request type's latency (µs) and slowdown. */
+export type TypeResult = LatencyUs & {slowdown: SlowdownStats}
+
 export interface RunResult {
   policy: string
   /** Plug-in policies only: the module file's absolute path and SHA-256. */
@@ -145,7 +151,10 @@ export interface RunResult {
   util_per_core: number[]
   counters: Record<string, number>
   metrics: Record<string, number>
-  per_type: Record<string, LatencyUs>
+  /** Slowdown over all measured requests. */
+  slowdown: SlowdownStats
+  /** Per request type (the trace's `type` column; empty without one): latency and slowdown. */
+  per_type: Record<string, TypeResult>
   /** Validity checks that failed (src/stats/validity.ts), with stable codes. */
   warnings: RunWarning[]
   /** Completions / arrivals over the measured window (1 for a stable run). */
@@ -356,8 +365,11 @@ export async function simulate(
     }
     const toUs = (cycles: number) => cycles / (config.ghz * 1000)
     const lat = (s: LatencySummary) => latencyUs(s, config.ghz)
-    const perType: Record<string, LatencyUs> = {}
-    for (const [idx, s] of recorder.typeSummaries()) perType[source.typeNames[idx - 1] ?? String(idx - 1)] = lat(s)
+    const perType: Record<string, TypeResult> = {}
+    const typeSd = recorder.typeSlowdownSummaries()
+    for (const [idx, s] of recorder.typeSummaries()) {
+      perType[source.typeNames[idx - 1] ?? String(idx - 1)] = {...lat(s), slowdown: slowdownStats(typeSd.get(idx)!)}
+    }
     const summary = recorder.summary()
     const validity = checkRun({
       summary,
@@ -390,6 +402,7 @@ export async function simulate(
       dropped: recorder.dropped,
       throughput_rps: (recorder.completed / elapsed) * config.ghz * 1e9,
       latency: lat(summary),
+      slowdown: slowdownStats(recorder.slowdownSummary()),
       util: (app + net) / elapsed / config.cores,
       util_app: app / elapsed / config.cores,
       util_net: net / elapsed / config.cores,

@@ -127,7 +127,7 @@ describe('tailsim report', () => {
     }
     const html = readFileSync(page, 'utf8')
     expect(html).not.toMatch(/https?:/)
-    expect(html.match(/<table>/g)).toHaveLength(3)
+    expect(html.match(/<table>/g)).toHaveLength(4)
     expect(html.match(/<svg /g)).toHaveLength(2)
     expect(r.stderr).toContain(`Wrote ${page}`)
 
