@@ -27,7 +27,7 @@ const SCHEMAS = {
       type: 'object',
       required: ['type', ...PER_TYPE_FIELDS],
       additionalProperties: false,
-      properties: {type: {type: 'string'}, ...Object.fromEntries(PER_TYPE_FIELDS.map((n) => [n, {type: ['number', 'null']}]))},
+      properties: {type: {type: 'string'}, ...Object.fromEntries(PER_TYPE_FIELDS.map((n) => [n, {type: [n === 'count' ? 'integer' : 'number', 'null']}]))},
     },
   }),
   warning_list: () => ({

@@ -80,9 +80,9 @@ export const FILE_COLUMNS: readonly FileColumn[] = COLUMNS.flatMap((c) =>
   c.name === 'config_json' ? [fileColumn(c), ...CONFIG_COLUMNS.map(([name, kind]): FileColumn => ({name, kind, nullable: true}))] : [fileColumn(c)],
 )
 
-/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: float64, ...>>. */
+/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: int64, the statistics: float64>>. */
 export function perTypeArrowType(): List {
-  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, new Float64(), true))]
+  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, n === 'count' ? new Int64() : new Float64(), true))]
   return new List(new Field('item', new Struct(fields), false))
 }
 
