@@ -8,6 +8,8 @@ import {Table, vectorFromArray, type Vector} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
 import {arrowTypeOf, FILE_COLUMNS, fromRecord, perTypeOf, plainValue, toRecord, type FileKind} from './file-columns.js'
+
+export {perTypeArrowType, perTypeOf} from './file-columns.js'
 import {configDoc} from './naming.js'
 import {COLUMNS, SCHEMA_VERSION, type ResultRow} from './schema.js'
 
@@ -83,11 +85,12 @@ export function upgradeLegacyRow(row: ResultRow): ResultRow {
 /** Rows from a pre-4 Arrow table (in-memory names); checks every column is present and typed. */
 function legacyRows(t: Table, file: string): ResultRow[] {
   const getters: {name: keyof ResultRow; vec: Vector | null; kind: 'num' | 'str' | 'list'; nullable: boolean; fill?: string | null | []}[] = []
+  const kindOf = (c: (typeof COLUMNS)[number]) => (c.type === 'utf8' ? 'str' : c.type === 'per_type' ? 'list' : 'num')
   for (const c of COLUMNS) {
     const vec = t.getChild(c.name)
     if (vec === null && c.since !== undefined) {
-      // A column added after the file's schema version: read as null ('' for strings).
-      getters.push({name: c.name, vec: null, kind: kindOf(c.type), nullable: true, fill: c.type === 'per_type' ? [] : c.type === 'utf8' && !c.nullable ? '' : null})
+      // A column added after the file's schema version: read as null ('' for strings, [] for lists).
+      getters.push({name: c.name, vec: null, kind: kindOf(c), nullable: true, fill: c.type === 'per_type' ? [] : c.type === 'utf8' && !c.nullable ? '' : null})
       continue
     }
     if (vec === null) {
@@ -96,25 +99,25 @@ function legacyRows(t: Table, file: string): ResultRow[] {
         column: c.name,
       })
     }
-    getters.push({name: c.name, vec, kind: kindOf(c.type), nullable: c.nullable})
+    getters.push({name: c.name, vec, kind: kindOf(c), nullable: c.nullable})
   }
   const rows: ResultRow[] = []
   for (let i = 0; i < t.numRows; i++) {
     const row: Record<string, unknown> = {}
     for (const g of getters) {
       if (g.vec === null) {
-        row[g.name] = Array.isArray(g.fill) ? [] : (g.fill ?? null)
+        row[g.name] = g.fill ?? null
         continue
       }
+      let v: unknown = g.vec.get(i)
       if (g.kind === 'list') {
-        const list = perTypeOf(g.vec.get(i))
+        const list = perTypeOf(v)
         if (list === undefined) {
-          throw new ResultsError(`${file}: row ${i + 1}: Expected column \`${g.name}\` to be a list of per-type structs, got another value`, {file, row: i + 1, column: g.name})
+          throw new ResultsError(`${file}: row ${i + 1}: Expected column \`${g.name}\` to be a list of per-type structs, got ${typeof v}`, {file, row: i + 1, column: g.name})
         }
         row[g.name] = list
         continue
       }
-      let v: unknown = g.vec.get(i)
       if (typeof v === 'bigint') v = Number(v)
       if (v === null || v === undefined) {
         if (!g.nullable) {
@@ -134,7 +137,3 @@ function legacyRows(t: Table, file: string): ResultRow[] {
   }
   return rows
 }
-
-const kindOf = (t: string): 'num' | 'str' | 'list' => (t === 'utf8' ? 'str' : t === 'per_type' ? 'list' : 'num')
-
-export {perTypeArrowType, perTypeOf} from './file-columns.js'

@@ -86,11 +86,7 @@ export function perTypeArrowType(): List {
   return new List(new Field('item', new Struct(fields), false))
 }
 
-function arrowType(type: string): DataType {
-  return type === 'int32' ? new Int32() : type === 'float64' ? new Float64() : type === 'utf8' ? new Utf8() : perTypeArrowType()
-}
-
-/** A `per_type` cell back as plain objects; undefined when it is not a list of such structs. */
+/** A `per_type` cell (Arrow list of structs, or plain objects) as plain objects; undefined when it is not one. */
 export function perTypeOf(v: unknown): PerTypeRow[] | undefined {
   if (v === null || typeof v !== 'object' || !(Symbol.iterator in v)) return undefined
   const out: PerTypeRow[] = []
@@ -216,7 +212,15 @@ export function fromRecord(rec: Record<string, unknown>, file: string, rowNumber
     if (typeof v === 'bigint') v = Number(v)
     if (v === undefined && c.since !== undefined) {
       row[c.from] =
-        c.kind === 'per_type' ? [] : JSON_KINDS[c.from] !== undefined ? (c.kind === 'float64_list' || c.kind === 'warning_list' ? '[]' : '{}') : c.kind === 'utf8' && !c.nullable ? '' : null
+        c.kind === 'per_type'
+          ? []
+          : JSON_KINDS[c.from] !== undefined
+            ? c.kind === 'float64_list' || c.kind === 'warning_list'
+              ? '[]'
+              : '{}'
+            : c.kind === 'utf8' && !c.nullable
+              ? ''
+              : null
       continue
     }
     if (v === undefined || v === null) {
@@ -261,6 +265,12 @@ export function fromRecord(rec: Record<string, unknown>, file: string, rowNumber
         if (!Array.isArray(v) || !v.every((x) => x === null || typeof x === 'number')) bad(c, 'a list of numbers', v)
         row[c.from] = JSON.stringify(v)
         break
+      case 'per_type': {
+        const list = Array.isArray(v) ? perTypeOf(v) : undefined
+        if (list === undefined) bad(c, 'a list of per-type objects', v)
+        row[c.from] = list
+        break
+      }
       case 'warning_list':
         if (!Array.isArray(v) || !v.every((w) => w !== null && typeof w === 'object' && typeof (w as {code?: unknown}).code === 'string')) {
           bad(c, 'a list of {code, message}', v)

@@ -12,11 +12,13 @@
  *   load of the same trace and SLO) is filled by `withEfficiency` once a sweep's rows are all in
  *   (a part whose reference cell lives in another shard keeps null; report fills it on reading).
  *
- * Dynamic things (counters, policy metrics, per-core utilisation, the config) are JSON text in
- * memory, so every row has the same shape whatever the policy; files store them as typed lists and
- * structs (./file-columns.ts), with unit-suffixed names (./naming.ts). Per-type results are a typed
- * column `per_type`: a list of structs, one per request type (PER_TYPE_FIELDS; an empty list when
- * the trace has no types); `per_type_json` keeps the run's full per-type record as JSON.
+ * Dynamic things (counters, policy metrics, per-type latencies, per-core utilisation, the config)
+ * are JSON text in memory, so every row has the same shape whatever the policy; files store them
+ * as typed lists and structs (./file-columns.ts), with unit-suffixed names (./naming.ts).
+ *
+ * Per-type results are a typed column `per_type`: a list of structs, one per request type
+ * (PER_TYPE_FIELDS; an empty list when the trace has no types); `per_type_json` keeps the run's
+ * full per-type record as JSON text.
  *
  * Slowdown (dimensionless, no unit suffix) = time in the server / the request's service time in
  * the trace; see src/stats/recorder.ts.
@@ -38,9 +40,9 @@ export {PER_TYPE_FIELDS, perTypeRows, rowSloValue, type PerTypeField, type PerTy
 
 /**
  * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 3 added
- * the slowdown and per-type columns; version 4 is the typed file layout of ./file-columns.ts
- * (integer columns, lists and structs instead of JSON text, unit-suffixed names). Files of
- * versions 1–3 are still read (see ./arrow.ts).
+ * slowdown, the typed `per_type` column and `slo`; version 4 is the typed file layout of
+ * ./file-columns.ts (integer columns, lists and structs instead of JSON text, unit-suffixed
+ * names); files of versions 1–3 are still read (see ./arrow.ts).
  */
 export const SCHEMA_VERSION = 4
 

@@ -121,7 +121,7 @@ class CheckedRecorder {
   }
 
   completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number, service: number): void {
-    this.g.leavingDirect(seq, arrival, end)
+    this.g.leavingDirect(seq, arrival, end, service)
     this.r.completeRequest(seq, arrival, conn, type, queue, core, start, end, service)
   }
 
@@ -247,7 +247,10 @@ export class GuardedPolicy implements Policy {
   }
 
   /** Checks a completion reported by the arriveDirect path. */
-  leavingDirect(seq: number, arrival: number, end: number): void {
+  leavingDirect(seq: number, arrival: number, end: number, service: number): void {
+    if (!(service > 0 && Number.isFinite(service))) {
+      throw invariant(this.label, `called recorder.completeRequest for request #${seq} with service ${String(service)}; expected its service time in cycles (the \`service\` passed to arriveDirect) as the 9th argument`)
+    }
     if (!(Number.isInteger(seq) && seq >= 0 && seq <= this.maxSeq)) {
       throw invariant(this.label, `called recorder.completeRequest for request #${seq}, which has not arrived; expected the seq passed to arriveDirect`)
     }

@@ -111,7 +111,7 @@ describe('typed result files (schema 4)', () => {
 function legacyTable(rs: readonly ResultRow[], version: number): Table {
   const cols: Record<string, Vector> = {}
   for (const c of COLUMNS) {
-    if (c.since !== undefined && c.since > version) continue // not in files of that version
+    if (c.since !== undefined && c.since > version) continue // not in a file of that version
     const values = rs.map((r) => (c.name === 'schema_version' ? version : r[c.name]))
     const type = c.name === 'schema_version' ? new Int32() : c.type === 'utf8' ? new Utf8() : c.type === 'per_type' ? perTypeArrowType() : new Float64()
     cols[c.name] = vectorFromArray(values as never[], type as never) as Vector
