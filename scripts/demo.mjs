@@ -79,7 +79,7 @@ const seconds = Number(process.hrtime.bigint() - started) / 1e9
 const {rows} = JSON.parse(readFileSync(results, 'utf8'))
 const maxLoad = new Map()
 for (const r of rows) if (r.kind === 'max_load') maxLoad.set(`${r.policy}|${r.trace}`, r)
-const cell = (r) => (r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet (< 0.01)' : `${r.search_status === 'at_upper_bound' ? '>= ' : ''}${r.max_load.toFixed(3)}`)
+const cell = (r) => (r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet (< 0.01)' : `${r.search_status === 'at_upper_bound' ? '>= ' : ''}${r.max_load_fraction.toFixed(3)}`)
 const {describeSlo, parseSlo, resolveSlo} = await import(join(root, 'dist/src/experiment/slo.js'))
 const sloText = describeSlo(resolveSlo(parseSlo(slo), 1))
 const lines = [
@@ -95,8 +95,8 @@ const {groupedBarChartSvg} = await import(join(root, 'dist/src/report/type-chart
 const bars = policies.flatMap((p) =>
   workloads.map((w) => {
     const r = maxLoad.get(`${p}|synthetic:${w}`)
-    const label = r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet' : `${r.search_status === 'at_upper_bound' ? '≥' : ''}${r.max_load.toFixed(2)}`
-    return {group: p, series: w, value: r === undefined ? null : r.max_load, label}
+    const label = r === undefined ? 'n/a' : r.search_status === 'unmet' ? 'unmet' : `${r.search_status === 'at_upper_bound' ? '≥' : ''}${r.max_load_fraction.toFixed(2)}`
+    return {group: p, series: w, value: r === undefined ? null : r.max_load_fraction, label}
   }),
 )
 const svg = await groupedBarChartSvg({

@@ -5,7 +5,7 @@
 import {writeFileSync} from 'node:fs'
 
 import {FILE_COLUMNS} from '../dist/src/results/file-columns.js'
-import {SCHEMA_VERSION} from '../dist/src/results/schema.js'
+import {PER_TYPE_FIELDS, SCHEMA_VERSION} from '../dist/src/results/schema.js'
 
 const scalar = (t, nullable) => ({type: nullable ? [t, 'null'] : t})
 const pairs = (t) => ({
@@ -21,6 +21,15 @@ const SCHEMAS = {
   float64_list: () => ({type: 'array', items: {type: ['number', 'null']}}),
   int_pairs: () => pairs('integer'),
   float_pairs: () => pairs('number'),
+  per_type: () => ({
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['type', ...PER_TYPE_FIELDS],
+      additionalProperties: false,
+      properties: {type: {type: 'string'}, ...Object.fromEntries(PER_TYPE_FIELDS.map((n) => [n, {type: [n === 'count' ? 'integer' : 'number', 'null']}]))},
+    },
+  }),
   warning_list: () => ({
     type: 'array',
     items: {type: 'object', required: ['code', 'message'], additionalProperties: false, properties: {code: {type: 'string'}, message: {type: 'string'}}},

@@ -24,8 +24,8 @@ import Table from 'cli-table3'
 
 import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
-import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow, withEfficiency} from '../results/schema.js'
 import {rowsToCsv} from '../results/csv.js'
+import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow, withEfficiency} from '../results/schema.js'
 import {meanCi, samplesBeyond} from '../stats/intervals.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'

@@ -40,6 +40,7 @@ function arrowValue(kind: FileKind, v: unknown): unknown {
   if (v === null || v === undefined) return null
   if (kind === 'int64') return BigInt(v as number)
   if (kind === 'int_pairs') return (v as {name: string; value: number | null}[]).map((p) => ({name: p.name, value: p.value === null ? null : BigInt(p.value)}))
+  if (kind === 'per_type') return (v as {count: number | null}[]).map((p) => ({...p, count: p.count === null ? null : BigInt(p.count)}))
   return v
 }
 

@@ -8,6 +8,7 @@
  * - `metrics`: list<struct<name: utf8, value: float64>> (null: not finite);
  * - `util_per_core_fraction`: list<float64>, busy fraction of each core;
  * - `warning_details`: list<struct<code: utf8, message: utf8>> (`warnings` holds the codes, comma-separated);
+ * - `per_type` (a list of structs in memory too): one struct per request type (schema.ts PER_TYPE_FIELDS);
  * - the config: `config_json` (the whole config document, for provenance: see naming.ts) and typed
  *   columns of its numbers, `warmup_fraction`, `batches`, `network_rtt_us`, `rss_buckets`,
  *   `nic_ring_descriptors` (null = unbounded), `max_sim_time_s` (null = no limit) and
@@ -79,9 +80,9 @@ export const FILE_COLUMNS: readonly FileColumn[] = COLUMNS.flatMap((c) =>
   c.name === 'config_json' ? [fileColumn(c), ...CONFIG_COLUMNS.map(([name, kind]): FileColumn => ({name, kind, nullable: true}))] : [fileColumn(c)],
 )
 
-/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: float64, ...>>. */
+/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: int64, the statistics: float64>>. */
 export function perTypeArrowType(): List {
-  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, new Float64(), true))]
+  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, n === 'count' ? new Int64() : new Float64(), true))]
   return new List(new Field('item', new Struct(fields), false))
 }
 
@@ -125,10 +126,10 @@ export function arrowTypeOf(kind: FileKind): DataType {
       return new List(new Field('item', pairStruct(new Int64()), false))
     case 'float_pairs':
       return new List(new Field('item', pairStruct(new Float64()), false))
-    case 'warning_list':
-      return new List(new Field('item', new Struct([new Field('code', new Utf8(), false), new Field('message', new Utf8(), false)]), false))
     case 'per_type':
       return perTypeArrowType()
+    case 'warning_list':
+      return new List(new Field('item', new Struct([new Field('code', new Utf8(), false), new Field('message', new Utf8(), false)]), false))
   }
 }
 
@@ -252,6 +253,12 @@ export function fromRecord(rec: Record<string, unknown>, file: string, rowNumber
         const list = Array.isArray(v) ? v.map((p) => (p !== null && typeof p === 'object' && typeof (p as {value?: unknown}).value === 'bigint' ? {...p, value: Number((p as {value: bigint}).value)} : p)) : v
         if (!isPairList(list, c.kind === 'int_pairs' ? 'int' : 'float')) bad(c, `a list of {name, value} with ${c.kind === 'int_pairs' ? 'integer' : 'number'} values`, v)
         row[c.from] = JSON.stringify(Object.fromEntries((list as {name: string; value: number | null}[]).map((p) => [p.name, p.value])))
+        break
+      }
+      case 'per_type': {
+        const list = Array.isArray(v) ? perTypeOf(v) : undefined
+        if (list === undefined) bad(c, 'a list of per-type structs ({type, count, ...})', v)
+        row[c.from] = list
         break
       }
       case 'float64_list':

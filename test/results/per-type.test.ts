@@ -64,11 +64,12 @@ describe('per-type and slowdown columns', () => {
     const item = pt.children[0].children[0]
     expect(item.children.map((c) => c.element.name)).toEqual(['type', ...PER_TYPE_FIELDS])
     expect(item.children.find((c) => c.element.name === 'type')!.element.type).toBe('BYTE_ARRAY')
-    for (const f of PER_TYPE_FIELDS) expect(item.children.find((c) => c.element.name === f)!.element.type, f).toBe('DOUBLE')
+    for (const f of PER_TYPE_FIELDS) expect(item.children.find((c) => c.element.name === f)!.element.type, f).toBe(f === 'count' ? 'INT64' : 'DOUBLE') // schema 4: counts are integers
     const objs = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
     const list = objs[0].per_type as Record<string, unknown>[]
     expect(list.map((t) => t.type)).toEqual(['short', 'long'])
     expect(list[0].p50_us).toBe(rows[0].per_type[0].p50_us)
+    expect(list[0].count).toBe(BigInt(rows[0].per_type[0].count!))
     expect(list[0].p999_us).toBeNull()
     expect(objs.map((o) => o.slowdown_p99)).toEqual(rows.map((r) => r.slowdown_p99))
   })

@@ -12,7 +12,7 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import {Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector} from '../../src/arrow-lib.js'
 import {ResultsError} from '../../src/errors.js'
-import {FILE_COLUMNS, SCALAR_COLUMNS, toRecord} from '../../src/results/file-columns.js'
+import {FILE_COLUMNS, perTypeArrowType, SCALAR_COLUMNS, toRecord} from '../../src/results/file-columns.js'
 import {configDoc} from '../../src/results/naming.js'
 import {readResults, readResultsFile} from '../../src/results/read.js'
 import {COLUMNS, SCHEMA_VERSION, toRow, withEfficiency, type ResultRow} from '../../src/results/schema.js'
@@ -107,13 +107,13 @@ describe('typed result files (schema 4)', () => {
   })
 })
 
-/** A file in the layout of schema versions 1–3: in-memory names, every number float64, JSON text. */
+/** A file in the layout of schema versions 1–3: in-memory names, every number float64, JSON text (version 3: per_type a list of structs). */
 function legacyTable(rs: readonly ResultRow[], version: number): Table {
   const cols: Record<string, Vector> = {}
   for (const c of COLUMNS) {
     if (c.since !== undefined && c.since > version) continue // not in a file of that version
     const values = rs.map((r) => (c.name === 'schema_version' ? version : r[c.name]))
-    const type = c.name === 'schema_version' ? new Int32() : c.type === 'utf8' ? new Utf8() : new Float64()
+    const type = c.name === 'schema_version' ? new Int32() : c.type === 'utf8' ? new Utf8() : c.type === 'per_type' ? perTypeArrowType() : new Float64()
     cols[c.name] = vectorFromArray(values as never[], type as never) as Vector
   }
   const t = new Table(cols)
@@ -131,10 +131,11 @@ describe('result files written before schema 4', () => {
     const old = rows.map((r) => ({...r, schema_version: 2, config_json: oldConfig(r), efficiency: null}))
     const dir = mkdtempSync(join(tmpdir(), 'tailsim-legacy-'))
     writeFileSync(join(dir, 'old.arrow'), tableToIPC(legacyTable(old, 2), 'file'))
+    writeFileSync(join(dir, 'old3.arrow'), tableToIPC(legacyTable(old.map((r) => ({...r, schema_version: 3})), 3), 'file'))
     writeFileSync(join(dir, 'old.json'), JSON.stringify({tailsim_results: {schema_version: 2}, rows: old}))
     const pq = await import('parquet-wasm')
     writeFileSync(join(dir, 'old.parquet'), pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(legacyTable(old, 2), 'stream'))))
-    for (const name of ['old.arrow', 'old.json', 'old.parquet']) {
+    for (const name of ['old.arrow', 'old3.arrow', 'old.json', 'old.parquet']) {
       const back = await readResultsFile(join(dir, name))
       expect(back.map((r) => r.p99_us)).toEqual(rows.map((r) => r.p99_us))
       expect(back.map((r) => r.counters_json)).toEqual(rows.map((r) => r.counters_json))
