@@ -2,13 +2,15 @@
  * `tailsim compare TRACE... --policies ... --loads ...`: the side-by-side verdict. Thin: flags →
  * SweepRequest → prepareSweep/runSweep (src/experiment) → renderTables (src/report/tables).
  */
+import {existsSync} from 'node:fs'
+
 import {Args, Flags} from '@oclif/core'
 import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../src/cli/base.js'
 import {count} from '../src/cli/count-flag.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
-import {ConfigError} from '../src/errors.js'
+import {ConfigError, OutputError} from '../src/errors.js'
 import {usableCpus} from '../src/experiment/cpus.js'
 import {parseLoads} from '../src/experiment/loads.js'
 import {parseShard} from '../src/experiment/plan.js'
@@ -19,6 +21,8 @@ import {buildTables, renderTables, type TableFormat, type TablesModel} from '../
 import {refuseInputAsOutput} from '../src/results/guard.js'
 import type {ResultRow} from '../src/results/schema.js'
 import {traceFlags, traceOptions} from '../src/cli/trace-flags.js'
+import {reportFlags, reportOptions} from '../src/cli/report-flags.js'
+import {buildReport, writeReport} from '../src/report/report.js'
 
 export const DEFAULT_POLICIES = 'zygos,ix,linux-partitioned,linux-floating,mgn-fcfs,n-mg1-fcfs'
 export const DEFAULT_LOADS = '0.1:0.9:0.1'
@@ -62,6 +66,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     {description: 'Shard 3 of 16 of a batch array, parts in a shared directory.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --shard 3/16 --out results/'},
     {description: 'Max load with a 95% interval over 5 replications.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,mgn-fcfs --loads 0.5 --replications 5 --requests 50000'},
     {description: 'Sensitivity: max load against one cost, halved and doubled.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix --loads 0.5 --vary rx_packet=x0.5,x1,x2'},
+    {description: 'Charts (SVG, PNG, PDF) and an HTML page of the results.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix --charts charts/ --png --pdf --html report.html --title "Exponential service"'},
     {description: 'Continue an interrupted sweep.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --out results/ --resume'},
   ]
 
@@ -103,6 +108,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     }),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: count({description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
+    ...reportFlags,
     ...simFlags,
     ...traceFlags,
   }
@@ -123,8 +129,13 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const format = flags.format as TableFormat
     buildTables([], flags.percentile) // validates --percentile before any work
-    if ((flags.resume || flags.force) && flags.out === undefined) {
+    if ((flags.resume || flags.force) && flags.out === undefined && !(flags.force && (flags.charts !== undefined || flags.html !== undefined))) {
       throw new ConfigError('Expected --out with --resume/--force, got no --out', {flag: flags.resume ? 'resume' : 'force'})
+    }
+    const chartOpts = reportOptions(flags)
+    refuseInputAsOutput(flags.html, [...traces, flags.machine], 'html')
+    if (flags.html !== undefined && !flags.force && existsSync(flags.html)) {
+      throw new OutputError(`${flags.html} already exists; pass --force to replace it`, {file: flags.html})
     }
 
     refuseInputAsOutput(flags.out, [...traces, flags.machine], 'out')
@@ -210,6 +221,15 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       throw new IncompleteSweepError(
         `The sweep is incomplete: ${outcome.failures.length} of ${outcome.cells.length} cells failed${kept ? ` (finished cells kept in ${kept}; rerun with --resume to retry the failed ones)` : ''}:\n${lines.join('\n')}`,
       )
+    }
+    // Charts and page (--charts, --html): the same as `tailsim report` on the results.
+    if (flags.charts !== undefined || flags.html !== undefined) {
+      const report = await buildReport(outcome.rows, {percentile: flags.percentile, ...chartOpts})
+      const written = writeReport(report, {chartsDir: flags.charts, htmlPath: flags.html, force: flags.force})
+      if (!this.jsonEnabled()) {
+        for (const w of report.warnings) process.stderr.write(`Warning: ${w}\n`)
+        for (const p of written) process.stderr.write(`Wrote ${p}\n`)
+      }
     }
     return {
       sweep_id: prepared.sweepId,

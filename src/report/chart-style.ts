@@ -65,28 +65,20 @@ export function seriesEncoding(series: string[], field = 'policy', title = 'Poli
 
 /**
  * Ticks of a log axis covering [min, max]: every decade and its 2× and 5× (1, 2, 5, 10, 20, …).
- * The domain is widened to the nearest such tick on each side, so both ends are labelled. When
- * the data span too little to hold three of these ticks, the 3×, 4×, 6×… ticks are added.
+ * The domain is widened to the nearest such tick on each side, so both ends are labelled and
+ * there are always at least two ticks.
  */
 export function logTicks(min: number, max: number): {domain: [number, number]; values: number[]} {
   if (!(min > 0 && max > 0 && Number.isFinite(min) && Number.isFinite(max))) throw new Error(`internal: logTicks(${min}, ${max})`)
   if (max < min) [min, max] = [max, min]
-  const build = (mults: number[]) => {
-    const all: number[] = []
-    for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
-      for (const m of mults) all.push(Number((m * 10 ** e).toPrecision(12)))
-    }
-    const lo = [...all].reverse().find((v) => v <= min * (1 + 1e-9)) ?? all[0]
-    const hi = all.find((v) => v >= max * (1 - 1e-9)) ?? all[all.length - 1]
-    return {domain: [lo, hi === lo ? all[all.indexOf(lo) + 1] : hi] as [number, number], all}
+  const all: number[] = []
+  for (let e = Math.floor(Math.log10(min)) - 1; e <= Math.ceil(Math.log10(max)) + 1; e++) {
+    for (const m of [1, 2, 5]) all.push(Number((m * 10 ** e).toPrecision(12)))
   }
-  let b = build([1, 2, 5])
-  let values = b.all.filter((v) => v >= b.domain[0] && v <= b.domain[1])
-  if (values.length < 3) {
-    b = build([1, 2, 3, 4, 5, 6, 7, 8, 9])
-    values = b.all.filter((v) => v >= b.domain[0] && v <= b.domain[1])
-  }
-  return {domain: b.domain, values}
+  let lo = 0
+  while (lo + 1 < all.length && all[lo + 1] <= min * (1 + 1e-9)) lo++
+  const hi = Math.max(lo + 1, all.findIndex((v) => v >= max * (1 - 1e-9)))
+  return {domain: [all[lo], all[hi]], values: all.slice(lo, hi + 1)}
 }
 
 /** The title block of a chart: a main line and, when given, a smaller second line. */

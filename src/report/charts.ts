@@ -178,7 +178,7 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
     {
       name: 'points',
       data: {values: values.filter((v) => v.run === STEADY)},
-      mark: {type: 'point', filled: true, size: 50, clip: true},
+      mark: {type: 'point', filled: true, size: 64, clip: true},
       encoding: {x, y, color: enc.color, shape: enc.shape},
     },
   )
@@ -191,7 +191,7 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
       {
         name: 'saturated',
         data: {values: sat},
-        mark: {type: 'point', filled: false, fill: 'white', size: 70, strokeWidth: 2, clip: true},
+        mark: {type: 'point', filled: false, fill: 'white', size: 80, strokeWidth: 2, clip: true},
         encoding: {x, y, stroke: enc.color, shape: enc.shape},
       },
       {

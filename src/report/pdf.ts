@@ -22,7 +22,7 @@ export interface PdfOptions {
 
 export interface PdfResult {
   pdf: Uint8Array
-  /** Page size, PostScript points (1 SVG px = 1 pt). */
+  /** Page size, PostScript points (CSS's 96 px per inch: 1 SVG px = 0.75 pt). */
   width: number
   height: number
   /** Set when no font could be embedded (Helvetica used: µ, ≤, ρ… are missing). */
@@ -41,7 +41,9 @@ function svgSize(svg: string): {width: number; height: number} {
 /** Draw an SVG document (from `renderSvg`) onto a one-page PDF. */
 export async function svgToPdf(svg: string, opts: PdfOptions = {}): Promise<PdfResult> {
   if (opts.fontFile !== undefined && !existsSync(opts.fontFile)) throw new ConfigError(`Expected a font file, got ${show(opts.fontFile)} (not found)`)
-  const {width, height} = svgSize(svg)
+  const px = svgSize(svg)
+  const width = px.width * 0.75
+  const height = px.height * 0.75
   const doc = new PDFDocument({
     size: [width, height],
     margin: 0,
@@ -63,7 +65,7 @@ export async function svgToPdf(svg: string, opts: PdfOptions = {}): Promise<PdfR
   const pick = (isBold: boolean) => (regular === undefined ? (isBold ? 'Helvetica-Bold' : 'Helvetica') : isBold && bold !== undefined ? 'chart-sans-bold' : 'chart-sans')
   // pdfkit refuses dash patterns with a zero length; Vega writes a solid line's dash as "1,0".
   const clean = svg.replace(/\sstroke-dasharray="[^"]*"/g, (a) => (/(^|[\s,"])0(\.0*)?([\s,"]|$)/.test(a.slice(a.indexOf('"'))) ? '' : a))
-  SVGtoPDF(doc, clean, 0, 0, {width, height, fontCallback: (_family: string, isBold: boolean) => pick(isBold), warningCallback: () => {}})
+  SVGtoPDF(doc, clean, 0, 0, {width, height, assumePt: false, fontCallback: (_family: string, isBold: boolean) => pick(isBold), warningCallback: () => {}})
   doc.end()
   await ended
   const total = chunks.reduce((n, c) => n + c.length, 0)

@@ -143,6 +143,8 @@ interface ChartContext {
   slo: Slo | undefined
   percentile: string
   title?: string
+  /** Collects what the reader should know (a chart that could not be drawn). */
+  warnings: string[]
 }
 
 async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
@@ -160,10 +162,13 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
   const pcts = sloPct === undefined ? [percentile] : sloPct === percentile ? [sloPct] : [sloPct, percentile]
   for (const pct of pcts) {
     const points = latencyPoints(c.rows, pct)
-    if (points.length === 0) continue
+    if (points.length === 0) {
+      c.warnings.push(`No ${pct} latency chart for ${t.trace}: no run has a ${pct} value (too few samples above the percentile; more requests fix it).`)
+      continue
+    }
     const drawSlo = slo !== undefined && pct === sloPct
     out.push({
-      name: `latency${pct === pcts[0] ? '' : `-${pct}`}${suffix}`,
+      name: `latency${pct === (sloPct ?? percentile) ? '' : `-${pct}`}${suffix}`,
       kind: 'latency',
       trace: t.trace,
       title: `${pct} latency vs offered load — ${traceTitle(t)}`,
@@ -281,6 +286,7 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
         slo: sloOf(rows, t.trace_sha256),
         percentile,
         ...(opts.title !== undefined ? {title: opts.title} : {}),
+        warnings,
       })
       perTrace.push(cs)
       charts.push(...cs)
