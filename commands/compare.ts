@@ -132,7 +132,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     if ((flags.resume || flags.force) && flags.out === undefined && !(flags.force && (flags.charts !== undefined || flags.html !== undefined))) {
       throw new ConfigError('Expected --out with --resume/--force, got no --out', {flag: flags.resume ? 'resume' : 'force'})
     }
-    const chartOpts = reportOptions(flags)
+    const chartOpts = reportOptions(flags, [this.id ?? 'compare', ...this.argv])
     refuseInputAsOutput(flags.html, [...traces, flags.machine], 'html')
     if (flags.html !== undefined && !flags.force && existsSync(flags.html)) {
       throw new OutputError(`${flags.html} already exists; pass --force to replace it`, {file: flags.html})

@@ -55,7 +55,7 @@ export default class Report extends BaseCommand {
   async run(): Promise<ReportResult> {
     const {argv, flags} = await this.parse(Report)
     const paths = argv as string[]
-    const chartOpts = reportOptions(flags)
+    const chartOpts = reportOptions(flags, [this.id ?? 'report', ...this.argv])
     const rows = await readResults(paths)
     const report = await buildReport(rows, {
       format: flags.format as 'table' | 'markdown' | 'csv' | 'json',

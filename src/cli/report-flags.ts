@@ -27,8 +27,8 @@ export interface ReportFlagValues {
   title?: string
 }
 
-/** Checks the flags and gives the chart/page options of `buildReport`. */
-export function reportOptions(flags: ReportFlagValues): Pick<ReportOptions, 'charts' | 'png' | 'pdf' | 'pngScale' | 'fontFiles' | 'html' | 'title' | 'commandLine' | 'generatedAt'> {
+/** Checks the flags and gives the chart/page options of `buildReport`; `argv`: the command and its arguments, for the provenance. */
+export function reportOptions(flags: ReportFlagValues, argv: readonly string[]): Pick<ReportOptions, 'charts' | 'png' | 'pdf' | 'pngScale' | 'fontFiles' | 'html' | 'title' | 'commandLine' | 'generatedAt'> {
   for (const f of ['png', 'pdf'] as const) {
     if (flags[f] && flags.charts === undefined) {
       throw new ConfigError(`Expected --charts DIR with --${f} (the ${f.toUpperCase()}s are written next to the SVGs), got no --charts`, {flag: f})
@@ -46,13 +46,13 @@ export function reportOptions(flags: ReportFlagValues): Pick<ReportOptions, 'cha
     fontFiles: flags['font-file'],
     html: flags.html !== undefined,
     ...(flags.title !== undefined ? {title: flags.title} : {}),
-    commandLine: commandLine(),
+    commandLine: commandLine(argv),
     generatedAt: timestamp(),
   }
 }
 
 /** This process's command line as one could type it again (`tailsim ARGS`, arguments quoted when needed). */
-export function commandLine(argv: readonly string[] = process.argv.slice(2)): string {
+export function commandLine(argv: readonly string[]): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)
   return ['tailsim', ...argv.map(quote)].join(' ')
 }
