@@ -263,7 +263,8 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
     bars.map((b) => b.policy),
     input.policies,
   ).filter((p) => bars.some((b) => b.policy === p))
-  const halfOf = (b: MaxLoadBar) => (b.half !== undefined && Number.isFinite(b.half) && b.half > 0 && b.status !== 'unmet' ? b.half : 0)
+  // No interval on a bound: `unmet` and `at_upper_bound` are the ends of the searched range.
+  const halfOf = (b: MaxLoadBar) => (b.half !== undefined && Number.isFinite(b.half) && b.half > 0 && (b.status ?? 'ok') === 'ok' ? b.half : 0)
   const values = bars.map((b) => ({
     policy: b.policy,
     maxLoad: b.maxLoad,
