@@ -57,7 +57,9 @@ TRACE is a trace file (Arrow IPC, Parquet, CSV) or synthetic:SPEC (e.g. syntheti
 
 The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us.
 
-Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C / SIGTERM stop the workers, keep the finished parts, say what was kept and exit 130 / 143. A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).`
+Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C / SIGTERM stop the workers, keep the finished parts, say what was kept and exit 130 / 143. A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).
+
+Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the results as \`tailsim report\` does, titled by --title or the trace's name.`
 
   static override examples = [
     {description: 'The sample trace, four systems and the models.', command: `<%= config.bin %> compare traces/sample.csv --policies ${DEFAULT_POLICIES} --cores 16`},
