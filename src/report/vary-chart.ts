@@ -38,7 +38,7 @@ export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
   const pts = input.points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.maxLoad))
   const policies = (input.policies ?? [...new Set(pts.map((p) => p.policy))]).filter((p) => pts.some((q) => q.policy === p))
   const values = pts
-    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: p.maxLoad - (p.half ?? 0), hi: p.maxLoad + (p.half ?? 0)}))
+    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: Math.max(0, p.maxLoad - (p.half ?? 0)), hi: Math.min(1, p.maxLoad + (p.half ?? 0))}))
     .sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy) || a.value - b.value)
   const x = {
     field: 'value',

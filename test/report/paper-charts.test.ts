@@ -125,6 +125,10 @@ describe('interval bands', () => {
     const bars = await maxLoadChartSvg({bars: [{policy: 'zygos', maxLoad: 0.6, half: 0.02}, {policy: 'ix', maxLoad: 0.4}]})
     expect(byClass(parseXml(bars), 'errorbar_marks').flatMap((g) => g.children.filter((c) => c.name === 'line'))).toHaveLength(2)
     expect(bars).toContain('0.600 ± 0.020')
+    // A load lies in [0, 1]: the --vary chart's error bars are cut there.
+    const vary = varyChartSpec({points: [{policy: 'a', value: 1, maxLoad: 0.98, half: 0.1}, {policy: 'a', value: 2, maxLoad: 0.05, half: 0.1}], name: 'ghz', multiples: false})
+    const data = (vary as {layer: {name?: string; data: {values: {lo: number; hi: number}[]}}[]}).layer.find((l) => l.name === 'errorbar')!.data.values
+    expect(data.map((v) => [v.lo, v.hi])).toEqual([[0.88, 1], [0, 0.15000000000000002]])
   })
 })
 
