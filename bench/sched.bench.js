@@ -1,4 +1,5 @@
-// Dispatcher-based policies (shinjuku, concord, darc, c-fcfs, d-fcfs, jbsq): simulated requests per
+// Dispatcher-based and core-allocating policies (shinjuku, concord, darc, c-fcfs, d-fcfs, jbsq,
+// shenango, caladan): simulated requests per
 // second of CPU time (process.cpuUsage, user + system; the machine may be shared, so the wall rate
 // is shown but is not the figure to compare), best of BENCH_REPS, on two in-memory 16-core traces
 // at load 0.7: exponential 10 us service, and the 99.5 % x 0.5 us / 0.5 % x 500 us bimodal with a
@@ -21,7 +22,7 @@ const sim = await load('src/sim/simulate.js')
 const N = Number(process.env.BENCH_N ?? 2_000_000)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const preset = process.env.BENCH_PRESET ?? 'paper'
-const policies = (process.env.BENCH_POLICIES ?? 'shinjuku,concord,darc,c-fcfs,d-fcfs,jbsq:k=2').split(',')
+const policies = (process.env.BENCH_POLICIES ?? 'shinjuku,concord,darc,c-fcfs,d-fcfs,jbsq:k=2,shenango,caladan,shenango:alloc=static').split(',')
 const cores = 16
 
 /** The bimodal: same arrivals process, service 0.5 us (type short) or 500 us (type long). */
@@ -50,7 +51,7 @@ const traces = [
   ['bimodal 99.5/0.5', bimodalColumns(N)],
 ]
 console.log(`requests ${N}, ${cores} cores, load 0.7, preset ${preset}, in-memory traces, best of ${REPS}`)
-console.log('trace'.padEnd(18), 'policy'.padEnd(12), 'Mreq/s CPU'.padStart(11), 'Mreq/s wall'.padStart(12), 'events/req'.padStart(11), 'p99 us'.padStart(9))
+console.log('trace'.padEnd(18), 'policy'.padEnd(22), 'Mreq/s CPU'.padStart(11), 'Mreq/s wall'.padStart(12), 'events/req'.padStart(11), 'p99 us'.padStart(9))
 for (const [name, cols] of traces) {
   for (const policy of policies) {
     let cpu = 0
@@ -67,7 +68,7 @@ for (const [name, cols] of traces) {
     }
     console.log(
       name.padEnd(18),
-      policy.padEnd(12),
+      policy.padEnd(22),
       (cpu / 1e6).toFixed(2).padStart(11),
       (wall / 1e6).toFixed(2).padStart(12),
       (r.events / r.requests).toFixed(2).padStart(11),

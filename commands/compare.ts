@@ -5,10 +5,11 @@
 import {existsSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
-import cliProgress from 'cli-progress'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {compareDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
+import {createProgress, progressFlags, type ProgressMode} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError, OutputError} from '../src/errors.js'
 import {usableCpus} from '../src/experiment/cpus.js'
@@ -55,9 +56,9 @@ export default class Compare extends BaseCommand {
 
 TRACE is a trace file (Arrow IPC, Parquet, CSV) or synthetic:SPEC (e.g. synthetic:exp:10us, synthetic:bimodal2:10us; --requests, --connections; replication r draws with seed + r).
 
-The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us.
+The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us; on the slowdown (time in the server / service time): --slo slowdown:p99.9:10; on one request type of the trace: --slo type=short:p99:50us; several targets, all of which must hold, separated by commas: --slo p99:200us,slowdown:p99.9:10.
 
-Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C / SIGTERM stop the workers, keep the finished parts, say what was kept and exit 130 / 143. A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).
+Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C (SIGINT) / SIGTERM: no new cell starts; the running cells get --grace seconds (default 10) to finish and are kept; then the ones still running are stopped. A second Ctrl-C / SIGTERM stops them at once. The finished cells' parts stay in --out; compare says which cells were kept, stopped or never started, and exits 130 (SIGINT) / 143 (SIGTERM). A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).
 
 Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the results as \`tailsim report\` does, titled by --title or the trace's name.`
 
@@ -86,6 +87,7 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
     }),
     loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),
     replications: Flags.integer({
+      char: 'k',
       description: 'Independent replications (seed + r) of each latency cell and of each max-load search: the max load is then reported as mean ± 95% t-interval.',
       default: 1,
       min: 1,
@@ -93,29 +95,39 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
     }),
     interval: Flags.string({description: 'Require intervals over replications (`replications`: needs --replications >= 2).', options: ['replications']}),
     vary: Flags.string({description: 'Parameter axis: NAME=V1,V2,... with NAME a cost (cycles, or xF for F times the preset), ghz, cores or POLICY:OPTION (e.g. ix:batch=1,8,64).'}),
-    slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us. [default: p99 <= 10x]'}),
+    slo: Flags.string({description: 'SLO: 100us, 10x (× mean service time), p99.9:200us, slowdown:p99.9:10, type=NAME:p99:50us; comma-separated targets must all hold. [default: p99 <= 10x]'}),
     percentile: Flags.string({description: 'Percentile of the latency table: p50, p90, p99, p99.9, p99.99, max or mean.', default: 'p99'}),
-    format: Flags.string({description: 'Output format of the tables.', options: ['table', 'markdown', 'csv', 'json'], default: 'table'}),
+    format: Flags.string({description: 'Output on stdout: the tables (table, markdown; json: their numbers), or csv: the result rows as one tidy CSV (one line per cell, one header line).', options: ['table', 'markdown', 'csv', 'json'], default: 'table', env: 'TAILSIM_FORMAT'}),
     'max-load': Flags.boolean({description: 'Search the max load at the SLO for each policy (--no-max-load skips it).', default: true, allowNo: true}),
     'search-range': Flags.string({description: 'Load range LO:HI of the max-load search.', default: '0.01:0.99'}),
     'search-tol': Flags.string({description: 'Bisection tolerance of the max-load search, in load.', default: '0.005'}),
     out: Flags.string({char: 'o', description: 'Write results: DIR/ (one Parquet part per cell) or FILE.parquet|.arrow|.json.'}),
     shard: Flags.string({description: 'Run shard i of n (cells k with k mod n = i-1), e.g. 3/16.'}),
     resume: Flags.boolean({description: 'Skip cells whose parts already exist in --out (same sweep).', default: false}),
-    force: Flags.boolean({description: 'Overwrite --out (delete its earlier parts).', default: false}),
+    force: Flags.boolean({char: 'f', description: 'Overwrite --out (delete its earlier parts).', default: false}),
     jobs: Flags.integer({
       char: 'j',
       description: 'Worker threads (0 = run in this thread). [default: the CPUs this process may use: affinity and cgroup CPU quota]',
       min: 0,
+      env: 'TAILSIM_JOBS',
     }),
+    grace: Flags.custom<number>({
+      async parse(input) {
+        const v = Number(input)
+        // A plain Error: the parser adds the flag's name (see src/cli/fail.ts).
+        if (input.trim() === '' || !Number.isFinite(v) || v < 0 || v > 86_400) throw new Error(`Expected a number of seconds in [0, 86400], got "${input}"`)
+        return v
+      },
+    })({description: 'After Ctrl-C / SIGTERM: seconds the running cells get to finish (0 = stop them at once).', default: 10}),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
-    requests: count({description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
+    requests: count({char: 'n', description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
+    ...progressFlags,
     ...reportFlags,
     ...simFlags,
     ...traceFlags,
   }
 
-  async run(): Promise<CompareResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {argv, flags} = await this.parse(Compare)
     const traces = argv as string[]
     const sim = buildSimConfig(flags as SimFlagValues)
@@ -158,21 +170,41 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
       synthetic: {requests: flags.requests, connections: flags.connections ?? 2720},
     })
 
-    const controller = new AbortController()
+    // SIGINT/SIGTERM: `stop` starts no new cell and lets the running ones finish; after --grace
+    // seconds, or on a second signal, `abort` stops them (their workers are terminated); a third
+    // signal exits at once.
+    const stop = new AbortController()
+    const abort = new AbortController()
     let signal: NodeJS.Signals | undefined
+    let signals = 0
+    let grace: NodeJS.Timeout | undefined
+    const running = new Set<number>()
+    const again = (s: NodeJS.Signals) => (s === 'SIGINT' ? 'Ctrl-C' : s)
     const onSignal = (s: NodeJS.Signals) => {
-      if (signal !== undefined) process.exit(s === 'SIGINT' ? 130 : 143) // second signal: stop now
-      signal = s
-      process.stderr.write(`\n${s}: stopping workers, keeping finished cells...\n`)
-      controller.abort()
+      signals++
+      if (signals === 1) {
+        signal = s
+        stop.abort()
+        if (running.size === 0 || flags.grace === 0) {
+          progress.log(`${s}: stopping${running.size > 0 ? ` the ${running.size} running cell(s)` : ''}, keeping finished cells...`)
+          abort.abort()
+          return
+        }
+        progress.log(`${s}: no new cells; waiting up to ${flags.grace} s for the ${running.size} running cell(s) to finish (${again(s)} again stops them now)...`)
+        grace = setTimeout(() => {
+          progress.log(`${s}: grace period of ${flags.grace} s over; stopping the ${running.size} cell(s) still running...`)
+          abort.abort()
+        }, flags.grace * 1000)
+      } else if (signals === 2) {
+        progress.log(`${s}: stopping the ${running.size} running cell(s) now (${again(s)} again exits at once)...`)
+        abort.abort()
+      } else process.exit(s === 'SIGINT' ? 130 : 143)
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
 
-    const bar =
-      process.stderr.isTTY && !this.jsonEnabled()
-        ? new cliProgress.SingleBar({format: 'cells {bar} {value}/{total} | {percentage}% | ETA {eta_formatted}', stream: process.stderr, clearOnComplete: true, hideCursor: true}, cliProgress.Presets.shades_classic)
-        : undefined
+    // Progress goes to stderr (also with --json, whose document is on stdout).
+    const progress = createProgress({unit: 'cells', mode: flags.progress as ProgressMode, intervalMs: flags['progress-interval'] * 1000, delayMs: 0})
     let outcome: SweepOutcome
     try {
       outcome = await runSweep(prepared, {
@@ -181,29 +213,35 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
         out: flags.out,
         resume: flags.resume,
         force: flags.force,
-        signal: controller.signal,
+        signal: abort.signal,
+        stop: stop.signal,
         workerMemoryMb: flags['worker-memory'],
-        onProgress: (done, total) => {
-          if (!bar) return
-          if (done === 0 || bar.getTotal() !== total) bar.start(total, done)
-          else bar.update(done)
-        },
+        onStart: (cell) => running.add(cell.index),
+        onProgress: (done, total) => progress.update(done, total),
         onFailure: (f) => {
-          bar?.stop()
-          process.stderr.write(`Failed: ${describeCell(f, traces)}: ${f.message}\n`)
+          running.delete(f.cell.index)
+          progress.log(`Failed: ${describeCell(f, traces)}: ${f.message}`)
         },
+        onRow: (row) => running.delete(row.cell_index),
       })
     } finally {
-      bar?.stop()
+      clearTimeout(grace)
+      progress.stop()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
 
     const kept = outcome.partsDir ?? outcome.outFile
     if (outcome.interrupted) {
+      const finished = outcome.rows.length - outcome.resumed
+      const stopped = outcome.abandoned.map((c) => describeCell({cell: c, message: '', code: ''}, traces))
+      const notStarted = outcome.notRun.length - outcome.abandoned.length
       const what = kept !== undefined ? `kept ${outcome.rows.length} finished cell(s) in ${kept}; continue with --resume` : 'nothing kept (no --out)'
       throw new SweepInterruptedError(
-        `Interrupted by ${signal ?? 'abort'}: ${outcome.rows.length} of ${outcome.cells.length} cells finished, ${outcome.notRun.length} not run; ${what}`,
+        `Interrupted by ${signal ?? 'abort'}: ${outcome.rows.length} of ${outcome.cells.length} cells finished` +
+          `${outcome.resumed > 0 ? ` (${outcome.resumed} resumed, ${finished} run now)` : ''}, ` +
+          `${stopped.length} stopped while running${stopped.length > 0 ? ` (${stopped.slice(0, 5).join('; ')}${stopped.length > 5 ? '; …' : ''})` : ''}, ` +
+          `${notStarted} not started${outcome.failures.length > 0 ? `, ${outcome.failures.length} failed` : ''}; ${what}`,
         signal === 'SIGTERM' ? 143 : 130,
       )
     }
@@ -233,7 +271,7 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
         for (const p of written) process.stderr.write(`Wrote ${p}\n`)
       }
     }
-    return {
+    return compareDoc({
       sweep_id: prepared.sweepId,
       shard: shard ? `${shard.index}/${shard.count}` : '1/1',
       cells: outcome.cells.length,
@@ -243,6 +281,6 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
       failures: outcome.failures.map((f) => ({cell_id: f.cell.id, message: f.message, code: f.code})),
       tables,
       rows: outcome.rows,
-    }
+    })
   }
 }

@@ -1,8 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {generateDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
-import {ConfigError} from '../src/errors.js'
+import {ConfigError, SignalError} from '../src/errors.js'
+import {yielding} from '../src/trace/yielding.js'
+import type {TraceSource} from '../src/trace/types.js'
+import {seedFlag} from '../src/cli/sim-flags.js'
 import {parseGhz} from '../src/cli/trace-flags.js'
 import {parseArrivalSpec, parseServiceSpec, splitSyntheticSpec, syntheticTrace} from '../src/trace/synthetic.js'
 import {refuseInputAsOutput, specInputFiles} from '../src/results/guard.js'
@@ -55,7 +59,7 @@ Arrival processes (--arrivals; λ is the mean rate from --load or --rate):
 
 mmpp is a two-state Markov-modulated Poisson process (0 <= L < 1 < H): the quiet periods last D·(H−1)/(1−L) on average, so the long-run rate is exactly λ; each part is optional (defaults high=4, low=0.5, dwell=1ms). With replay:FILE, service times come from --service, --requests caps the rows (default: all of them), and --load, --rate and --connections do not apply (the file sets them). --service SPEC@ARRIVALS is the same as --service SPEC --arrivals ARRIVALS (the form replay --synthetic and compare's synthetic:SPEC take).
 
-An existing OUT is never replaced without --force; the file is written under a temporary name and renamed when complete.`
+An existing OUT is never replaced without --force; the file is written under a temporary name and renamed when complete. Ctrl-C (SIGINT) or SIGTERM removes the temporary file and exits 130 / 143: OUT is never half-written.`
 
   static override examples = [
     {description: 'The paper workload: 10 µs exponential service, load 0.7 on 16 cores.', command: '<%= config.bin %> generate trace.arrow --service exp:10us --load 0.7 --cores 16 --requests 1000000'},
@@ -79,14 +83,14 @@ An existing OUT is never replaced without --force; the file is written under a t
     load: Flags.string({char: 'l', description: 'Offered load ρ = λ·E[S]/cores (sets the arrival rate with --cores).', exclusive: ['rate']}),
     cores: Flags.integer({char: 'c', description: 'Cores the --load refers to.', default: 16, min: 1}),
     rate: Flags.string({char: 'r', description: 'Arrival rate, requests per second (instead of --load).', exclusive: ['load']}),
-    connections: Flags.integer({description: 'Connections; requests are spread uniformly over them. [default: 2720]', min: 1}),
-    seed: Flags.integer({description: 'Seed of the generator (32-bit integer).', default: 1}),
+    connections: Flags.integer({description: 'Connections; requests are spread uniformly over them (at most 1e7, what the simulator accepts). [default: 2720]', min: 1, max: 10_000_000}),
+    seed: seedFlag('Seed of the generator.'),
     ghz: Flags.string({description: 'Core clock in GHz (cycles ↔ ns). [default: 2.4]'}),
     format: Flags.string({description: 'Output format instead of the extension.', options: [...OUTPUT_FORMATS]}),
     force: Flags.boolean({char: 'f', description: 'Overwrite OUT if it exists.'}),
   }
 
-  async run(): Promise<GenerateResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Generate)
     if (args.out === '-' && this.jsonEnabled()) {
       throw new ConfigError('Expected OUT to be a file when --json is given (stdout carries the trace), got -', {flag: 'json'})
@@ -126,13 +130,37 @@ An existing OUT is never replaced without --force; the file is written under a t
       ghz,
     })
     refuseInputAsOutput(args.out, [...specInputFiles(flags.service), ...(arrivals.kind === 'replay' ? [arrivals.file] : [])])
-    const written = await writeTrace(source, args.out, {
+    // SIGINT/SIGTERM: the writer stops at the next batch and removes its temporary file; a second
+    // signal exits at once.
+    const abort = new AbortController()
+    let stoppedBy: NodeJS.Signals | undefined
+    const onSignal = (s: NodeJS.Signals) => {
+      if (stoppedBy !== undefined) process.exit(s === 'SIGTERM' ? 143 : 130)
+      stoppedBy = s
+      abort.abort()
+    }
+    const stream = yielding(source)
+    const interruptible: TraceSource = {
+      ...stream,
+      async *batches() {
+        for await (const b of stream.batches()) {
+          if (abort.signal.aborted) throw new SignalError(`Interrupted by ${stoppedBy}; ${args.out === '-' ? 'the stream on stdout is incomplete' : `nothing written to ${args.out}`}`, stoppedBy!)
+          yield b
+        }
+      },
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const written = await writeTrace(interruptible, args.out, {
       format: flags.format as OutputFormat | undefined,
       force: flags.force,
       ghz,
       stdout: process.stdout,
       metadata: {'tailsim.generator': source.canonical},
       stats: true,
+    }).finally(() => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     })
     const seen = source.observed
     const span = seen.lastArrival - seen.firstArrival
@@ -159,7 +187,7 @@ An existing OUT is never replaced without --force; the file is written under a t
       `${result.connections} connections, seed ${result.seed}`
     if (args.out === '-') this.logToStderr(line)
     else this.log(line)
-    return result
+    return generateDoc({...result})
   }
 }
 function round(v: number): string {

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {inspectDoc} from '../src/cli/json-docs.js'
 import {parseGhz, traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 import {openTrace} from '../src/trace/open.js'
 import {offeredLoad, scanTrace} from '../src/trace/scan.js'
@@ -51,7 +52,7 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
     ...traceFlags,
   }
 
-  async run(): Promise<InspectResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Inspect)
     const ghz = parseGhz(flags.ghz)
     const source = openTrace(args.trace, traceOptions(flags, ghz))
@@ -77,7 +78,7 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
     }
     if (source.ingest?.connections !== undefined) result.connectionSource = source.ingest.connections
     this.log(render(result))
-    return result
+    return inspectDoc({stats, cores: flags.cores, ghz, offeredLoad: result.offeredLoad, clock: result.clock, connectionSource: result.connectionSource})
   }
 }
 

@@ -1,12 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
+import {replayDoc, showConfigDoc} from '../src/cli/json-docs.js'
 import {inputFlags, resolveInput, traceOptions, type ResolvedInput} from '../src/cli/input.js'
-import {createProgress} from '../src/cli/progress.js'
+import {createProgress, progressFlags, type ProgressMode} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
 import {ConfigError} from '../src/errors.js'
 import {runReplications, type ReplicationSummary} from '../src/experiment/replications.js'
 import {refuseInputAsOutput} from '../src/results/guard.js'
+import {configDoc} from '../src/results/naming.js'
 import {RecordsFile, type RecordsWritten} from '../src/results/records.js'
 import {COST_DEFS} from '../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond} from '../src/stats/intervals.js'
@@ -14,6 +16,7 @@ import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
+import {slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
@@ -21,6 +24,8 @@ export type ReplayResult = RunResult & {
   input: {kind: 'file' | 'stdin' | 'synthetic'; name: string}
   replications?: ReplicationSummary
   records?: RecordsWritten
+  /** Stopped by SIGINT/SIGTERM: the statistics cover the requests fed before it (also `partial: true`). */
+  interrupted?: {signal: string; replication: number; replications: number; requests: number; requests_planned: number}
 }
 
 export interface ShowConfigResult {
@@ -29,6 +34,8 @@ export interface ShowConfigResult {
   costs: {name: string; cycles: number; us: number; description: string}[]
   /** Single-server capacity of the dispatcher designs' networker and dispatcher cores. */
   dispatcher_capacity: DispatcherCapacity
+  /** With --policy: each option of the policy, its effective value, default and description. */
+  policy_options?: {name: string; value: number | string; default: number | string; description: string}[]
 }
 
 const us = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-')
@@ -46,6 +53,8 @@ Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so th
 Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcfs:assignment=random, ix:batch=64 (--batch B is a shortcut for ix:batch=B). A path (starting with ./, ../ or /, or ending in .js/.mjs) loads your own policy from an ES module, options likewise: --policy ./my-policy.mjs:opt=value (see docs/writing-a-policy.md); the result records its path and SHA-256.
 
 --records FILE.parquet|FILE.arrow writes one row per request: seq, arrival_ns, conn, queue, core (-1 when no single core ran it), start_ns, end_ns, latency_ns — times in nanoseconds, rows in completion order (in arrival order for mgn-fcfs and n-mg1-fcfs, which settle each request when it arrives; sort by end_ns or seq for a fixed order), warm-up rows included (the cut-off is in the file metadata). The file is written under a temporary name and renamed at the end; an existing file is kept unless --force.
+
+Ctrl-C (SIGINT) or SIGTERM while simulating stops feeding requests, simulates the ones already fed to completion and prints their statistics marked PARTIAL (\`partial: true\` under --json; a --records file holds their rows), then exits 130 (SIGINT) or 143 (SIGTERM). Before the simulation starts, while writing the records file, or on a second signal, it exits at once with the same code and writes nothing.
 
 --synthetic generates the trace at --load for --cores (or at --rate) with the generator of \`tailsim generate\` and trace seed --seed; replication r uses seed + r for both the trace and the simulator.`
 
@@ -76,17 +85,18 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       options: ['batch', 'replications'],
     }),
     'show-config': Flags.boolean({description: 'Print the effective machine and costs (name, cycles, µs, description), then exit without simulating.'}),
+    ...progressFlags,
     ...simFlags,
     ...inputFlags,
   }
 
-  async run(): Promise<ReplayResult | ShowConfigResult> {
+  async run(): Promise<Record<string, unknown>> {
     const {args, flags} = await this.parse(Replay)
     const base = buildSimConfig(flags as SimFlagValues)
     await loadPolicyModules([flags.policy]) // a plug-in policy module (./my-policy.mjs)
     const policy = this.policySpec(flags.policy, flags.batch)
 
-    if (flags['show-config']) return this.showConfig(base, policy)
+    if (flags['show-config']) return showConfigDoc({...this.showConfig(base, policy)})
     if (policy === undefined) {
       throw new ConfigError(`Expected --policy, one of ${[...POLICIES.keys()].join(', ')} (with options NAME:OPTION=VALUE), got nothing`, {flag: 'policy'})
     }
@@ -106,27 +116,39 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       ...(rateRps !== undefined ? {rate: rateRps} : {}),
     }
 
-    // Ctrl-C: while simulating, stop at the next trace batch (the run throws InterruptedError,
-    // exit 130, records discarded); at any other moment (reading/scanning the input, writing the
-    // records file) or on a second Ctrl-C, discard the records spool and exit 130 at once.
+    // SIGINT/SIGTERM: while simulating, stop feeding requests and print the partial statistics
+    // (exit 130/143 after them); at any other moment (reading/scanning the input, writing the
+    // records file) or on a second signal, discard the records spool and exit 130/143 at once.
     const abort = new AbortController()
     let simulating = false
+    let stoppedBy: NodeJS.Signals | undefined
     let records: RecordsFile | undefined
-    const onSigint = () => {
+    const exitCode = (s: NodeJS.Signals) => (s === 'SIGTERM' ? 143 : 130)
+    const onSignal = (s: NodeJS.Signals) => {
       if (simulating && !abort.signal.aborted) {
+        stoppedBy = s
+        progress.log(`${s}: stopping; the statistics of the requests fed so far follow (a second ${s === 'SIGINT' ? 'Ctrl-C' : s} exits at once)`)
         abort.abort()
         return
       }
+      progress.stop()
       records?.discardSync()
-      process.stderr.write('Error: Interrupted\n')
-      process.exit(130)
+      process.stderr.write(`Error: Interrupted by ${s}; nothing written.\n`)
+      process.exit(exitCode(s))
     }
-    process.on('SIGINT', onSigint)
-    const progress = createProgress({label: policy, unit: 'req'})
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    const progress = createProgress({
+      label: policy,
+      unit: 'req',
+      mode: flags.progress as ProgressMode,
+      intervalMs: flags['progress-interval'] * 1000,
+    })
     let input: ResolvedInput
     let first: RunResult
     let summary: ReplicationSummary
     let written: RecordsWritten | undefined
+    let interrupted: {replication: number; of: number} | undefined
     try {
       // Opened first: an existing records file is refused before any work is done.
       refuseInputAsOutput(flags.records, [args.trace, flags.machine], 'records')
@@ -152,12 +174,14 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
         input: (r) => ri.replica(r),
         records,
         signal: abort.signal,
+        partialOnAbort: true,
         onProgress: (done, total) => progress.update(done, total),
       })
       simulating = false
       progress.stop()
       first = outcome.runs[0]
       summary = outcome.summary
+      interrupted = outcome.interrupted
       if (records !== undefined) {
         const {factor} = rescaleFactor(input.stats, config)
         const start = input.stats.firstArrival
@@ -171,7 +195,8 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
           'tailsim.trace_sha256': first.trace_sha256,
           ...(first.policy_module ? {'tailsim.policy_module': first.policy_module.path, 'tailsim.policy_module_sha256': first.policy_module.sha256} : {}),
           'tailsim.warmup_until_ns': String(warmupUntil / config.ghz),
-          'tailsim.config': JSON.stringify(config, (_k, v) => (v === Infinity ? null : v)),
+          'tailsim.config': JSON.stringify(configDoc(config)),
+          ...(first.partial ? {'tailsim.partial': `interrupted after ${first.requests} of ${first.requests_planned} requests`} : {}),
         })
       }
     } catch (error) {
@@ -180,7 +205,8 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
     } finally {
       simulating = false
       progress.stop()
-      process.off('SIGINT', onSigint)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
     const result: ReplayResult = {
       ...first,
@@ -188,8 +214,20 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
       ...(flags.replications > 1 ? {replications: summary} : {}),
       ...(written ? {records: written} : {}),
     }
+    if (interrupted !== undefined) {
+      result.partial = true
+      result.interrupted = {
+        signal: stoppedBy ?? 'abort',
+        replication: interrupted.replication,
+        replications: interrupted.of,
+        requests: first.requests,
+        requests_planned: first.requests_planned ?? first.requests,
+      }
+      // The statistics are printed (or returned as JSON) and the exit code still says "interrupted".
+      process.exitCode = exitCode(stoppedBy ?? 'SIGINT')
+    }
     this.log(renderSummary(result))
-    return result
+    return replayDoc({...result})
   }
 
   /** The policy spec from --policy and --batch (a shortcut for ix:batch=B). */
@@ -233,8 +271,18 @@ Policies: ${[...POLICIES.keys()].join(', ')}. Options follow the name: n-mg1-fcf
         `(${mrps(cap.dispatcher_no_reports_rps)} without completion reports, less with preemptions); ${cap.workers} workers, ` +
         `each losing ${cap.round_trip_us.toFixed(3)} µs per request to the dispatch round trip when k = 1`,
     )
+    let options: ShowConfigResult['policy_options']
+    if (policy) {
+      const spec = parsePolicySpec(policy)
+      options = spec.def.options.map((o) => ({name: o.name, value: spec.options[o.name], default: o.default, description: o.description}))
+      if (options.length > 0) {
+        const ow = Math.max(...options.map((o) => o.name.length))
+        lines.push('', `${'option'.padEnd(ow)}  ${'value'.padStart(8)}  ${'default'.padStart(8)}  description (policy ${spec.def.name})`)
+        for (const o of options) lines.push(`${o.name.padEnd(ow)}  ${String(o.value).padStart(8)}  ${String(o.default).padStart(8)}  ${o.description}`)
+      }
+    }
     this.log(lines.join('\n'))
-    return {...(policy ? {policy} : {}), machine, costs, dispatcher_capacity: cap}
+    return {...(policy ? {policy} : {}), machine, costs, dispatcher_capacity: cap, ...(options ? {policy_options: options} : {})}
   }
 }
 
@@ -244,6 +292,15 @@ export function renderSummary(r: ReplayResult): string {
   const slo = 10 * r.service_mean_us
   const lines: string[] = []
   const costs = r.family === 'theory' ? 'zero-overhead model' : `${r.cost_preset} costs`
+  if (r.interrupted !== undefined) {
+    const i = r.interrupted
+    const which = i.replications > 1 ? (i.replication === 0 ? ` in replication 1 of ${i.replications}` : `: ${i.replication} of ${i.replications} replications finished, the one running is left out`) : ''
+    lines.push(
+      `PARTIAL  interrupted by ${i.signal}${which}: ${count(i.requests)} of ${count(i.requests_planned)} requests fed (${pct(i.requests / i.requests_planned)}), ` +
+        'simulated to completion; the statistics below are of those requests only' +
+        (r.measured === 0 ? ` (none measured: the interruption came within the warm-up, the first ${pct(r.config.warmup)} of the whole trace's time span)` : ''),
+    )
+  }
   lines.push(`${r.policy} on ${r.cores} cores (${r.ghz} GHz, ${costs}), seed ${r.seed}`)
   lines.push(`trace    ${r.trace}  sha256 ${r.trace_sha256.slice(0, 16)}…`)
   if (r.policy_module) lines.push(`module   ${r.policy_module.path}  sha256 ${r.policy_module.sha256.slice(0, 16)}…`)
@@ -280,7 +337,9 @@ export function renderSummary(r: ReplayResult): string {
   lines.push('latency (µs)' + heads.map((h, i) => h.padStart(widths[i])).join(''))
   lines.push(''.padEnd(12) + vals.map((v, i) => v.padStart(widths[i])).join(''))
   lines.push('95% int.'.padEnd(12) + ivs.map((v, i) => v.padStart(widths[i])).join(''))
-  lines.push(`         (intervals: sectioning over ${r.config.batches} batch-means slices of the run; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
+  const slices = r.interrupted ? `the batch-means slices of ${r.config.batches} that the requests fed reach` : `${r.config.batches} batch-means slices of the run`
+  lines.push(`         (intervals: sectioning over ${slices}; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
+  lines.push(...slowdownAndTypeLines(r))
   if (r.replications) {
     const s = r.replications
     const row = stats.map(([h, key]) => {

@@ -16,11 +16,14 @@ import type * as A from 'apache-arrow'
 const arrow = createRequire(import.meta.url)('apache-arrow/Arrow.esnext.min') as typeof A
 
 export const {
+  Bool,
   Dictionary,
   Field,
   Float64,
   Int16,
   Int32,
+  Int64,
+  List,
   RecordBatch,
   RecordBatchFileWriter,
   RecordBatchReader,
@@ -37,13 +40,15 @@ export const {
   vectorFromArray,
 } = arrow
 
-export type {Data, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
+export type {Data, DataType, RecordBatchWriter, TypeMap, Vector} from 'apache-arrow'
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Dictionary<T extends A.DataType = any> = A.Dictionary<T>
 export type Field<T extends A.DataType = any> = A.Field<T>
 export type Float64 = A.Float64
 export type Int16 = A.Int16
 export type Int32 = A.Int32
+export type Int64 = A.Int64
+export type List<T extends A.DataType = any> = A.List<T>
 export type RecordBatch<T extends A.TypeMap = any> = A.RecordBatch<T>
 export type RecordBatchFileWriter<T extends A.TypeMap = any> = A.RecordBatchFileWriter<T>
 export type RecordBatchReader<T extends A.TypeMap = any> = A.RecordBatchReader<T>

@@ -75,6 +75,16 @@ export class UsageError extends TailsimError {
   }
 }
 
+/** Stopped by a signal: exit 130 for SIGINT (Ctrl-C), 143 for SIGTERM. */
+export class SignalError extends TailsimError {
+  override readonly code = 'INTERRUPTED'
+  override readonly exitCode: number
+  constructor(message: string, signal: string) {
+    super(message)
+    this.exitCode = signal === 'SIGTERM' ? 143 : 130
+  }
+}
+
 /** A result file cannot be read or merged (schema version, mismatched configs). */
 export class ResultsError extends TailsimError {
   override readonly exitCode = 65

@@ -30,6 +30,8 @@ export {
   type SimRunOptions,
   type RunResult,
   type LatencyUs,
+  type SlowdownStats,
+  type TypeResult,
 } from './sim/simulate.js'
 export {Recorder, type RecordSink, type RequestRecordBatch, type LatencySummary} from './stats/recorder.js'
 export {Counters} from './stats/counters.js'
@@ -43,4 +45,4 @@ export {memoryTrace, memoryStats, type TraceColumns} from './trace/memory.js'
 
 export {prepareSweep, runSweep, type SweepRequest, type SweepOutcome} from './experiment/sweep.js'
 export {maxLoadAtSlo, type SearchOptions, type SearchResult} from './experiment/search.js'
-export {parseSlo, resolveSlo, type SloSpec, type Slo} from './experiment/slo.js'
+export {parseSlo, resolveSlo, describeSlo, type SloSpec, type SloTarget, type Slo, type ResolvedTarget} from './experiment/slo.js'

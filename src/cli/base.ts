@@ -7,7 +7,7 @@
  */
 import {Command, Flags} from '@oclif/core'
 
-import {TailsimError} from '../errors.js'
+import {ConfigError, TailsimError} from '../errors.js'
 
 import {fromParseError, reportError} from './fail.js'
 
@@ -42,12 +42,50 @@ export abstract class BaseCommand extends Command {
     // The parser's errors (CLIError with an exit code, or a flag's parse function failing, which
     // the parser rewrites to "Parsing --flag ... See more help with --help") are usage errors.
     const parseError = !(err instanceof TailsimError) && (err.oclif !== undefined || /See more help with --help\s*$/.test(err.message))
-    const flags = {...this.ctor.baseFlags, ...this.ctor.flags} as Record<string, {allowNo?: boolean; type?: string}>
-    const exitCode = reportError(parseError ? fromParseError(err, flags) : err, {
+    const flags = {...this.ctor.baseFlags, ...this.ctor.flags} as Record<string, {allowNo?: boolean; type?: string; env?: string; char?: string}>
+    // A refused value that came from a TAILSIM_* variable (the flag not on the command line) names
+    // the variable and its literal value, not only the flag. Precedence is oclif's: the flag, then
+    // the variable, then the default.
+    const fromEnv = parseError ? envError(err, flags, this.argv) : undefined
+    const exitCode = reportError(fromEnv ?? (parseError ? fromParseError(err, flags) : err), {
       json: this.jsonEnabled(),
       debug: this.debugEnabled,
       help: `${this.config.bin} ${this.id ?? ''} --help`.replace(/\s+/g, ' '),
     })
     return this.exit(exitCode)
   }
+}
+
+type EnvFlag = {env?: string; char?: string; type?: string}
+
+/** True when `argv` (before `--`) gives the flag `name` (or its short letter) on the command line. */
+export function givenOnCommandLine(argv: readonly string[], name: string, char?: string): boolean {
+  for (const a of argv) {
+    if (a === '--') break
+    if (a === `--${name}` || a.startsWith(`--${name}=`)) return true
+    if (char !== undefined && (a === `-${char}` || (a.startsWith(`-${char}`) && !a.startsWith('--')))) return true
+  }
+  return false
+}
+
+/**
+ * A parse error caused by an environment variable's value, as a ConfigError naming the variable,
+ * its literal value and the flag it is the default of; undefined for any other error.
+ */
+export function envError(error: unknown, flags: Record<string, EnvFlag>, argv: readonly string[]): ConfigError | undefined {
+  if (!(error instanceof Error) || error instanceof TailsimError) return undefined
+  const name = /^Parsing --([\w-]+)/.exec(error.message)?.[1] ?? /Expected --([\w-]+)=/.exec(error.message)?.[1]
+  const flag = name === undefined ? undefined : flags[name]
+  if (name === undefined || flag?.env === undefined) return undefined
+  const value = process.env[flag.env]
+  if (value === undefined || value === '' || givenOnCommandLine(argv, name, flag.char)) return undefined
+  const reason = error.message
+    .replace(/^Parsing --[\w-]+\s*/, '')
+    .replace(/\n?See more help with --help\s*$/, '')
+    .replace(/^Expected --[\w-]+=[\s\S]*? to be one of: (.*)$/m, 'Expected one of $1')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join('; ')
+  return new ConfigError(`${flag.env}=${JSON.stringify(value)} (the environment's default for --${name}): ${reason}`)
 }

@@ -11,15 +11,15 @@ import {TailsimError, UsageError, type Location} from '../errors.js'
 /** The documented exit codes (README, every command's --help). */
 export const EXIT_CODES: readonly (readonly [number, string])[] = [
   [0, 'success'],
-  [1, 'compare: the sweep is incomplete (some cells failed; the others were kept)'],
-  [64, 'usage: unknown command or flag, bad flag value, missing or unexpected argument'],
+  [1, 'the sweep is incomplete: compare had failing cells (the others were kept), or report --strict found missing cells'],
+  [64, 'usage: unknown command or flag, bad flag or TAILSIM_* value, missing or unexpected argument'],
   [65, 'data: a trace, machine file or result file is malformed'],
   [69, 'plug-in policy: the module is missing, fails to load, has the wrong shape, throws, or breaks an invariant'],
   [70, 'internal error: a bug in tailsim (run again with --debug and report it)'],
   [73, 'output: a file exists (use --force), is one of the inputs, or cannot be written'],
   [75, 'limit: a configured limit was hit (overload, --max-sort-rows, --max-sim-time, memory)'],
-  [130, 'interrupted (SIGINT, Ctrl-C)'],
-  [143, 'terminated (SIGTERM)'],
+  [130, 'interrupted (SIGINT, Ctrl-C): replay printed partial statistics, compare kept its finished cells'],
+  [143, 'terminated (SIGTERM): as for 130'],
 ]
 
 /** Levenshtein edit distance (insertions, deletions, substitutions). */

@@ -30,9 +30,10 @@ import {openTrace} from '../trace/open.js'
 import {isOnePass} from '../trace/streams.js'
 import {preScan, scanTrace} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
-import type {TraceOptions, TraceSource} from '../trace/types.js'
+import type {TraceOptions} from '../trace/types.js'
+import {yielding} from '../trace/yielding.js'
 
-export {traceFlags, traceOptions, type TraceFlagValues}
+export {traceFlags, traceOptions, yielding, type TraceFlagValues}
 
 /** Flags choosing the input of a simulating command: synthetic generation + the trace mapping. */
 export const inputFlags = {
@@ -42,11 +43,12 @@ export const inputFlags = {
     helpGroup: 'INPUT',
   }),
   arrivals: Flags.string({
+    char: 'a',
     description:
       'Arrival process of the --synthetic trace: poisson (default), fixed, mmpp:high=H,low=L,dwell=D (bursty), or replay:FILE (the arrivals and connections of a trace file; the trace flags below apply to it). See `tailsim generate --help`.',
     helpGroup: 'INPUT',
   }),
-  requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted; with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 1_000_000, min: 1, helpGroup: 'INPUT'}),
+  requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted; with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 100_000, min: 1, helpGroup: 'INPUT'}),
   // --connections (synthetic traces, and traces without a connection column) is a trace flag.
   ...traceFlags,
 }
@@ -79,41 +81,6 @@ export interface ResolvedInput extends ReplicaInput {
   traceVaries: boolean
   /** Input of replication r (r = 0 is `source`/`stats`). */
   replica(r: number): Promise<ReplicaInput>
-}
-
-/**
- * The same source, but its stream returns to the event loop (a macrotask turn) at least every
- * `everyMs` of wall time. An async generator whose values are ready at once (synthetic traces,
- * in-memory traces) runs entirely on microtasks, so without this a signal handler (Ctrl-C), a
- * progress redraw or a timer would not run until the whole pass is over.
- */
-export function yielding(source: TraceSource, everyMs = 50): TraceSource {
-  const inner = source
-  return {
-    get name() {
-      return inner.name
-    },
-    get typeNames() {
-      return inner.typeNames
-    },
-    get rowsHint() {
-      return inner.rowsHint
-    },
-    ...(inner.digest ? {digest: () => inner.digest!()} : {}),
-    ...(inner.quickStats ? {quickStats: () => inner.quickStats!()} : {}),
-    ...(inner.rememberStats ? {rememberStats: (s) => inner.rememberStats!(s)} : {}),
-    async *batches() {
-      let last = performance.now()
-      for await (const b of inner.batches()) {
-        yield b
-        const now = performance.now()
-        if (now - last >= everyMs) {
-          await new Promise<void>((resolve) => setImmediate(resolve))
-          last = performance.now()
-        }
-      }
-    },
-  }
 }
 
 /** Resolve the input of a simulating command (validates the TRACE / --synthetic combination). */

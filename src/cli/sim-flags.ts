@@ -6,12 +6,24 @@
 import {Flags} from '@oclif/core'
 
 import {ConfigError} from '../errors.js'
+import {parseGhz} from './trace-flags.js'
 import {parseCostOverrides, resolveCosts} from '../sim/machine/costs.js'
 import {readMachineFile} from '../sim/machine/machine-file.js'
 import {DEFAULT_CONFIG, MAX_NETWORK_RTT_US, type SimConfig} from '../sim/simulate.js'
 
+/** Largest seed: the generators take unsigned 32-bit seeds. */
+export const MAX_SEED = 2 ** 32 - 1
+
+/**
+ * `--seed`, the same on every command that takes one (range, default, error text, and the
+ * TAILSIM_SEED environment variable as its default); `what` says what it seeds.
+ */
+export function seedFlag(what: string) {
+  return Flags.integer({description: `${what} An integer in [0, ${MAX_SEED}].`, default: 1, min: 0, max: MAX_SEED, env: 'TAILSIM_SEED'})
+}
+
 export const simFlags = {
-  cores: Flags.integer({description: 'Number of cores (hardware threads); one NIC RX queue each. [default: 16]', min: 1, max: 4096, helpGroup: 'MACHINE'}),
+  cores: Flags.integer({char: 'c', description: 'Number of cores (hardware threads); one NIC RX queue each. [default: 16]', min: 1, max: 4096, helpGroup: 'MACHINE'}),
   ghz: Flags.string({description: 'Core clock in GHz: simulated time is counted in cycles of it. [default: 2.4]', helpGroup: 'MACHINE'}),
   preset: Flags.string({
     description: 'Cost preset: `zero` (theoretical machine) or `paper` (calibrated to the ZygOS paper). [default: paper]',
@@ -25,7 +37,7 @@ export const simFlags = {
   }),
   machine: Flags.string({description: 'JSON machine file: {cores, ghz, preset, costs, rssBuckets, nicRing}. Flags override it.', helpGroup: 'MACHINE'}),
   'nic-ring': Flags.integer({description: 'Bound each NIC RX ring to this many descriptors (the paper\'s NIC: 512); overflows are counted as drops. [default: unbounded]', min: 1, helpGroup: 'MACHINE'}),
-  seed: Flags.integer({description: 'Seed of every random choice (RSS salt, steal victims, random assignment): an integer in [0, 4294967295]; replication r uses seed + r.', default: 1, min: 0, max: 2 ** 32 - 1}),
+  seed: seedFlag('Seed of every random choice (RSS salt, steal victims, random assignment); replication r uses seed + r.'),
   warmup: Flags.string({
     description: 'Fraction of the trace\'s time span excluded from statistics (warm-up), or `auto`: cut where MSER-5 says (one extra pilot run; the cut is recorded in the result).',
     default: '0.1',
@@ -62,7 +74,7 @@ export function buildSimConfig(flags: SimFlagValues): Omit<SimConfig, 'policy'> 
   const file = flags.machine !== undefined ? readMachineFile(flags.machine) : {}
   const preset = flags.preset ?? file.preset ?? 'paper'
   const costs = resolveCosts(preset, {...file.costs, ...parseCostOverrides(flags.cost ?? [])})
-  const ghz = numberFlag(flags.ghz, 'ghz', 'a clock in GHz greater than 0', (v) => v > 0 && v <= 100) ?? file.ghz ?? DEFAULT_CONFIG.ghz
+  const ghz = flags.ghz !== undefined ? parseGhz(flags.ghz) : (file.ghz ?? DEFAULT_CONFIG.ghz)
   return {
     ...DEFAULT_CONFIG,
     cores: flags.cores ?? file.cores ?? 16,

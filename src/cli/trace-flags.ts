@@ -96,12 +96,15 @@ export interface TraceFlagValues {
   'max-connections'?: number
 }
 
+/** Largest accepted `--ghz` (every command: the same range and words). */
+export const MAX_GHZ = 100
+
 /** Parse a `--ghz` value given as a string or number. */
 export function parseGhz(raw: string | number | undefined): number {
   if (raw === undefined) return DEFAULT_GHZ
   const v = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw)
-  if (!Number.isFinite(v) || v <= 0) {
-    throw new ConfigError(`Expected a clock in GHz greater than 0, got ${show(raw)}`, {flag: 'ghz'})
+  if (!Number.isFinite(v) || v <= 0 || v > MAX_GHZ) {
+    throw new ConfigError(`Expected a clock in GHz greater than 0 and at most ${MAX_GHZ}, got ${show(raw)}`, {flag: 'ghz'})
   }
   return checkGhz(v)
 }

@@ -17,7 +17,6 @@ import {parsePolicySpec} from '../sim/policies/registry.js'
 import {loadPolicyModules} from '../sim/plugin.js'
 import {simulate, type RunResult} from '../sim/simulate.js'
 import {latencyAt, percentileColumn, toRow, type ResultRow} from '../results/schema.js'
-import type {LatencyUs} from '../sim/simulate.js'
 import {TOOL} from '../version.js'
 import type {Cell, SweepSpec} from './plan.js'
 import {scanTrace} from '../trace/scan.js'
@@ -25,7 +24,7 @@ import type {TraceStats} from '../trace/types.js'
 import type {RunWarning} from '../stats/validity.js'
 import {maxLoadAtSlo} from './search.js'
 import {sweepBaseId} from './plan.js'
-import type {Slo} from './slo.js'
+import {describeTarget, type ResolvedTarget, type Slo} from './slo.js'
 import {applyVary} from './vary.js'
 import {TraceCache} from './trace-input.js'
 
@@ -58,15 +57,13 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
     const r = await simulate(source, stats, {...base, load: cell.load}, {signal: opts.signal})
     return toRow(r, {...info, load: cell.load})
   }
-  const column = percentileColumn(trace.slo.percentile)
-  if (column === undefined) throw new Error(`internal: no latency column for p${trace.slo.percentile}`)
   // The run at the lowest load evaluated, to explain an infeasible SLO.
   let lowest: {load: number; result?: RunResult} | undefined
   const search = await maxLoadAtSlo<RunResult>(async (load) => {
     try {
       const r = await simulate(source, stats, {...base, load}, {signal: opts.signal})
       if (lowest === undefined || load < lowest.load) lowest = {load, result: r}
-      return {meets: meetsSlo(r, column, trace.slo.us), result: r}
+      return {meets: meetsSlo(r, trace.slo), result: r}
     } catch (error) {
       if (error instanceof LimitError && error.where.flag === 'max-sim-time') {
         if (lowest === undefined || load < lowest.load) lowest = {load}
@@ -79,7 +76,7 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
   // Explaining an unmet SLO needs the service-time percentiles, which the statistics taken before
   // a run do not hold: a full pass over the trace, only in this (rare) case.
   const full = search.status === 'unmet' ? ('serviceP99' in stats ? (stats as TraceStats) : await scanTrace(source, {ghz: spec.sim.ghz})) : undefined
-  const warnings: RunWarning[] = full !== undefined ? [infeasible(trace.slo, full, spec.sim.ghz, lowest, column)] : []
+  const warnings: RunWarning[] = full !== undefined ? [infeasible(trace.slo, full, spec.sim.ghz, lowest)] : []
   return toRow(search.result ?? null, {
     ...info,
     warnings,
@@ -99,38 +96,67 @@ export async function runCell(spec: SweepSpec, sweepId: string, cell: Cell, opts
   })
 }
 
-/** Whether a run meets the SLO: its percentile is known, within the bound, and it is not saturated. */
-export function meetsSlo(r: RunResult, column: keyof ResultRow, boundUs: number): boolean {
-  const v = latencyAt(r.latency, column)
-  return Number.isFinite(v) && v <= boundUs && !r.warnings.some((w) => w.code === 'saturated')
+/**
+ * The statistic a target bounds in a run: µs for latency, a ratio for slowdown; NaN when n/a (too
+ * few samples, or no measured request of the target's type).
+ */
+export function sloValue(r: RunResult, t: ResolvedTarget): number {
+  const column = percentileColumn(t.percentile)
+  if (column === undefined) throw new Error(`internal: no latency column for p${t.percentile}`)
+  const typed = t.type !== undefined ? r.per_type[t.type] : undefined
+  if (t.type !== undefined && typed === undefined) return NaN
+  if (t.metric === 'latency') return latencyAt(typed ?? r.latency, column)
+  const sd = typed?.slowdown ?? r.slowdown
+  const key = (column as string).replace(/_us$/, '') as 'p50' | 'p90' | 'p99' | 'p999' | 'p9999'
+  return sd[key]
+}
+
+/** Whether a run meets the SLO: every target's statistic is known and within its bound, and the run is not saturated. */
+export function meetsSlo(r: RunResult, slo: Slo): boolean {
+  if (r.warnings.some((w) => w.code === 'saturated')) return false
+  return slo.targets.every((t) => {
+    const v = sloValue(r, t)
+    return Number.isFinite(v) && v <= t.bound
+  })
 }
 
 /** Why the SLO fails even at the lowest load searched. */
-export function infeasible(slo: Slo, stats: TraceStats, ghz: number, lowest: {load: number; result?: RunResult} | undefined, column: keyof ResultRow): RunWarning {
+export function infeasible(slo: Slo, stats: TraceStats, ghz: number, lowest: {load: number; result?: RunResult} | undefined): RunWarning {
   const us = (cycles: number) => cycles / (ghz * 1000)
   const fmt = (v: number) => Number(v.toPrecision(4)).toString()
-  const name = `p${slo.percentile}`
   const why: string[] = []
-  const serviceP = slo.percentile >= 99 ? stats.serviceP99 : slo.percentile >= 50 ? stats.serviceP50 : undefined
-  const serviceName = slo.percentile >= 99 ? 'p99' : 'p50'
-  if (serviceP !== undefined && us(serviceP) > slo.us) {
-    why.push(`the service-time ${serviceName} alone (${fmt(us(serviceP))} µs) exceeds the bound of ${fmt(slo.us)} µs`)
-  } else if (us(stats.serviceMax) > slo.us && slo.percentile >= 99.99) {
-    why.push(`the longest service time (${fmt(us(stats.serviceMax))} µs) exceeds the bound`)
-  }
   const r = lowest?.result
-  if (lowest !== undefined && r === undefined) why.push(`at load ${lowest.load} the run passed --max-sim-time`)
-  else if (r !== undefined) {
-    const v = latencyAt(r.latency as LatencyUs, column)
-    if (r.warnings.some((w) => w.code === 'saturated')) why.push(`at load ${lowest!.load} the system is already saturated (network/kernel time ${(r.util_net * 100).toFixed(0)}% of the cores)`)
-    else if (!Number.isFinite(v)) why.push(`at load ${lowest!.load} the ${name} is n/a (too few samples above it)`)
-    else {
-      const overhead = v - (serviceP !== undefined ? us(serviceP) : 0)
-      why.push(
-        `at load ${lowest!.load} the ${name} is ${fmt(v)} µs > ${fmt(slo.us)} µs` +
-          (serviceP !== undefined && overhead > 0 ? `, of which ${fmt(overhead)} µs above the service-time ${serviceName} (per-request overheads and queueing of the policy)` : ''),
-      )
+  for (const t of slo.targets) {
+    if (t.metric !== 'latency' || t.type !== undefined) continue
+    const serviceP = t.percentile >= 99 ? stats.serviceP99 : t.percentile >= 50 ? stats.serviceP50 : undefined
+    const serviceName = t.percentile >= 99 ? 'p99' : 'p50'
+    if (serviceP !== undefined && us(serviceP) > t.bound) {
+      why.push(`the service-time ${serviceName} alone (${fmt(us(serviceP))} µs) exceeds the bound of ${fmt(t.bound)} µs`)
+    } else if (us(stats.serviceMax) > t.bound && t.percentile >= 99.99) {
+      why.push(`the longest service time (${fmt(us(stats.serviceMax))} µs) exceeds the bound`)
     }
   }
-  return {code: 'slo_infeasible', message: `SLO ${name} <= ${fmt(slo.us)} µs cannot be met at any load searched: ${why.join('; ') || 'the SLO percentile exceeds the bound at the lowest load'}`}
+  if (lowest !== undefined && r === undefined) why.push(`at load ${lowest.load} the run passed --max-sim-time`)
+  else if (r !== undefined) {
+    if (r.warnings.some((w) => w.code === 'saturated')) why.push(`at load ${lowest!.load} the system is already saturated (network/kernel time ${(r.util_net * 100).toFixed(0)}% of the cores)`)
+    else {
+      for (const t of slo.targets) {
+        const v = sloValue(r, t)
+        const name = describeTarget(t).replace(/ <=.*$/, '')
+        const unit = t.metric === 'latency' ? ' µs' : ''
+        if (!Number.isFinite(v)) why.push(`at load ${lowest!.load} the ${name} is n/a (too few samples above it)`)
+        else if (v > t.bound) {
+          let text = `at load ${lowest!.load} the ${name} is ${fmt(v)}${unit} > ${fmt(t.bound)}${unit}`
+          if (t.metric === 'latency' && t.type === undefined) {
+            const serviceP = t.percentile >= 99 ? stats.serviceP99 : t.percentile >= 50 ? stats.serviceP50 : undefined
+            const serviceName = t.percentile >= 99 ? 'p99' : 'p50'
+            const overhead = v - (serviceP !== undefined ? us(serviceP) : 0)
+            if (serviceP !== undefined && overhead > 0) text += `, of which ${fmt(overhead)} µs above the service-time ${serviceName} (per-request overheads and queueing of the policy)`
+          }
+          why.push(text)
+        }
+      }
+    }
+  }
+  return {code: 'slo_infeasible', message: `SLO ${slo.text} cannot be met at any load searched: ${why.join('; ') || 'the SLO statistic exceeds its bound at the lowest load'}`}
 }

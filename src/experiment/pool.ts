@@ -39,7 +39,10 @@ export interface CellFailure {
 export interface PoolOptions {
   /** Worker threads; 0 = run in this thread. */
   jobs: number
+  /** Stop at once: running cells are abandoned (workers terminated) and listed in `notRun`. */
   signal?: AbortSignal
+  /** Stop gracefully: no new cell is started; running cells finish and are delivered. */
+  stop?: AbortSignal
   /** Called with each finished row, in completion order. May be async; awaited in order. */
   onRow?: (row: ResultRow, cell: Cell) => void | Promise<void>
   onFailure?: (failure: CellFailure) => void
@@ -55,8 +58,10 @@ export interface PoolOptions {
 export interface PoolOutcome {
   rows: ResultRow[]
   failures: CellFailure[]
-  /** Cells never finished because the run was aborted. */
+  /** Cells never finished because the run was aborted or stopped. */
   notRun: Cell[]
+  /** Of `notRun`: the cells that were running when `signal` abandoned them. */
+  abandoned: Cell[]
   interrupted: boolean
 }
 
@@ -78,6 +83,7 @@ export async function runCells(spec: SweepSpec, sweepId: string, cells: readonly
   let writes: Promise<void> = Promise.resolve()
   let writeError: unknown
   const finished = new Set<number>()
+  const running = new Set<number>()
   const deliver = (row: ResultRow, cell: Cell) => {
     finished.add(cell.index)
     rows.push(row)
@@ -96,13 +102,18 @@ export async function runCells(spec: SweepSpec, sweepId: string, cells: readonly
     rows,
     failures,
     notRun: cells.filter((c) => !finished.has(c.index)),
+    abandoned: cells.filter((c) => running.has(c.index) && !finished.has(c.index)),
     interrupted,
   })
+  const stopping = () => opts.signal?.aborted === true || opts.stop?.aborted === true
 
   if (opts.jobs === 0) {
-    const cache = new TraceCache(opts.cacheRows)
+    // In this thread, the trace streams return to the event loop now and then, so that a signal
+    // handler (Ctrl-C, SIGTERM) and the progress timer run during a long cell.
+    const cache = new TraceCache(opts.cacheRows, {yieldEveryMs: 50})
     for (const cell of cells) {
-      if (opts.signal?.aborted || writeError !== undefined) break
+      if (stopping() || writeError !== undefined) break
+      running.add(cell.index)
       opts.onStart?.(cell)
       try {
         deliver(await runCell(spec, sweepId, cell, {cache, signal: opts.signal}), cell)
@@ -114,7 +125,7 @@ export async function runCells(spec: SweepSpec, sweepId: string, cells: readonly
     }
     await writes
     if (writeError !== undefined) throw writeError
-    return outcome(opts.signal?.aborted ?? false)
+    return outcome(stopping())
   }
 
   const workerUrl = opts.workerUrl ?? defaultWorkerUrl()
@@ -136,11 +147,12 @@ export async function runCells(spec: SweepSpec, sweepId: string, cells: readonly
       let current: Cell | undefined
       let crash: Error | undefined
       const next = () => {
-        current = aborted || writeError !== undefined ? undefined : queue.shift()
+        current = aborted || opts.stop?.aborted || writeError !== undefined ? undefined : queue.shift()
         if (current === undefined) {
           w.postMessage({type: 'stop'} satisfies ToWorker)
           return
         }
+        running.add(current.index)
         opts.onStart?.(current)
         w.postMessage({type: 'run', cell: current} satisfies ToWorker)
       }
@@ -184,5 +196,5 @@ export async function runCells(spec: SweepSpec, sweepId: string, cells: readonly
   })
   await writes
   if (writeError !== undefined) throw writeError
-  return outcome(aborted)
+  return outcome(aborted || opts.stop?.aborted === true)
 }

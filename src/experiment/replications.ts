@@ -39,6 +39,13 @@ export interface ReplicationOptions {
   /** Progress over all replications: requests fed so far and the total. */
   onProgress?: (done: number, total: number) => void
   signal?: AbortSignal
+  /**
+   * On abort, end with what was done instead of throwing: replication r stops feeding requests and
+   * returns its partial statistics (see SimRunOptions.partialOnAbort); no later replication runs.
+   * A partial replication after the first is left out of `runs` and the summary (an interval over
+   * replications needs whole runs); the outcome says so in `interrupted`.
+   */
+  partialOnAbort?: boolean
 }
 
 /** A 95% t-interval over replications. Units as in the field name. */
@@ -76,6 +83,8 @@ export interface ReplicationsOutcome {
   /** Every replication's full result, in order (replication 0 first). */
   runs: RunResult[]
   summary: ReplicationSummary
+  /** Set when the run was interrupted: the replication that was running (0-based) and k. */
+  interrupted?: {replication: number; of: number}
 }
 
 export function interval(xs: readonly number[]): ReplicaInterval {
@@ -92,7 +101,12 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
   const runs: RunResult[] = []
   let before = 0
   let grandTotal = 0
+  let interrupted: ReplicationsOutcome['interrupted']
   for (let r = 0; r < k; r++) {
+    if (r > 0 && opts.partialOnAbort && opts.signal?.aborted) {
+      interrupted = {replication: r, of: k}
+      break
+    }
     const {source, stats} = await opts.input(r)
     // Total for progress: replication 0's size times k (exact for files and fixed-size synthetic traces).
     if (r === 0) grandTotal = stats.requests * k
@@ -101,9 +115,15 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
     const result = await simulate(source, stats, {...config, seed}, {
       records: r === 0 ? opts.records : undefined,
       signal: opts.signal,
+      partialOnAbort: opts.partialOnAbort,
       onProgress: opts.onProgress ? (done) => opts.onProgress!(offset + done, grandTotal) : undefined,
     })
     before += result.requests
+    if (result.partial) {
+      interrupted = {replication: r, of: k}
+      if (r === 0) runs.push(result)
+      break
+    }
     runs.push(result)
   }
   const p99 = runs.map((x) => x.latency.p99_us)
@@ -118,6 +138,7 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
   for (const x of runs) for (const code of new Set(x.warnings.map((w) => w.code))) warnings[code] = (warnings[code] ?? 0) + 1
   return {
     runs,
+    ...(interrupted !== undefined ? {interrupted} : {}),
     summary: {
       k,
       seeds: runs.map((x) => x.seed),

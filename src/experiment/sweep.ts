@@ -19,15 +19,16 @@ import {parsePolicySpec} from '../sim/policies/registry.js'
 import {loadPolicyModules} from '../sim/plugin.js'
 import {readResultsFile} from '../results/read.js'
 import {PartStore} from '../results/parts.js'
-import type {ResultRow} from '../results/schema.js'
+import {withEfficiency, type ResultRow} from '../results/schema.js'
 import {formatOfPath, writeResults, type ResultsMeta} from '../results/write.js'
 import type {TraceOptions} from '../trace/types.js'
 import {TOOL} from '../version.js'
 import {planCells, shardCells, sweepId, type Cell, type PlannedTrace, type Shard, type SimBase, type SweepSpec} from './plan.js'
 import {runCells, type CellFailure} from './pool.js'
 import {DEFAULT_SEARCH, checkSearch, type SearchOptions} from './search.js'
-import {DEFAULT_SLO, resolveSlo, type SloSpec} from './slo.js'
-import {scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {DEFAULT_SLO, resolveSlo, sloNamesTypes, type SloSpec} from './slo.js'
+import {openInput, scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {scanTrace} from '../trace/scan.js'
 import {parseVary} from './vary.js'
 
 export const REFERENCE_POLICY = 'mgn-fcfs'
@@ -106,7 +107,9 @@ export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
   for (const name of req.traces) {
     const input = traceInput(name, traceOptions, synthetic)
     const stats = await scanInput(input)
-    traces.push({name, input, stats, slo: resolveSlo(slo, stats.serviceMean / (req.sim.ghz * 1000))})
+    // An SLO on a request type must name one of the trace's types: a full pass lists them.
+    const types = sloNamesTypes(slo) ? Object.keys((await scanTrace(openInput(input), {ghz: req.sim.ghz})).typeCounts) : undefined
+    traces.push({name, input, stats, slo: resolveSlo(slo, stats.serviceMean / (req.sim.ghz * 1000), types, name)})
   }
   const policies = resolvePolicies(req.policies)
   const spec: SweepSpec = {
@@ -132,7 +135,13 @@ export interface SweepRunOptions {
   out?: string
   resume?: boolean
   force?: boolean
+  /** Stop at once: running cells are abandoned. */
   signal?: AbortSignal
+  /** Stop gracefully: start no new cell, let the running ones finish (and keep them). */
+  stop?: AbortSignal
+  onStart?: (cell: Cell) => void
+  /** Each finished row (before its part is written). */
+  onRow?: (row: ResultRow) => void
   /** After each finished or failed cell: cells done (incl. resumed) of the shard's total. */
   onProgress?: (done: number, total: number) => void
   onFailure?: (f: CellFailure) => void
@@ -150,6 +159,8 @@ export interface SweepOutcome {
   resumed: number
   failures: CellFailure[]
   notRun: Cell[]
+  /** Of `notRun`: cells that were running when the run was stopped at once. */
+  abandoned: Cell[]
   interrupted: boolean
   /** Where finished cells are kept: the parts directory (undefined without --out). */
   partsDir?: string
@@ -170,7 +181,14 @@ function isDirTarget(out: string): boolean {
 export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): Promise<SweepOutcome> {
   const {spec, sweepId: id} = prepared
   const cells = shardCells(prepared.cells, opts.shard)
-  const meta: ResultsMeta = {toolVersion: TOOL.version, sweepId: id, traceSha256: [...new Set(spec.traces.map((t) => t.stats.sha256))]}
+  const meta: ResultsMeta = {
+    toolVersion: TOOL.version,
+    sweepId: id,
+    traceSha256: [...new Set(spec.traces.map((t) => t.stats.sha256))],
+    // What `report` needs to tell an incomplete sweep (a missing shard, an interrupted run).
+    cellsPlanned: prepared.cells.length,
+    shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : '1/1',
+  }
   const done = new Map<string, ResultRow>()
   let store: PartStore | undefined
   let outFile: string | undefined
@@ -214,9 +232,12 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
   const result = await runCells(spec, id, todo, {
     jobs: opts.jobs,
     signal: opts.signal,
+    stop: opts.stop,
+    onStart: opts.onStart,
     workerMemoryMb: opts.workerMemoryMb,
     cacheRows: opts.cacheRows,
     onRow: async (row) => {
+      opts.onRow?.(row)
       if (store) await store.write(row)
       opts.onProgress?.(++count, cells.length)
     },
@@ -225,13 +246,17 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
       opts.onProgress?.(++count, cells.length)
     },
   })
-  const rows = [...resumedRows, ...result.rows].sort((a, b) => a.cell_index - b.cell_index)
+  // `efficiency` needs the mgn-fcfs row of the same trace and SLO: filled once all rows are in.
+  const rows = withEfficiency([...resumedRows, ...result.rows].sort((a, b) => a.cell_index - b.cell_index))
   const complete = !result.interrupted && result.failures.length === 0 && rows.length === cells.length
   let written: string | undefined
   if (complete && outFile !== undefined) {
     await writeResults(outFile, rows, meta)
     store?.remove()
     written = outFile
+  } else if (store !== undefined) {
+    // Parts kept in a directory: rewrite the max-load parts whose efficiency is now known.
+    for (const r of rows) if (r.efficiency !== null) await store.write(r)
   }
   return {
     prepared,
@@ -240,6 +265,7 @@ export async function runSweep(prepared: PreparedSweep, opts: SweepRunOptions): 
     resumed: resumedRows.length,
     failures: result.failures,
     notRun: result.notRun,
+    abandoned: result.abandoned,
     interrupted: result.interrupted,
     partsDir: store && written === undefined ? store.dir : undefined,
     outFile: written,

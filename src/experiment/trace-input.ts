@@ -17,6 +17,7 @@ import {isOnePass} from '../trace/streams.js'
 import {preScan} from '../trace/scan.js'
 import {syntheticTrace} from '../trace/synthetic.js'
 import type {PreStats, TraceOptions, TraceSource} from '../trace/types.js'
+import {yielding} from '../trace/yielding.js'
 import type {TraceInput} from './plan.js'
 
 export const SYNTHETIC_PREFIX = 'synthetic:'
@@ -79,7 +80,11 @@ export async function scanInput(input: TraceInput, replication = 0): Promise<Kno
 export class TraceCache {
   private readonly cache = new Map<string, {source: TraceSource; stats: KnownStats}>()
 
-  constructor(private readonly cacheRows = 1_000_000) {}
+  /** `yieldEveryMs`: the sources given out return to the event loop at least this often (see yielding). */
+  constructor(
+    private readonly cacheRows = 1_000_000,
+    private readonly opts: {yieldEveryMs?: number} = {},
+  ) {}
 
   async get(input: TraceInput, replication: number, stats0: KnownStats): Promise<{source: TraceSource; stats: KnownStats}> {
     const rep = variesByReplication(input) ? replication : 0
@@ -98,6 +103,7 @@ export class TraceCache {
       // Keep the file's own fingerprint and name: the in-memory copy is the same trace.
       entry = {source: memoryTrace(source.name, cols), stats}
     } else entry = {source, stats}
+    if (this.opts.yieldEveryMs !== undefined) entry = {...entry, source: yielding(entry.source, this.opts.yieldEveryMs)}
     this.cache.set(key, entry)
     return entry
   }

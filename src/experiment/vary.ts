@@ -46,7 +46,7 @@ export function parseVary(text: string, policies: readonly string[], flag = 'var
   } else if (name === 'cores') {
     for (const v of values) num(v, 'an integer number of cores from 1 to 4096', (x) => Number.isInteger(x) && x >= 1 && x <= 4096)
   } else if (name === 'ghz') {
-    for (const v of values) num(v, 'a clock in GHz greater than 0', (x) => x > 0 && x <= 100)
+    for (const v of values) num(v, 'a clock in GHz greater than 0 and at most 100', (x) => x > 0 && x <= 100)
   } else if (name.includes(':')) {
     const [policy, option] = name.split(':')
     const matching = policies.filter((p) => parsePolicySpec(p, flag).def.name === policy)

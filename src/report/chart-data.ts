@@ -82,7 +82,8 @@ function costsOf(rows: readonly ResultRow[]): string[] {
     } catch {
       continue
     }
-    const costs = findKey(cfg, 'costs')
+    // `costs_cycles` in the stored config (the naming scheme); `costs` in older files.
+    const costs = findKey(cfg, 'costs_cycles') ?? findKey(cfg, 'costs')
     if (costs !== undefined && typeof costs === 'object' && costs !== null) {
       out.add(
         Object.entries(costs as Record<string, unknown>)

@@ -22,6 +22,8 @@ import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './cha
 import {latencyPoints, provenance, traceBaseName} from './chart-data.js'
 import {svgToPdf} from './pdf.js'
 import {type VaryPoint, varyChartSvg, varyNumber} from './vary-chart.js'
+import {type GroupedBar, groupedBarChartSvg} from './type-chart.js'
+import {describeTarget, rowSloTargets} from '../experiment/slo.js'
 import {type HtmlTable, renderHtml} from './html.js'
 
 export interface ReportOptions {
@@ -54,7 +56,7 @@ export interface ReportOptions {
 export interface ChartFile {
   /** File name without extension, unique within the report: `latency`, `max-load` (one trace) or `latency-2-NAME`. */
   name: string
-  kind: 'latency' | 'max_load'
+  kind: 'latency' | 'max_load' | 'per_type'
   trace: string
   title: string
   svg: string
@@ -77,18 +79,24 @@ export interface Report {
   warnings: string[]
 }
 
-/** What a trace's SLO is, from its rows. */
+/** What a trace's SLO is, from its rows: its text, and the latency bound a latency chart can draw. */
 interface Slo {
-  percentile: string
-  us: number
+  text: string
+  /** The first target when it bounds the latency of all requests. */
+  percentile?: string
+  us?: number
 }
 
 const pctLabel = (p: number): string => (p === 100 ? 'max' : `p${p}`)
 
 function sloOf(rows: readonly ResultRow[], sha: string): Slo | undefined {
   const r = rows.find((x) => x.trace_sha256 === sha && x.kind === 'max_load') ?? rows.find((x) => x.trace_sha256 === sha)
-  if (r === undefined || !Number.isFinite(r.slo_us)) return undefined
-  return {percentile: pctLabel(r.slo_percentile), us: r.slo_us}
+  if (r === undefined) return undefined
+  const targets = rowSloTargets(r)
+  const first = targets[0]
+  const text = targets.map((t) => describeTarget({...t, bound: Number(fmtNum(t.bound))})).join(', ').replace(/<=/g, '≤')
+  if (first.metric !== 'latency' || first.type !== undefined || !Number.isFinite(first.bound)) return {text}
+  return {text, percentile: pctLabel(first.percentile), us: first.bound}
 }
 
 function colIndex(t: TableModel, name: string): number {
@@ -152,13 +160,15 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
   const suffix = c.many ? `-${c.index + 1}-${slug(t.trace)}` : ''
   const policies = t.latency.columns.slice(1)
   const out: ChartFile[] = []
-  const sloText = slo !== undefined ? `${slo.percentile} ≤ ${fmtNum(slo.us)} µs` : undefined
+  const sloText = slo?.text
   // Chart titles: --title (with the trace's name when there are several traces), else the trace's base name.
   const base = traceBaseName(t.trace)
   const head = c.title === undefined ? base : c.many ? `${c.title}: ${base}` : c.title
   const setting = `${t.cores} cores, ${t.cost_preset} costs, mean service ${fmtNum(t.service_mean_us)} µs`
   // The SLO's percentile first (with the rule), then the table's percentile when it is another.
-  const sloPct = slo !== undefined && PERCENTILE_COLUMNS[slo.percentile] !== undefined ? slo.percentile : undefined
+  // (An SLO on the slowdown or on one request type has no latency bound to draw: no rule.)
+  const sloUs = slo?.us
+  const sloPct = sloUs !== undefined && slo?.percentile !== undefined && PERCENTILE_COLUMNS[slo.percentile] !== undefined ? slo.percentile : undefined
   const pcts = sloPct === undefined ? [percentile] : sloPct === percentile ? [sloPct] : [sloPct, percentile]
   for (const pct of pcts) {
     const points = latencyPoints(c.rows, pct)
@@ -166,7 +176,7 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
       c.warnings.push(`No ${pct} latency chart for ${t.trace}: no run has a ${pct} value (too few samples above the percentile; more requests fix it).`)
       continue
     }
-    const drawSlo = slo !== undefined && pct === sloPct
+    const drawSlo = sloUs !== undefined && pct === sloPct
     out.push({
       name: `latency${pct === (sloPct ?? percentile) ? '' : `-${pct}`}${suffix}`,
       kind: 'latency',
@@ -176,7 +186,7 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
         points,
         policies,
         percentile: pct,
-        ...(drawSlo ? {sloUs: slo.us, sloLabel: `SLO: ${sloText}`} : {}),
+        ...(drawSlo ? {sloUs, sloLabel: `SLO: ${pct} ≤ ${fmtNum(sloUs)} µs`} : {}),
         title: head,
         subtitle: `${pct} latency vs offered load; ${setting}`,
       }),
@@ -198,6 +208,24 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
       }),
     })
   }
+  const byType = typeBarsOf(t.per_type)
+  if (byType !== undefined) {
+    out.push({
+      name: `slowdown-by-type${suffix}`,
+      kind: 'per_type',
+      trace: t.trace,
+      title: `Slowdown ${byType.stat} by request type — ${traceTitle(t)}`,
+      svg: await groupedBarChartSvg({
+        bars: byType.bars,
+        groups: policies.length > 0 ? policies : undefined,
+        valueTitle: `slowdown ${byType.stat} (time in server / service time)`,
+        seriesTitle: 'type',
+        logY: true,
+        title: head,
+        caption: t.per_type.title.replace(/^latency \(µs\) and slowdown by request type /, '').replace(/ \(slowdown = .*$/, ''),
+      }),
+    })
+  }
   const vary = varyOf(t.max_load)
   if (vary !== undefined) {
     out.push({
@@ -211,11 +239,27 @@ async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
   return out
 }
 
+/**
+ * The bars of the slowdown-by-type chart (policy × type): slowdown p99.9, or p99 when some type's
+ * p99.9 is n/a (short runs); undefined when the trace has no types.
+ */
+function typeBarsOf(t: TableModel): {bars: GroupedBar[]; stat: string} | undefined {
+  if (t.rows.length === 0) return undefined
+  const iPolicy = colIndex(t, 'policy')
+  const iType = colIndex(t, 'type')
+  const rows = t.rows.filter((r) => r[iType] !== 'all')
+  if (rows.length === 0) return undefined
+  const i999 = colIndex(t, 'slowdown p99.9')
+  const stat = rows.every((r) => typeof r[i999] === 'number') ? 'p99.9' : 'p99'
+  const iSd = stat === 'p99.9' ? i999 : colIndex(t, 'slowdown p99')
+  return {stat, bars: rows.map((r) => ({group: String(r[iPolicy]), series: String(r[iType]), value: typeof r[iSd] === 'number' ? r[iSd] : null}))}
+}
+
 /** The max-load points of a --vary sweep (the table's last column is the varied parameter). */
 function varyOf(t: TableModel): {name: string; multiples: boolean; points: VaryPoint[]; policies: string[]} | undefined {
   const known = ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', 'max load ±95%', 'efficiency ±95%', 'max load per replication']
   const name = t.columns[t.columns.length - 1]
-  if (t.rows.length === 0 || known.includes(name) || name.endsWith('at max load (µs)')) return undefined
+  if (t.rows.length === 0 || known.includes(name) || name.includes(' at max load')) return undefined
   const iPolicy = colIndex(t, 'policy')
   const iMax = colIndex(t, 'max load')
   const iHalf = colIndex(t, 'max load ±95%')
@@ -322,10 +366,10 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
           heading: traceTitle(t),
           intro:
             slo !== undefined
-              ? `SLO: ${slo.percentile} ≤ ${fmtNum(slo.us)} µs. Offered load ρ = λ·E[S]/cores; latencies in microseconds.`
+              ? `SLO: ${slo.text}. Offered load ρ = λ·E[S]/cores; latencies in microseconds.`
               : 'Offered load ρ = λ·E[S]/cores; latencies in microseconds.',
           charts: (perTrace[i] ?? []).map((c) => ({title: c.title, svg: c.svg})),
-          tables: [t.latency, t.max_load, t.counters].filter((m) => m.rows.length > 0).map(htmlTable),
+          tables: [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).map(htmlTable),
         }
       }),
       provenance: prov,

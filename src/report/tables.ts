@@ -5,22 +5,28 @@
  *   2. max load at SLO — per policy: the largest load meeting the SLO (bisection, ±tolerance), the
  *      throughput there (req/s), the efficiency vs `mgn-fcfs` on the same trace, and the latency
  *      percentile of the SLO at that load;
- *   3. counters — one column per policy at one common load (the highest swept load that every
+ *   3. latency and slowdown by request type — per policy, one row for all requests and one per
+ *      type of the trace: requests, p50/p99/p99.9 latency (µs), slowdown p99/p99.9, at the same
+ *      load as the counters (or, in a sweep without latency cells, at each policy's max load);
+ *      a percentile with too few samples above it reads `n/a (k samples)`;
+ *   4. counters — one column per policy at one common load (the highest swept load that every
  *      policy ran), one row per quantity: utilisation (total, application, network/kernel), drops,
  *      every counter per 100 completed requests (so `steals` reads as the % of requests stolen),
  *      and the policies' own metrics; rows that are zero or absent for every policy are omitted.
  * One set of tables per trace, in cell order. Policies appear in the sweep's order.
  *
  * `buildTables` gives the numbers (the `json` format prints them); `renderTables` formats them as a
- * terminal table, Markdown, CSV (sections separated by a blank line, each starting with a `# title`
- * line), or JSON. Output depends only on the rows' deterministic columns (never `wall_ms`), so a
+ * terminal table, Markdown or JSON. Its `csv` format is not these wide tables but the tidy long CSV
+ * of the rows themselves (src/results/csv.ts: one line per cell, one header line). Output depends only on the rows' deterministic columns (never `wall_ms`), so a
  * resumed or sharded sweep renders byte-identical tables.
  */
 import Table from 'cli-table3'
 
 import {ConfigError} from '../errors.js'
-import {PERCENTILE_COLUMNS, type ResultRow, withEfficiency} from '../results/schema.js'
-import {meanCi} from '../stats/intervals.js'
+import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
+import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow, withEfficiency} from '../results/schema.js'
+import {rowsToCsv} from '../results/csv.js'
+import {meanCi, samplesBeyond} from '../stats/intervals.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -50,6 +56,7 @@ export interface TraceTables {
   cost_preset: string
   latency: TableModel
   max_load: TableModel
+  per_type: TableModel
   counters: TableModel
 }
 
@@ -108,15 +115,15 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 
     const ml = tr.filter((r) => r.kind === 'max_load')
     const slo = ml[0] ?? first
-    const sloName = pctLabel(slo.slo_percentile)
-    const sloCol = PERCENTILE_COLUMNS[sloName] ?? 'p99_us'
+    const targets = rowSloTargets(slo)
+    const sloText = targets.map(describeTarget).join(', ')
     const tol = ml[0]?.search_tol ?? null
     const groups = policies.map((p) => ml.filter((r) => seriesLabel(r) === p).sort((a, b) => a.replication - b.replication)).filter((g) => g.length > 0)
     const k = Math.max(0, ...groups.map((g) => g.length))
     const vary = first.vary_name
     const maxLoad: TableModel = {
       title:
-        `max load at SLO (${sloName} <= ${fmtNum(slo.slo_us)} µs)` +
+        `max load at SLO (${sloText})` +
         (k >= 2
           ? `, mean ± 95% t-interval over ${k} replications (search resolution ±${tol})`
           : `${tol !== null ? `, search resolution ±${tol}` : ''}; one replication: no interval (run-to-run spread can exceed the resolution; use --replications)`),
@@ -126,7 +133,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         'status',
         'throughput (req/s)',
         'efficiency vs mgn-fcfs',
-        `${sloName} at max load (µs)`,
+        ...targets.map(targetColumn),
         'max load ±95%',
         'efficiency ±95%',
         'max load per replication',
@@ -145,7 +152,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
           status,
           m(g.map((x) => x.throughput_rps)),
           m(effs),
-          m(g.map((x) => x[sloCol] as number | null)),
+          ...targets.map((t) => m(g.map((x) => rowSloValue(x, t)))),
           half(loadsR),
           half(effs),
           g.length >= 2 ? loadsR.map((x) => (x === null ? 'n/a' : x.toFixed(3))).join(' ') : null,
@@ -205,6 +212,15 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         .map(([name, f]): Cell[] => [name, ...per.map(f)])
         .filter((row, i) => i < 3 || row.slice(1).some((v) => v !== null && v !== 0)),
     }
+    // Latency and slowdown by type: at the counters' load, or at each policy's max load.
+    const typeRows = at !== undefined ? atRows : ml.filter((r) => r.search_status !== 'unmet' && r.measured !== null)
+    const perType: TableModel = {
+      title:
+        (at !== undefined ? `latency (µs) and slowdown by request type at load ${fmtNum(at)}` : 'latency (µs) and slowdown by request type at each policy\'s max load') +
+        ' (slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
+      columns: ['policy', 'type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'],
+      rows: policies.flatMap((p) => typeTableRows(p, typeRows.filter((r) => seriesLabel(r) === p))),
+    }
     traces.push({
       trace: first.trace,
       trace_sha256: sha,
@@ -213,10 +229,55 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
       cost_preset: first.cost_preset,
       latency,
       max_load: maxLoad,
+      per_type: perType,
       counters,
     })
   }
   return {percentile, traces}
+}
+
+/** The max-load table's column for a target's statistic at the max load. */
+function targetColumn(t: ResolvedTarget): string {
+  const name = describeTarget(t).replace(/ <=.*$/, '')
+  return t.metric === 'latency' ? `${name} at max load (µs)` : `${name} at max load`
+}
+
+/**
+ * Rows of the by-type table for one policy's rows (replications averaged): all requests, then each
+ * type. A percentile that some replication could not report reads `n/a (k samples)`, k the
+ * fewest samples above it.
+ */
+function typeTableRows(policy: string, rs: readonly ResultRow[]): Cell[][] {
+  if (rs.length === 0) return []
+  type Stat = {count: number | null; p50: number | null; p99: number | null; p999: number | null; sd99: number | null; sd999: number | null}
+  const groups: [string, Stat[]][] = [
+    [
+      'all',
+      rs.map((r) => ({count: r.measured, p50: r.p50_us, p99: r.p99_us, p999: r.p999_us, sd99: r.slowdown_p99, sd999: r.slowdown_p999})),
+    ],
+  ]
+  const types = [...new Set(rs.flatMap((r) => r.per_type.map((t) => t.type)))]
+  for (const type of types) {
+    groups.push([
+      type,
+      rs.map((r) => {
+        const t = r.per_type.find((x) => x.type === type)
+        return t === undefined
+          ? {count: 0, p50: null, p99: null, p999: null, sd99: null, sd999: null}
+          : {count: t.count, p50: t.p50_us, p99: t.p99_us, p999: t.p999_us, sd99: t.slowdown_p99, sd999: t.slowdown_p999}
+      }),
+    ])
+  }
+  return groups.map(([type, stats]) => {
+    const counts = stats.map((x) => x.count ?? 0)
+    const cell = (key: Exclude<keyof Stat, 'count'>, p: number): Cell => {
+      const vs = stats.map((x) => x[key])
+      if (vs.every((v) => v !== null)) return mean(vs as number[])
+      const k = Math.min(...counts.map((n) => samplesBeyond(n, p)))
+      return `n/a (${k} sample${k === 1 ? '' : 's'})`
+    }
+    return [policy, type, mean(counts), cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
+  })
 }
 
 /** The column a row belongs to: its policy, with the --vary value when there is one. */
@@ -258,7 +319,7 @@ function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
     const half = row[model.columns.indexOf('efficiency ±95%')]
     return typeof half === 'number' ? `${(v * 100).toFixed(decimalsFor(half * 100))}% ± ${(half * 100).toFixed(decimalsFor(half * 100))}` : `${(v * 100).toFixed(1)}%`
   }
-  if (name === 'throughput (req/s)') return Math.round(v).toString()
+  if (name === 'throughput (req/s)' || name === 'requests') return Math.round(v).toString()
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
   return fmtNum(v)
@@ -268,24 +329,7 @@ function header(t: TraceTables): string {
   return `Trace ${t.trace} (sha256 ${t.trace_sha256.slice(0, 12)}, mean service ${fmtNum(t.service_mean_us)} µs, ${t.cores} cores, ${t.cost_preset} costs)`
 }
 
-function csvField(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): string {
-  if (format === 'csv') {
-    // CSV keeps numbers as numbers: marks go into one extra column per marked column.
-    const marked = model.columns.map((_, i) => model.marks?.some((m) => m[i] !== null) ?? false)
-    const head = model.columns.flatMap((c, i) => (marked[i] ? [c, `${c} mark`] : [c]))
-    const lines = [`# ${model.title}`, head.map(csvField).join(',')]
-    model.rows.forEach((r, ri) => {
-      lines.push(r.flatMap((v, i) => {
-        const text = v === null ? '' : csvField(String(v))
-        return marked[i] ? [text, model.marks![ri][i] ?? ''] : [text]
-      }).join(','))
-    })
-    return lines.join('\n')
-  }
+function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
   // Human formats: the interval columns are folded into "max load" and "efficiency".
   const hidden = new Set(['max load ±95%', 'efficiency ±95%'].map((c) => model.columns.indexOf(c)).filter((i) => i >= 0))
   if (model.rows.every((r) => r[model.columns.indexOf('max load per replication')] === null)) hidden.add(model.columns.indexOf('max load per replication'))
@@ -322,11 +366,12 @@ function renderOne(model: TableModel, format: Exclude<TableFormat, 'json'>): str
 export function renderTables(rows: readonly ResultRow[], opts: TableOptions): string {
   const model = buildTables(rows, opts.percentile ?? 'p99')
   if (opts.format === 'json') return JSON.stringify(model, null, 2) + '\n'
+  // CSV is the tidy long form of the rows (one line per cell), not the wide tables.
+  if (opts.format === 'csv') return rowsToCsv(rows)
   const parts: string[] = []
   for (const t of model.traces) {
-    const sections = [t.latency, t.max_load, t.counters].filter((m) => m.rows.length > 0).map((m) => renderOne(m, opts.format as Exclude<TableFormat, 'json'>))
+    const sections = [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).map((m) => renderOne(m, opts.format as 'table' | 'markdown'))
     if (opts.format === 'markdown') parts.push(`## ${header(t)}\n\n${sections.join('\n\n')}`)
-    else if (opts.format === 'csv') parts.push(`# ${header(t)}\n${sections.join('\n\n')}`)
     else parts.push(`${header(t)}\n\n${sections.join('\n\n')}`)
   }
   return parts.join('\n\n') + '\n'

@@ -1,11 +1,17 @@
 /**
  * Result rows ⇄ Apache Arrow tables (the in-memory form behind the Parquet and Arrow IPC files).
- * One column per `COLUMNS` entry, in that order; nullable numbers are Arrow nulls.
+ * One column per `FILE_COLUMNS` entry (./file-columns.ts), in that order; nullable numbers are
+ * Arrow nulls. Files of schema versions 1–3 (every number float64, JSON text columns, in-memory
+ * names) are still read.
  */
-import {Float64, Int32, Table, Utf8, vectorFromArray, type Vector} from '../arrow-lib.js'
+import {Table, vectorFromArray, type Vector} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
-import {COLUMNS, type ResultRow} from './schema.js'
+import {arrowTypeOf, FILE_COLUMNS, fromRecord, perTypeOf, plainValue, toRecord, type FileKind} from './file-columns.js'
+
+export {perTypeArrowType, perTypeOf} from './file-columns.js'
+import {configDoc} from './naming.js'
+import {COLUMNS, SCHEMA_VERSION, type ResultRow} from './schema.js'
 
 /** Schema-level metadata keys written into every results file. */
 export const META = {
@@ -13,28 +19,77 @@ export const META = {
   toolVersion: 'tailsim.tool_version',
   sweepId: 'tailsim.sweep_id',
   traceSha256: 'tailsim.trace_sha256',
+  cellsPlanned: 'tailsim.cells_planned',
+  shard: 'tailsim.shard',
 } as const
 
 export function rowsToTable(rows: readonly ResultRow[], metadata: ReadonlyMap<string, string> = new Map()): Table {
+  const records = rows.map(toRecord)
   const cols: Record<string, Vector> = {}
-  for (const c of COLUMNS) {
-    const values = rows.map((r) => r[c.name] as unknown)
-    const type = c.type === 'int32' ? new Int32() : c.type === 'float64' ? new Float64() : new Utf8()
-    cols[c.name] = vectorFromArray(values as never[], type as never) as Vector
+  for (const c of FILE_COLUMNS) {
+    const values = records.map((r) => arrowValue(c.kind, r[c.name]))
+    cols[c.name] = vectorFromArray(values as never[], arrowTypeOf(c.kind) as never) as Vector
   }
   const t = new Table(cols)
   for (const [k, v] of metadata) t.schema.metadata.set(k, v)
   return t
 }
 
-/** Rows from an Arrow table; `file` names the source in errors. Checks every column is present and typed. */
-export function tableToRows(t: Table, file: string): ResultRow[] {
-  const getters: {name: keyof ResultRow; vec: Vector | null; kind: 'num' | 'str'; nullable: boolean; fill?: string | null}[] = []
+/** A stored value as the Arrow builders want it (int64 as BigInt, also inside structs). */
+function arrowValue(kind: FileKind, v: unknown): unknown {
+  if (v === null || v === undefined) return null
+  if (kind === 'int64') return BigInt(v as number)
+  if (kind === 'int_pairs') return (v as {name: string; value: number | null}[]).map((p) => ({name: p.name, value: p.value === null ? null : BigInt(p.value)}))
+  return v
+}
+
+/**
+ * Rows from an Arrow table of schema `version`; `file` names the source in errors. Files of
+ * version 4 on hold the stored form (./file-columns.ts); older ones the in-memory columns.
+ */
+export function tableToRows(t: Table, file: string, version = SCHEMA_VERSION): ResultRow[] {
+  if (version < 4) return legacyTableToRows(t, file)
+  const vecs: {name: string; vec: Vector}[] = []
+  for (const c of FILE_COLUMNS) {
+    if (c.from === undefined) continue
+    const vec = t.getChild(c.name)
+    if (vec === null) {
+      if (c.since !== undefined && c.since > version) continue
+      throw new ResultsError(`${file}: Expected a tailsim results file with a column \`${c.name}\`, got none (is this a trace, not results?)`, {file, column: c.name})
+    }
+    vecs.push({name: c.name, vec})
+  }
+  const rows: ResultRow[] = []
+  for (let i = 0; i < t.numRows; i++) {
+    const rec: Record<string, unknown> = {}
+    for (const {name, vec} of vecs) rec[name] = plainValue(vec.get(i))
+    rows.push(fromRecord(rec, file, i + 1))
+  }
+  return rows
+}
+
+/** Rows of a file written before schema version 4 (every number float64, JSON text columns). */
+function legacyTableToRows(t: Table, file: string): ResultRow[] {
+  const rows = legacyRows(t, file)
+  return rows.map(upgradeLegacyRow)
+}
+
+/** An older row in today's in-memory form: the config document renamed (naming.ts). */
+export function upgradeLegacyRow(row: ResultRow): ResultRow {
+  if (row.config_json === '') return row
+  const c = JSON.parse(row.config_json, (_k, v: unknown) => (v === 'Infinity' ? Infinity : v)) as unknown
+  return {...row, config_json: JSON.stringify(configDoc(c))}
+}
+
+/** Rows from a pre-4 Arrow table (in-memory names); checks every column is present and typed. */
+function legacyRows(t: Table, file: string): ResultRow[] {
+  const getters: {name: keyof ResultRow; vec: Vector | null; kind: 'num' | 'str' | 'list'; nullable: boolean; fill?: string | null | []}[] = []
+  const kindOf = (c: (typeof COLUMNS)[number]) => (c.type === 'utf8' ? 'str' : c.type === 'per_type' ? 'list' : 'num')
   for (const c of COLUMNS) {
     const vec = t.getChild(c.name)
     if (vec === null && c.since !== undefined) {
-      // A column added after the file's schema version: read as null ('' for strings).
-      getters.push({name: c.name, vec: null, kind: c.type === 'utf8' ? 'str' : 'num', nullable: true, fill: c.type === 'utf8' && !c.nullable ? '' : null})
+      // A column added after the file's schema version: read as null ('' for strings, [] for lists).
+      getters.push({name: c.name, vec: null, kind: kindOf(c), nullable: true, fill: c.type === 'per_type' ? [] : c.type === 'utf8' && !c.nullable ? '' : null})
       continue
     }
     if (vec === null) {
@@ -43,7 +98,7 @@ export function tableToRows(t: Table, file: string): ResultRow[] {
         column: c.name,
       })
     }
-    getters.push({name: c.name, vec, kind: c.type === 'utf8' ? 'str' : 'num', nullable: c.nullable})
+    getters.push({name: c.name, vec, kind: kindOf(c), nullable: c.nullable})
   }
   const rows: ResultRow[] = []
   for (let i = 0; i < t.numRows; i++) {
@@ -54,6 +109,14 @@ export function tableToRows(t: Table, file: string): ResultRow[] {
         continue
       }
       let v: unknown = g.vec.get(i)
+      if (g.kind === 'list') {
+        const list = perTypeOf(v)
+        if (list === undefined) {
+          throw new ResultsError(`${file}: row ${i + 1}: Expected column \`${g.name}\` to be a list of per-type structs, got ${typeof v}`, {file, row: i + 1, column: g.name})
+        }
+        row[g.name] = list
+        continue
+      }
       if (typeof v === 'bigint') v = Number(v)
       if (v === null || v === undefined) {
         if (!g.nullable) {

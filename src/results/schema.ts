@@ -9,11 +9,19 @@
  *   found to meet the SLO (bisection, the true value lies in [max_load, max_load + tolerance]);
  *   the latency/throughput columns are those of the run *at* `max_load` (NaN-free: null when the
  *   SLO was not met even at the lowest load searched). `efficiency` (max load / the `mgn-fcfs` max
- *   load of the same trace and SLO) is left null in stored parts and filled at render time by
- *   `withEfficiency`, because the reference cell may live in another part.
+ *   load of the same trace and SLO) is filled by `withEfficiency` once a sweep's rows are all in
+ *   (a part whose reference cell lives in another shard keeps null; report fills it on reading).
  *
  * Dynamic things (counters, policy metrics, per-type latencies, per-core utilisation, the config)
- * are JSON strings, so every part has the same schema whatever the policy.
+ * are JSON text in memory, so every row has the same shape whatever the policy; files store them
+ * as typed lists and structs (./file-columns.ts), with unit-suffixed names (./naming.ts).
+ *
+ * Per-type results are a typed column `per_type`: a list of structs, one per request type
+ * (PER_TYPE_FIELDS; an empty list when the trace has no types); `per_type_json` keeps the run's
+ * full per-type record as JSON text.
+ *
+ * Slowdown (dimensionless, no unit suffix) = time in the server / the request's service time in
+ * the trace; see src/stats/recorder.ts.
  *
  * Provenance: tool version, trace SHA-256, seed, the full config JSON, and `sweep_id` = SHA-256 of
  * the sweep's canonical config (traces by content, policies, loads, replications, SLO, search
@@ -25,9 +33,18 @@
  */
 import type {LatencyUs, RunResult} from '../sim/simulate.js'
 import type {RunWarning} from '../stats/validity.js'
+import {configDoc} from './naming.js'
+import {perTypeRows, type PerTypeRow} from './per-type.js'
 
-/** Bump when a column changes meaning or is removed; readers refuse newer versions. */
-export const SCHEMA_VERSION = 2
+export {PER_TYPE_FIELDS, perTypeRows, rowSloValue, type PerTypeField, type PerTypeRow} from './per-type.js'
+
+/**
+ * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 3 added
+ * slowdown, the typed `per_type` column and `slo`; version 4 is the typed file layout of
+ * ./file-columns.ts (integer columns, lists and structs instead of JSON text, unit-suffixed
+ * names); files of versions 1–3 are still read (see ./arrow.ts).
+ */
+export const SCHEMA_VERSION = 4
 
 export type RowKind = 'latency' | 'max_load'
 
@@ -92,6 +109,20 @@ export interface ResultRow {
   p999_ci_high_us: number | null
   p9999_ci_low_us: number | null
   p9999_ci_high_us: number | null
+  /** Since schema 3: slowdown statistics over all measured requests (dimensionless; null: n/a). */
+  slowdown_mean: number | null
+  slowdown_p50: number | null
+  slowdown_p90: number | null
+  slowdown_p99: number | null
+  slowdown_p99_ci_low: number | null
+  slowdown_p99_ci_high: number | null
+  slowdown_p999: number | null
+  slowdown_p999_ci_low: number | null
+  slowdown_p999_ci_high: number | null
+  slowdown_p9999: number | null
+  slowdown_max: number | null
+  /** Since schema 3: per request type (empty without a type column). */
+  per_type: PerTypeRow[]
   /** Since schema 2: the run's validity warning codes, comma-separated ('' when none); see stats/validity. */
   warnings: string
   /** JSON: RunWarning[] (code and message). */
@@ -115,8 +146,10 @@ export interface ResultRow {
   wall_ms: number
   /** SLO percentile, e.g. 99 or 99.9 (both kinds carry the sweep's SLO). */
   slo_percentile: number
-  /** SLO bound, µs. */
-  slo_us: number
+  /** SLO bound, µs, of the first target (null when that target is a slowdown). */
+  slo_us: number | null
+  /** Since schema 3: every target of the SLO in `--slo` syntax, bounds resolved (e.g. `p99:50us,slowdown:p99.9:10`); see experiment/slo. */
+  slo: string
   /** max_load rows: the largest load meeting the SLO (also in `load`); null for latency rows. */
   max_load: number | null
   search_status: SearchStatus | null
@@ -134,7 +167,7 @@ export interface ResultRow {
   per_type_json: string
   /** JSON: number[] (busy fraction per core). */
   util_per_core_json: string
-  /** JSON: the run's full SimConfig. */
+  /** JSON: the run's full SimConfig as a document (naming.ts `configDoc`: snake_case, units, null = unbounded). */
   config_json: string
   tool_version: string
   /** Plug-in policies: absolute path of the module file ('' for built-in policies). */
@@ -143,7 +176,7 @@ export interface ResultRow {
   policy_module_sha256: string
 }
 
-export type ColumnType = 'int32' | 'float64' | 'utf8'
+export type ColumnType = 'int32' | 'int64' | 'float64' | 'utf8' | 'per_type'
 
 export interface ColumnDef {
   name: keyof ResultRow
@@ -155,35 +188,39 @@ export interface ColumnDef {
 
 const f = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'float64', nullable})
 const s = (name: keyof ResultRow, nullable = false): ColumnDef => ({name, type: 'utf8', nullable})
+/** Integer columns (int64 where a count may pass 2^31; readers convert BigInt to number). */
+const i32 = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'int32', nullable})
+const i64 = (name: keyof ResultRow, nullable = true): ColumnDef => ({name, type: 'int64', nullable})
 
 /**
- * The columns, in file order. Every number except `schema_version` is float64 (counts may pass
- * 2^31; readers then never see BigInt).
+ * The columns, in file order. Counts and indexes are integers (int32, or int64 where they may pass
+ * 2^31), other numbers float64. These are the in-memory names; ./file-columns.ts maps them to the
+ * names and types stored in files.
  */
 export const COLUMNS: readonly ColumnDef[] = [
   {name: 'schema_version', type: 'int32', nullable: false},
   s('kind'),
   s('sweep_id'),
   s('cell_id'),
-  f('cell_index', false),
+  i32('cell_index', false),
   s('trace'),
   s('trace_sha256'),
   s('policy'),
   s('family'),
-  f('replication', false),
-  f('seed', false),
-  f('cores', false),
+  i32('replication', false),
+  i64('seed', false),
+  i32('cores', false),
   f('ghz', false),
   s('cost_preset'),
   f('load'),
   f('offered_load'),
   f('offered_rate_rps'),
   f('service_mean_us', false),
-  f('requests'),
-  f('connections'),
-  f('completed'),
-  f('measured'),
-  f('dropped'),
+  i64('requests'),
+  i64('connections'),
+  i64('completed'),
+  i64('measured'),
+  i64('dropped'),
   f('throughput_rps'),
   f('mean_us'),
   f('p50_us'),
@@ -209,6 +246,22 @@ export const COLUMNS: readonly ColumnDef[] = [
       'p9999_ci_high_us',
     ] as const
   ).map((n) => ({...f(n), since: 2})),
+  ...(
+    [
+      'slowdown_mean',
+      'slowdown_p50',
+      'slowdown_p90',
+      'slowdown_p99',
+      'slowdown_p99_ci_low',
+      'slowdown_p99_ci_high',
+      'slowdown_p999',
+      'slowdown_p999_ci_low',
+      'slowdown_p999_ci_high',
+      'slowdown_p9999',
+      'slowdown_max',
+    ] as const
+  ).map((n) => ({...f(n), since: 3})),
+  {name: 'per_type', type: 'per_type', nullable: false, since: 3},
   {...s('warnings'), since: 2},
   {...s('warnings_json'), since: 2},
   {...f('achieved_ratio'), since: 2},
@@ -221,16 +274,17 @@ export const COLUMNS: readonly ColumnDef[] = [
   f('util_app'),
   f('util_net'),
   f('sim_time_us'),
-  f('events'),
+  i64('events'),
   f('wall_ms', false),
   f('slo_percentile', false),
-  f('slo_us', false),
+  f('slo_us'),
+  {...s('slo'), since: 3},
   f('max_load'),
   s('search_status', true),
   f('search_lo'),
   f('search_hi'),
   f('search_tol'),
-  f('search_evals'),
+  i32('search_evals'),
   f('efficiency'),
   s('counters_json'),
   s('metrics_json'),
@@ -295,7 +349,8 @@ export interface CellInfo {
   /** `--vary`: the parameter and this cell's value; the sweep id without the varied values. */
   vary?: {name: string; value: string}
   sweep_base_id?: string
-  slo: {percentile: number; us: number}
+  /** The SLO: first target's percentile and bound (µs; NaN when a slowdown), and all targets as text. */
+  slo: {percentile: number; us: number; spec?: string}
   /** max_load cells: the search outcome. */
   search?: {maxLoad: number; status: SearchStatus; lo: number; hi: number; tol: number; evals: number}
   /** Warnings of the cell itself (e.g. an infeasible SLO), added to the run's. */
@@ -332,6 +387,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     return v
   }
   const lat = r?.latency
+  const sd = r?.slowdown
   const search = cell.search
   const load = cell.kind === 'max_load' ? need(search, 'search').maxLoad : need(cell.load, 'load')
   return {
@@ -379,6 +435,18 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     p999_ci_high_us: lat ? finite(lat.p999_ci_high_us) : null,
     p9999_ci_low_us: lat ? finite(lat.p9999_ci_low_us) : null,
     p9999_ci_high_us: lat ? finite(lat.p9999_ci_high_us) : null,
+    slowdown_mean: sd ? finite(sd.mean) : null,
+    slowdown_p50: sd ? finite(sd.p50) : null,
+    slowdown_p90: sd ? finite(sd.p90) : null,
+    slowdown_p99: sd ? finite(sd.p99) : null,
+    slowdown_p99_ci_low: sd ? finite(sd.p99_ci_low) : null,
+    slowdown_p99_ci_high: sd ? finite(sd.p99_ci_high) : null,
+    slowdown_p999: sd ? finite(sd.p999) : null,
+    slowdown_p999_ci_low: sd ? finite(sd.p999_ci_low) : null,
+    slowdown_p999_ci_high: sd ? finite(sd.p999_ci_high) : null,
+    slowdown_p9999: sd ? finite(sd.p9999) : null,
+    slowdown_max: sd ? finite(sd.max) : null,
+    per_type: r ? perTypeRows(r.per_type) : [],
     warnings: [...new Set([...(r?.warnings ?? []), ...(cell.warnings ?? [])].map((w) => w.code))].join(','),
     warnings_json: JSON.stringify([...(r?.warnings ?? []), ...(cell.warnings ?? [])]),
     achieved_ratio: r ? r.achieved_ratio : null,
@@ -394,7 +462,8 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     events: r ? r.events : null,
     wall_ms: cell.wall_ms ?? r?.wall_ms ?? 0,
     slo_percentile: cell.slo.percentile,
-    slo_us: cell.slo.us,
+    slo_us: finite(cell.slo.us),
+    slo: cell.slo.spec ?? '',
     max_load: search ? search.maxLoad : null,
     search_status: search ? search.status : null,
     search_lo: search ? search.lo : null,
@@ -406,7 +475,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     metrics_json: JSON.stringify(r?.metrics ?? {}),
     per_type_json: JSON.stringify(r?.per_type ?? {}),
     util_per_core_json: JSON.stringify(r?.util_per_core ?? []),
-    config_json: JSON.stringify(r?.config ?? cell.config ?? {}, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v)),
+    config_json: JSON.stringify(configDoc(r?.config ?? cell.config ?? {})),
     tool_version: r?.tool_version ?? need(cell.tool_version, 'tool_version'),
     policy_module: (r ? r.policy_module : cell.policy_module)?.path ?? '',
     policy_module_sha256: (r ? r.policy_module : cell.policy_module)?.sha256 ?? '',
@@ -419,7 +488,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
  */
 export function withEfficiency(rows: readonly ResultRow[]): ResultRow[] {
   // Paired by replication (the same trace draw and seed) and --vary value.
-  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
+  const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.slo}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
   const ref = new Map<string, number>()
   for (const r of rows) {
     if (r.kind === 'max_load' && r.policy === 'mgn-fcfs' && r.max_load !== null && r.max_load > 0) ref.set(key(r), r.max_load)
@@ -436,3 +505,4 @@ export function jsonColumn<T>(row: ResultRow, column: 'counters_json' | 'metrics
   const text = row[column]
   return (text === '' ? {} : JSON.parse(text)) as T
 }
+

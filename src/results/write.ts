@@ -14,6 +14,7 @@ import {tableToIPC} from '../arrow-lib.js'
 
 import {OutputError} from '../errors.js'
 import {META, rowsToTable} from './arrow.js'
+import {toRecord} from './file-columns.js'
 import {SCHEMA_VERSION, type ResultRow} from './schema.js'
 
 export type ResultsFormat = 'parquet' | 'arrow' | 'json'
@@ -23,6 +24,10 @@ export interface ResultsMeta {
   sweepId: string
   /** SHA-256 of every trace of the rows. */
   traceSha256: readonly string[]
+  /** Cells the whole sweep plans (all shards): its cells are indexes 0 … cellsPlanned − 1. */
+  cellsPlanned?: number
+  /** The shard that wrote the file, `i/n` (`1/1` unsharded). */
+  shard?: string
 }
 
 export function formatOfPath(path: string): ResultsFormat | undefined {
@@ -39,6 +44,8 @@ function metaMap(meta: ResultsMeta): Map<string, string> {
     [META.toolVersion, meta.toolVersion],
     [META.sweepId, meta.sweepId],
     [META.traceSha256, meta.traceSha256.join(',')],
+    ...(meta.cellsPlanned !== undefined ? [[META.cellsPlanned, String(meta.cellsPlanned)] as [string, string]] : []),
+    ...(meta.shard !== undefined ? [[META.shard, meta.shard] as [string, string]] : []),
   ])
 }
 
@@ -50,8 +57,15 @@ const parquetWasm = (): Promise<ParquetWasm> => (wasm ??= import('parquet-wasm')
 export async function encodeResults(rows: readonly ResultRow[], meta: ResultsMeta, format: ResultsFormat): Promise<Uint8Array> {
   if (format === 'json') {
     const doc = {
-      tailsim_results: {schema_version: SCHEMA_VERSION, tool_version: meta.toolVersion, sweep_id: meta.sweepId, trace_sha256: meta.traceSha256},
-      rows,
+      tailsim_results: {
+        schema_version: SCHEMA_VERSION,
+        tool_version: meta.toolVersion,
+        sweep_id: meta.sweepId,
+        trace_sha256: meta.traceSha256,
+        ...(meta.cellsPlanned !== undefined ? {cells_planned: meta.cellsPlanned} : {}),
+        ...(meta.shard !== undefined ? {shard: meta.shard} : {}),
+      },
+      rows: rows.map(toRecord),
     }
     return new TextEncoder().encode(JSON.stringify(doc, null, 1) + '\n')
   }

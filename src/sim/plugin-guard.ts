@@ -120,9 +120,9 @@ class CheckedRecorder {
     this.r.drop(slot)
   }
 
-  completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number): void {
+  completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number, service: number): void {
     this.g.leavingDirect(seq, arrival, end)
-    this.r.completeRequest(seq, arrival, conn, type, queue, core, start, end)
+    this.r.completeRequest(seq, arrival, conn, type, queue, core, start, end, service)
   }
 
   get completed(): number {

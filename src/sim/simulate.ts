@@ -14,6 +14,9 @@ import {Rng} from '../rng.js'
 import {roundHalfUp} from '../round.js'
 import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder, type RecordSink} from '../stats/recorder.js'
+import {slowdownStats, type SlowdownStats} from '../stats/slowdown.js'
+
+export {slowdownStats, type SlowdownStats} from '../stats/slowdown.js'
 import {Counters} from '../stats/counters.js'
 import {checkRun, type RunWarning} from '../stats/validity.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
@@ -79,6 +82,11 @@ export interface SimRunOptions {
   /** Called after each trace batch with requests fed so far. */
   onProgress?: (done: number, total: number) => void
   signal?: AbortSignal
+  /**
+   * On abort, stop feeding requests at the next trace batch, simulate the requests already fed to
+   * completion, and return their statistics marked `partial` (instead of throwing InterruptedError).
+   */
+  partialOnAbort?: boolean
 }
 
 /**
@@ -110,6 +118,9 @@ export interface LatencyUs {
   p9999_ci_high_us: number
 }
 
+/** One request type's latency (µs) and slowdown. */
+export type TypeResult = LatencyUs & {slowdown: SlowdownStats}
+
 export interface RunResult {
   policy: string
   /** Plug-in policies only: the module file's absolute path and SHA-256. */
@@ -140,7 +151,10 @@ export interface RunResult {
   util_per_core: number[]
   counters: Record<string, number>
   metrics: Record<string, number>
-  per_type: Record<string, LatencyUs>
+  /** Slowdown over all measured requests. */
+  slowdown: SlowdownStats
+  /** Per request type (the trace's `type` column; empty without one): latency and slowdown. */
+  per_type: Record<string, TypeResult>
   /** Validity checks that failed (src/stats/validity.ts), with stable codes. */
   warnings: RunWarning[]
   /** Completions / arrivals over the measured window (1 for a stable run). */
@@ -156,6 +170,12 @@ export interface RunResult {
   sim_rate_rps: number
   tool_version: string
   config: SimConfig
+  /**
+   * Set when the run was interrupted (SimRunOptions.partialOnAbort): only the first `requests` of
+   * the trace's `requests_planned` were fed, and simulated to completion.
+   */
+  partial?: true
+  requests_planned?: number
 }
 
 /** Largest accepted --network-rtt, µs (10 s). */
@@ -288,9 +308,14 @@ export async function simulate(
   let connections = 0
   // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
   const direct = policy.arriveDirect !== undefined
+  let partial = false
   try {
     for await (const b of source.batches()) {
-      if (opts.signal?.aborted) throw new InterruptedError('Interrupted')
+      if (opts.signal?.aborted) {
+        if (!opts.partialOnAbort) throw new InterruptedError('Interrupted')
+        partial = true
+        break
+      }
       const n = b.length
       const arr = b.arrival
       const svc = b.service
@@ -340,8 +365,11 @@ export async function simulate(
     }
     const toUs = (cycles: number) => cycles / (config.ghz * 1000)
     const lat = (s: LatencySummary) => latencyUs(s, config.ghz)
-    const perType: Record<string, LatencyUs> = {}
-    for (const [idx, s] of recorder.typeSummaries()) perType[source.typeNames[idx - 1] ?? String(idx - 1)] = lat(s)
+    const perType: Record<string, TypeResult> = {}
+    const typeSd = recorder.typeSlowdownSummaries()
+    for (const [idx, s] of recorder.typeSummaries()) {
+      perType[source.typeNames[idx - 1] ?? String(idx - 1)] = {...lat(s), slowdown: slowdownStats(typeSd.get(idx)!)}
+    }
     const summary = recorder.summary()
     const validity = checkRun({
       summary,
@@ -374,6 +402,7 @@ export async function simulate(
       dropped: recorder.dropped,
       throughput_rps: (recorder.completed / elapsed) * config.ghz * 1e9,
       latency: lat(summary),
+      slowdown: slowdownStats(recorder.slowdownSummary()),
       util: (app + net) / elapsed / config.cores,
       util_app: app / elapsed / config.cores,
       util_net: net / elapsed / config.cores,
@@ -391,6 +420,7 @@ export async function simulate(
       sim_rate_rps: seq / (wall / 1000),
       tool_version: TOOL.version,
       config,
+      ...(partial ? {partial: true as const, requests_planned: stats.requests} : {}),
     }
   } finally {
     recorder.destroy()
@@ -431,7 +461,9 @@ export function latencyUs(s: LatencySummary, ghz: number): LatencyUs {
  * the second run measures the pilot's trajectory from the cut on). Costs one extra run.
  */
 async function simulateAutoWarmup(source: TraceSource, stats: PreStats, config: SimConfig, opts: SimRunOptions): Promise<RunResult> {
-  const pilot = await simulate(source, stats, {...config, warmupAuto: false, warmup: 0}, {signal: opts.signal})
+  const pilot = await simulate(source, stats, {...config, warmupAuto: false, warmup: 0}, {signal: opts.signal, partialOnAbort: opts.partialOnAbort})
+  // Interrupted during the pilot: its statistics (no warm-up cut) are what there is.
+  if (pilot.partial) return {...pilot, config: {...pilot.config, warmupAuto: true}}
   const span = pilot.sim_time_us > 0 ? stats.lastArrival - stats.firstArrival : 0
   const {factor} = rescaleFactor(stats, config)
   const spanUs = (span * factor) / (config.ghz * 1000)

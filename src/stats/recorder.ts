@@ -9,11 +9,24 @@
  * completions and mean latency feed the validity checks (validity.ts), as does the MSER series of
  * every completion. Percentiles are clamped to [min, max] of the measured latencies (an HDR
  * histogram reports the top of a percentile's bucket, which may lie above the maximum).
+ *
+ * Slowdown = (cycle the reply leaves the NIC − arrival at the NIC) / (the request's service time
+ * in the trace): the time the request spent in the server, every modelled overhead included
+ * (network stack, dispatcher, hand-off, preemptions, queueing), over the work it asked for;
+ * `--network-rtt` is not part of it (a constant outside the server). It is at least 1 wherever a
+ * request needs its whole service time. Recorded per measured request, like latency, as the
+ * integer round(slowdown · SLOWDOWN_SCALE) (exact to 0.001 below 2.048, then within 0.1%); the
+ * mean is the exact mean of those rounded values (within 0.0005 of the ratios' mean): an integer
+ * sum, so it does not depend on the order in which completions are reported.
  */
 import type {RequestTable} from '../sim/machine/requests.js'
-import {type Histogram, HistogramFront, newHistogram} from './histogram.js'
-import {type Interval, intervalSupported, NO_INTERVAL, percentileSupported, sectioningInterval} from './intervals.js'
+import {type LatencySummary, PERCENTILES, SlicedHistogram, emptySummary} from './sliced.js'
 import {SECTION_KEYS, SparseHistogram} from './sparse.js'
+
+export {PERCENTILES, type LatencySummary, type PercentileKey, type StatKey} from './sliced.js'
+
+/** Slowdowns are recorded as integers round(slowdown · SLOWDOWN_SCALE). */
+export const SLOWDOWN_SCALE = 1000
 
 /** Per-request output rows, struct-of-arrays (times in cycles). */
 export interface RequestRecordBatch {
@@ -47,33 +60,6 @@ export interface RecorderOptions {
   firstArrival?: number
   /** Requests the run will complete (sizes the MSER series: about 5 per bin). Default: the cap. */
   expectedRequests?: number
-}
-
-/** Percentiles every run reports, with their LatencySummary keys. */
-export const PERCENTILES = [
-  ['p50', 50],
-  ['p90', 90],
-  ['p99', 99],
-  ['p999', 99.9],
-  ['p9999', 99.99],
-] as const
-
-export type PercentileKey = (typeof PERCENTILES)[number][0]
-export type StatKey = PercentileKey | 'mean'
-
-export interface LatencySummary {
-  count: number
-  /** All in cycles; a percentile is NaN when too few samples lie above it (see intervals.ts). */
-  mean: number
-  min: number
-  p50: number
-  p90: number
-  p99: number
-  p999: number
-  p9999: number
-  max: number
-  /** 95% intervals (sectioning over the batch-means slices), cycles; NaN bounds when not supported. */
-  ci: Record<StatKey, Interval>
 }
 
 /** What the validity checks need from a run (src/stats/validity.ts). */
@@ -110,21 +96,20 @@ export class Recorder {
   /** Cycle of the last completion. */
   lastEnd = 0
   private sum = 0
+  /** Sum of the measured slowdowns, in units of 1/SLOWDOWN_SCALE (integers: exact in any order). */
+  private sdSum = 0
   /**
-   * Measured latencies go into exactly one histogram: the batch slice of their arrival (or the
-   * single `whole` histogram when batch means are off). The overall distribution is the sum of
-   * the slices, merged once at the end: one record per request instead of two.
+   * Measured latencies and slowdowns go into exactly one histogram each: the batch slice of their
+   * arrival (or a single one when batch means are off); see sliced.ts.
    */
-  private readonly whole: Histogram | undefined
-  private readonly batchHists: Histogram[] = []
+  private readonly lat: SlicedHistogram
+  private readonly sd: SlicedHistogram
+  /** Batch-means slices (0 when off). */
+  private readonly slices: number
   /** Per request type (index >= 1): compact statistics, created at the type's first request. */
   private readonly types: (SparseHistogram | undefined)[] = []
-  /**
-   * Values are counted by a HistogramFront per histogram (cheap per request) and handed to the
-   * histograms in bulk before any statistic is read (`settle`).
-   */
-  private readonly wholeFront: HistogramFront | undefined
-  private readonly batchFronts: HistogramFront[] = []
+  /** Per request type: slowdowns (fixed point, see SLOWDOWN_SCALE). */
+  private readonly typesSd: (SparseHistogram | undefined)[] = []
   private readonly batchScale: number
   private readonly span: number
   private readonly warmupUntil: number
@@ -148,24 +133,17 @@ export class Recorder {
     const k = Math.min(opts.batches ?? 10, SECTION_KEYS)
     const span = opts.lastArrival - opts.warmupUntil
     this.span = span
-    if (k >= 2 && span > 0) {
-      for (let i = 0; i < k; i++) this.batchHists.push(newHistogram())
-      this.batchFronts = this.batchHists.map((h) => new HistogramFront(h))
-      this.batchScale = k / span
-      this.whole = undefined
-      this.wholeFront = undefined
-    } else {
-      this.batchScale = 0
-      this.whole = newHistogram()
-      this.wholeFront = new HistogramFront(this.whole)
-    }
+    this.slices = k >= 2 && span > 0 ? k : 0
+    this.batchScale = this.slices > 0 ? k / span : 0
+    this.lat = new SlicedHistogram(this.slices)
+    this.sd = new SlicedHistogram(this.slices)
     const bins = Math.max(1, Math.min(MSER_CAP, Math.floor((opts.expectedRequests ?? MSER_BLOCK * MSER_CAP) / MSER_BLOCK)))
     this.mserSum = new Float64Array(bins)
     this.mserCount = new Float64Array(bins)
     this.mserFirst = opts.firstArrival ?? 0
     const mserSpan = opts.lastArrival - this.mserFirst
     this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
-    this.batchDone = new Float64Array(Math.max(1, this.batchFronts.length))
+    this.batchDone = new Float64Array(Math.max(1, this.slices))
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -186,7 +164,7 @@ export class Recorder {
   complete(slot: number, end: number): void {
     const r = this.requests
     const arrival = r.arrival[slot]
-    const latency = this.measure(arrival, end, r.type[slot])
+    const latency = this.measure(arrival, end, r.type[slot], r.service[slot])
     // The other fields are read only when records are written.
     if (this.rec !== undefined) this.record(r.seq[slot], arrival, r.conn[slot], r.queue[slot], r.core[slot], r.start[slot], end, latency)
     r.release(slot)
@@ -194,15 +172,16 @@ export class Recorder {
 
   /**
    * The reply of a request that has no slot (a policy's `arriveDirect` path) leaves the NIC at
-   * cycle `end`: the request's fields as `RequestTable` holds them (type 0 = none).
+   * cycle `end`: the request's fields as `RequestTable` holds them (type 0 = none; `service` is
+   * the trace's service time, cycles).
    */
-  completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number): void {
-    const latency = this.measure(arrival, end, type)
+  completeRequest(seq: number, arrival: number, conn: number, type: number, queue: number, core: number, start: number, end: number, service: number): void {
+    const latency = this.measure(arrival, end, type, service)
     if (this.rec !== undefined) this.record(seq, arrival, conn, queue, core, start, end, latency)
   }
 
-  /** Count a completion and, after the warm-up, its latency; returns the latency. */
-  private measure(arrival: number, end: number, type: number): number {
+  /** Count a completion and, after the warm-up, its latency and slowdown; returns the latency. */
+  private measure(arrival: number, end: number, type: number, service: number): number {
     const latency = end - arrival + this.networkRtt
     this.completed++
     if (end > this.lastEnd) this.lastEnd = end
@@ -220,14 +199,15 @@ export class Recorder {
       this.measured++
       this.sum += latency
       let b = 0
-      if (this.wholeFront === undefined) {
+      if (this.slices > 0) {
         b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
-        if (b >= this.batchFronts.length) b = this.batchFronts.length - 1
-        this.batchFronts[b].record(latency)
-      } else {
-        this.wholeFront.record(latency)
+        if (b >= this.slices) b = this.slices - 1
       }
-      if (type !== 0) this.recordType(type, latency, b)
+      this.lat.record(latency, b)
+      const sdKey = Math.round(((end - arrival) / service) * SLOWDOWN_SCALE)
+      this.sdSum += sdKey
+      this.sd.record(sdKey, b)
+      if (type !== 0) this.recordType(type, latency, sdKey, b)
     }
     return latency
   }
@@ -246,42 +226,13 @@ export class Recorder {
     }
   }
 
-  /** Hand every counted value to its histogram (before reading any statistic). */
-  private settle(): void {
-    this.wholeFront?.flush()
-    for (const f of this.batchFronts) f.flush()
+  summary(): LatencySummary {
+    return this.lat.summary(this.measured, this.sum)
   }
 
-  summary(): LatencySummary {
-    this.settle()
-    const n = this.measured
-    if (n === 0) return emptySummary()
-    const fronts = this.wholeFront !== undefined ? [this.wholeFront] : this.batchFronts
-    const lo = Math.min(...fronts.map((f) => f.lowest))
-    const hi = Math.max(...fronts.map((f) => f.highest))
-    const clampV = (x: number) => (x < lo ? lo : x > hi ? hi : x)
-    const used = this.batchHists.filter((h) => h.totalCount > 0)
-    const all = this.whole ?? newHistogram()
-    try {
-      if (this.whole === undefined) for (const h of this.batchHists) all.add(h)
-      const out = {count: n, mean: this.sum / n, min: lo, max: hi, ci: {} as Record<StatKey, Interval>} as LatencySummary
-      for (const [key, p] of PERCENTILES) {
-        const est = percentileSupported(n, p) ? clampV(all.getValueAtPercentile(p)) : NaN
-        out[key] = est
-        out.ci[key] =
-          Number.isFinite(est) && intervalSupported(n, used.length, p)
-            ? sectioningInterval(est, used.map((h) => clampV(h.getValueAtPercentile(p))), lo, hi)
-            : {...NO_INTERVAL}
-      }
-      const means: number[] = []
-      // Slice means from the slice histograms (within 0.1%: enough for their spread; the mean
-      // itself is the exact sum over the count).
-      for (const h of this.batchHists) if (h.totalCount > 0) means.push(h.mean)
-      out.ci.mean = this.whole === undefined ? sectioningInterval(out.mean, means, lo, hi) : {...NO_INTERVAL}
-      return out
-    } finally {
-      if (this.whole === undefined) all.destroy()
-    }
+  /** Slowdowns of the measured requests, in units of SLOWDOWN_SCALE (divide every value by it). */
+  slowdownSummary(): LatencySummary {
+    return this.sd.summary(this.measured, this.sdSum)
   }
 
   /**
@@ -289,10 +240,19 @@ export class Recorder {
    * Type indices come from the trace's type dictionary, offset by one.
    */
   typeSummaries(): Map<number, LatencySummary> {
+    return this.sparseSummaries(this.types)
+  }
+
+  /** Per request type, as `typeSummaries`: slowdowns in units of SLOWDOWN_SCALE. */
+  typeSlowdownSummaries(): Map<number, LatencySummary> {
+    return this.sparseSummaries(this.typesSd)
+  }
+
+  private sparseSummaries(hs: (SparseHistogram | undefined)[]): Map<number, LatencySummary> {
     const out = new Map<number, LatencySummary>()
     const ps = PERCENTILES.map(([, p]) => p)
-    const k = this.batchFronts.length
-    this.types.forEach((h, i) => {
+    const k = this.slices
+    hs.forEach((h, i) => {
       if (h === undefined) return
       const s = h.summarize(ps, k)
       const sum = emptySummary()
@@ -312,9 +272,10 @@ export class Recorder {
 
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
-    const k = this.batchFronts.length
-    this.settle()
-    const means = this.batchHists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
+    const k = this.slices
+    this.lat.settle()
+    const hists = this.lat.hists
+    const means = hists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
     const bins = this.mserSum.length
     const z: number[] = []
     const ends: number[] = []
@@ -326,7 +287,7 @@ export class Recorder {
       n += this.mserCount[i]
     }
     return {
-      arrivals: this.batchHists.map((h) => h.totalCount),
+      arrivals: hists.map((h) => h.totalCount),
       completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone) : [],
       means,
       mser: Float64Array.from(z),
@@ -339,24 +300,26 @@ export class Recorder {
   typeBytes(): number {
     let b = 0
     for (const h of this.types) if (h !== undefined) b += h.bytes()
+    for (const h of this.typesSd) if (h !== undefined) b += h.bytes()
     return b
   }
 
   destroy(): void {
-    this.wholeFront?.release()
-    for (const f of this.batchFronts) f.release()
-    this.whole?.destroy()
-    for (const h of this.batchHists) h.destroy()
+    this.lat.destroy()
+    this.sd.destroy()
     this.types.length = 0
+    this.typesSd.length = 0
   }
 
-  private recordType(t: number, latency: number, section: number): void {
+  private recordType(t: number, latency: number, sdKey: number, section: number): void {
     let h = this.types[t]
     if (h === undefined) {
       h = new SparseHistogram()
       this.types[t] = h
+      this.typesSd[t] = new SparseHistogram()
     }
     h.record(latency, section)
+    this.typesSd[t]!.record(sdKey, section)
   }
 
   private record(seq: number, arrival: number, conn: number, queue: number, core: number, start: number, end: number, latency: number): void {
@@ -374,8 +337,3 @@ export class Recorder {
   }
 }
 
-function emptySummary(): LatencySummary {
-  const ci = {} as Record<StatKey, Interval>
-  for (const k of ['mean', 'p50', 'p90', 'p99', 'p999', 'p9999'] as const) ci[k] = {...NO_INTERVAL}
-  return {count: 0, mean: NaN, min: NaN, p50: NaN, p90: NaN, p99: NaN, p999: NaN, p9999: NaN, max: NaN, ci}
-}

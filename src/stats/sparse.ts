@@ -11,6 +11,11 @@
  * type has few requests, and bounded by the number of distinct (bucket, section) pairs (12 bytes
  * each) however many requests it has. Count, sum, min and max are exact; the section means of
  * the mean's interval come from the buckets (within 0.1%).
+ *
+ * A busy type (its buffer filled to 4096 once) switches to counting in an open-addressing hash
+ * table of (key, count) instead: sorting and merging 4096 keys per 4096 requests cost ~40 ns per
+ * request, a probe costs a few. The table holds the same pairs as the sorted run would (12 bytes
+ * each, at most 80% full), and is sorted into the run when a summary is asked for.
  */
 import {intervalSupported, MIN_TAIL_SAMPLES, NO_INTERVAL, percentileSupported, sectioningInterval, type Interval} from './intervals.js'
 
@@ -67,24 +72,105 @@ export class SparseHistogram {
   private len = 0
   private keys = EMPTY_KEYS
   private counts = EMPTY_COUNTS
+  /** Hash mode (hashBits > 0): key + 1 per cell (0 = empty) and its count; the run is derived. */
+  private hashKeys = EMPTY_KEYS
+  private hashCounts = EMPTY_COUNTS
+  private hashBits = 0
+  private hashUsed = 0
 
   record(v: number, section: number): void {
     this.count++
     this.sum += v
     if (v < this.min) this.min = v
     if (v > this.max) this.max = v
+    const key = bucketOf(v) * SECTION_KEYS + section
+    if (this.hashBits !== 0) {
+      this.hashAdd(key + 1, 1)
+      return
+    }
     if (this.len === this.buf.length) {
       if (this.len < BUFFER_MAX) {
         const b = new Uint32Array(this.len * 2)
         b.set(this.buf)
         this.buf = b
-      } else this.fold()
+      } else {
+        this.toHash()
+        this.hashAdd(key + 1, 1)
+        return
+      }
     }
-    this.buf[this.len++] = bucketOf(v) * SECTION_KEYS + section
+    this.buf[this.len++] = key
   }
 
-  /** Sort the buffer and merge it into the (key, count) run. */
+  /** Count `c` more of key k1 - 1 in the hash table (linear probing). */
+  private hashAdd(k1: number, c: number): void {
+    const hk = this.hashKeys
+    const mask = hk.length - 1
+    let i = Math.imul(k1, 0x9e3779b1) >>> (32 - this.hashBits)
+    for (;;) {
+      const x = hk[i]
+      if (x === k1) {
+        this.hashCounts[i] += c
+        return
+      }
+      if (x === 0) break
+      i = (i + 1) & mask
+    }
+    hk[i] = k1
+    this.hashCounts[i] = c
+    if (++this.hashUsed * 5 > hk.length * 4) this.rehash(this.hashBits + 1)
+  }
+
+  private rehash(bits: number): void {
+    const ok = this.hashKeys
+    const oc = this.hashCounts
+    this.hashKeys = new Uint32Array(1 << bits)
+    this.hashCounts = new Float64Array(1 << bits)
+    this.hashBits = bits
+    this.hashUsed = 0
+    for (let i = 0; i < ok.length; i++) if (ok[i] !== 0) this.hashAdd(ok[i], oc[i])
+  }
+
+  /** Switch to hash mode: the buffer and the run go into the table. */
+  private toHash(): void {
+    this.fold()
+    let bits = 10
+    while (1 << bits < 2 * this.keys.length) bits++
+    this.hashKeys = new Uint32Array(1 << bits)
+    this.hashCounts = new Float64Array(1 << bits)
+    this.hashBits = bits
+    for (let i = 0; i < this.keys.length; i++) this.hashAdd(this.keys[i] + 1, this.counts[i])
+    this.keys = EMPTY_KEYS
+    this.counts = EMPTY_COUNTS
+    this.buf = new Uint32Array(0)
+  }
+
+  /** Hash mode: the run, sorted by key, from the table (which stays the store). */
+  private runFromHash(): void {
+    const hk = this.hashKeys
+    const ks = new Uint32Array(this.hashUsed)
+    let o = 0
+    for (let i = 0; i < hk.length; i++) if (hk[i] !== 0) ks[o++] = hk[i]
+    ks.sort()
+    const cs = new Float64Array(ks.length)
+    const mask = hk.length - 1
+    for (let j = 0; j < ks.length; j++) {
+      const k1 = ks[j]
+      let i = Math.imul(k1, 0x9e3779b1) >>> (32 - this.hashBits)
+      while (hk[i] !== k1) i = (i + 1) & mask
+      cs[j] = this.hashCounts[i]
+      ks[j] = k1 - 1
+    }
+    this.keys = ks
+    this.counts = cs
+  }
+
+  /** Sort the buffer and merge it into the (key, count) run (hash mode: rebuild the run). */
   private fold(): void {
+    if (this.hashBits !== 0) {
+      this.runFromHash()
+      return
+    }
     if (this.len === 0) return
     const b = this.buf.subarray(0, this.len).sort()
     let distinct = 0
@@ -118,7 +204,7 @@ export class SparseHistogram {
 
   /** Bytes held (for the memory test). */
   bytes(): number {
-    return this.buf.byteLength + this.keys.byteLength + this.counts.byteLength + 64
+    return this.buf.byteLength + this.keys.byteLength + this.counts.byteLength + this.hashKeys.byteLength + this.hashCounts.byteLength + 64
   }
 
   /**

@@ -114,9 +114,9 @@ export function showInstant(clock: TraceClock, cycles: number, ghz: number): str
 export class ArrivalClock {
   kind: TraceClock['kind'] = 'number'
   unit: TimeUnit | undefined
-  /** Units per second and decimal digits per second of `unit`. */
-  private ups = 1
-  private dps = 0
+  /** Units per second and decimal digits per second of `unit` (read by the CSV hot loop). */
+  ups = 1
+  dps = 0
   baseSeconds = 0
   started = false
   /** Set by `bytes` when a field needs the general parser (`text`). */
@@ -201,25 +201,9 @@ export class ArrivalClock {
    */
   bytes(buf: Uint8Array, s: number, e: number): number {
     // One pass for the commonest shape, an integer (epoch ns, µs…) after the base is set.
-    const k0 = e - s - this.dps
-    if (this.started && e > s && k0 <= 15) {
-      const split = s + k0
-      let q = 0
-      let i = s
-      for (; i < split; i++) {
-        const c = buf[i] - 48
-        if (c < 0 || c > 9) break
-        q = q * 10 + c
-      }
-      if (i >= split) {
-        let r = 0
-        for (i = split > s ? split : s; i < e; i++) {
-          const c = buf[i] - 48
-          if (c < 0 || c > 9) break
-          r = r * 10 + c
-        }
-        if (i === e) return (q - this.baseSeconds) * this.ups + r
-      }
+    if (this.started) {
+      const v = this.intBytes(buf, s, e)
+      if (v === v) return v
     }
     let ip = e
     for (let i = s; i < e; i++) {
@@ -251,6 +235,31 @@ export class ArrivalClock {
       if (m > 0) f = F / POW10[m]
     } else if (n === 0) return this.fallback()
     return this.combine(q, r, f)
+  }
+
+  /**
+   * The commonest shape alone, for the CSV hot loop: an unsigned integer `digits` from bytes [s, e)
+   * with at most 15 digits before the last `dps` (whole seconds, then units), once the base is set;
+   * NaN for anything else (the caller then uses `bytes`). The same value as `bytes`.
+   */
+  intBytes(buf: Uint8Array, s: number, e: number): number {
+    const k0 = e - s - this.dps
+    if (e <= s || k0 > 15) return Number.NaN
+    const split = s + k0
+    let q = 0
+    let i = s
+    for (; i < split; i++) {
+      const c = buf[i] - 48
+      if (c < 0 || c > 9) return Number.NaN
+      q = q * 10 + c
+    }
+    let r = 0
+    for (i = split > s ? split : s; i < e; i++) {
+      const c = buf[i] - 48
+      if (c < 0 || c > 9) return Number.NaN
+      r = r * 10 + c
+    }
+    return (q - this.baseSeconds) * this.ups + r
   }
 
   private fallback(): number {

@@ -11,6 +11,7 @@ import {parquetMetadata, parquetReadObjects} from 'hyparquet'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import type {TablesModel} from '../../src/report/tables.js'
+import {SCHEMA_VERSION} from '../../src/results/schema.js'
 
 const BIN = join(process.cwd(), 'bin', 'run.js')
 // NODE_ENV=test (set by vitest) makes oclif look for TypeScript sources; run the built CLI as users do.
@@ -103,20 +104,20 @@ describe('compare results files', () => {
     const kv = Object.fromEntries(parquetMetadata(ab).key_value_metadata!.map((e) => [e.key, e.value]))
     expect(kv['tailsim.tool_version']).toMatch(/^\d+\.\d+\.\d+/)
     expect(kv['tailsim.trace_sha256']).toMatch(/^[0-9a-f]{64}$/)
-    expect(kv['tailsim.schema_version']).toBe('2')
+    expect(kv['tailsim.schema_version']).toBe(String(SCHEMA_VERSION))
     const rows = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
     const t = model.traces[0]
     let checked = 0
     for (const lr of t.latency.rows) {
       t.latency.columns.slice(1).forEach((policy, i) => {
-        const row = rows.find((x) => x.kind === 'latency' && x.policy === policy && x.load === lr[0])!
+        const row = rows.find((x) => x.kind === 'latency' && x.policy === policy && x.load_fraction === lr[0])!
         expect(row.p99_us).toBe(lr[i + 1])
         checked++
       })
     }
     for (const mr of t.max_load.rows) {
       const row = rows.find((x) => x.kind === 'max_load' && x.policy === mr[0])!
-      expect(row.max_load).toBe(mr[1])
+      expect(row.max_load_fraction).toBe(mr[1])
       expect(row.throughput_rps).toBe(mr[3])
       checked++
     }

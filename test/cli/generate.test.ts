@@ -44,17 +44,17 @@ describe('tailsim generate', () => {
     const r = tailsim(['generate', 'j.parquet', '--requests', '1000', '--service', 'bimodal1:10us', '--load', '0.5', '--cores', '8', '--json'])
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
-    expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', meanServiceUs: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
-    expect(j.load).toBeCloseTo(0.5, 12)
-    expect(j.ratePerSecond).toBeCloseTo(400_000, 3)
-    expect(j.specSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', service_mean_us: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
+    expect(j.load_fraction).toBeCloseTo(0.5, 12)
+    expect(j.rate_rps).toBeCloseTo(400_000, 3)
+    expect(j.spec_sha256).toMatch(/^[0-9a-f]{64}$/)
   })
 
   it('--rate sets requests per second; --format overrides the extension', () => {
     const r = tailsim(['generate', 'r.dat', '--format', 'csv', '--requests', '2000', '--rate', '100000', '--json'])
     const j = JSON.parse(r.out)
     expect(j.format).toBe('csv')
-    expect(j.ratePerSecond).toBeCloseTo(100_000, 6)
+    expect(j.rate_rps).toBeCloseTo(100_000, 6)
     expect(readFileSync(join(dir, 'r.dat'), 'utf8').split('\n')[0]).toBe('arrival_ns,conn,service_ns')
   })
 
@@ -91,7 +91,7 @@ describe('tailsim generate', () => {
     [['x.csv', '--service', 'exp:10'], 64, /--service: Expected `service` to be a spec whose MEAN is a duration > 0 with a unit/],
     [['x.csv'], 64, /--load: Expected --load \(with --cores\) or --rate, got neither/],
     [['x.csv', '--load', 'abc'], 64, /--load: Expected a load > 0, got "abc"/],
-    [['x.csv', '--load', '0.5', '--ghz', '0'], 64, /--ghz: Expected a clock in GHz greater than 0, got "0"/],
+    [['x.csv', '--load', '0.5', '--ghz', '0'], 64, /--ghz: Expected a clock in GHz greater than 0 and at most 100, got "0"/],
     [['x.txt', '--load', '0.5'], 64, /--format: Expected OUT to end in .arrow, .arrows, .parquet or .csv/],
     [['no/such/dir/x.csv', '--load', '0.5'], 73, /Expected the folder of OUT to exist/],
     [['-', '--load', '0.5', '--json'], 64, /Expected OUT to be a file when --json is given/],
@@ -112,7 +112,7 @@ describe('tailsim generate', () => {
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({arrivals: 'fixed', requests: 1000})
-    expect(j.ratePerSecond).toBeCloseTo(1e6, 3)
+    expect(j.rate_rps).toBeCloseTo(1e6, 3)
     const arrivals = readFileSync(join(dir, 'fixed.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]))
     expect(arrivals.slice(0, 4)).toEqual([1000, 2000, 3000, 4000])
     expect(arrivals.every((a, i) => a === 1000 * (i + 1))).toBe(true)
@@ -123,7 +123,7 @@ describe('tailsim generate', () => {
     const b = tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
     expect(a.exit).toBe(0)
     expect(b.exit).toBe(0)
-    expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load: 0.6})
+    expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load_fraction: 0.6})
     expect(b.out).toMatch(/mmpp:high=5,low=0\.2,dwell=50us arrivals at 0\.96 M requests\/s = load 0\.6 on 16 cores/)
     expect(sha('m1.arrow')).toBe(sha('m2.arrow'))
   })
@@ -135,7 +135,7 @@ describe('tailsim generate', () => {
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({requests: 3000, arrivals: 'replay:src.csv', connections: 50})
-    expect(j.load).toBeCloseTo(0.5 * 0.7, 1) // 7 µs instead of 10 µs at the file's rate
+    expect(j.load_fraction).toBeCloseTo(0.5 * 0.7, 1) // 7 µs instead of 10 µs at the file's rate
     const rows = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','))
     const before = rows('src.csv')
     const after = rows('redrawn.csv')

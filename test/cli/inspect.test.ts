@@ -80,10 +80,10 @@ describe('tailsim inspect', () => {
       expect(s.requests).toBe(n)
       expect(s.connections).toBe(2720)
       // within 5 standard errors
-      expect(Math.abs(s.serviceMeanUs - mean)).toBeLessThanOrEqual((5 * cv * mean) / Math.sqrt(n) + 1e-9)
-      expect(Math.abs(s.offeredLoad - 0.6)).toBeLessThan((0.6 * (5 * cv + 5)) / Math.sqrt(n))
-      expect(Math.abs(s.serviceCv - cv)).toBeLessThan(0.05)
-      expect(s.sha256).toMatch(/^[0-9a-f]{64}$/)
+      expect(Math.abs(s.service_mean_us - mean)).toBeLessThanOrEqual((5 * cv * mean) / Math.sqrt(n) + 1e-9)
+      expect(Math.abs(s.offered_load_fraction - 0.6)).toBeLessThan((0.6 * (5 * cv + 5)) / Math.sqrt(n))
+      expect(Math.abs(s.service_cv - cv)).toBeLessThan(0.05)
+      expect(s.trace_sha256).toMatch(/^[0-9a-f]{64}$/)
     })
   })
 
@@ -98,8 +98,8 @@ describe('tailsim inspect', () => {
     expect(r.stdout).toMatch(/^offered load +[\d.]+ on 8 cores/m)
     expect(r.stdout).toMatch(/^types +get 1[45],\d{3} \([\d.]+%\), scan [45],\d{3} \([\d.]+%\)$/m)
     const j = inspectJson(['typed.parquet', '--cores', '8'])
-    expect(j.typeCounts.get + j.typeCounts.scan).toBe(20000)
-    expect(j.offeredLoad).toBeCloseTo(1, 1) // load 0.5 on 16 cores = 1.0 on 8
+    expect(j.type_counts.get + j.type_counts.scan).toBe(20000)
+    expect(j.offered_load_fraction).toBeCloseTo(1, 1) // load 0.5 on 16 cores = 1.0 on 8
   })
 
   it('reads stdin: an Arrow IPC stream from generate, and CSV', {timeout: 300_000}, () => {
@@ -108,23 +108,23 @@ describe('tailsim inspect', () => {
     const fromStdin = inspectJson(['-'], gen.stdout)
     tailsim(['generate', 'same.arrow', '--requests', '5000', '--load', '0.5', '--seed', '9'])
     const fromFile = inspectJson(['same.arrow'])
-    expect({...fromStdin, name: '', sha256: ''}).toEqual({...fromFile, name: '', sha256: ''})
+    expect({...fromStdin, trace: '', trace_sha256: ''}).toEqual({...fromFile, trace: '', trace_sha256: ''})
     tailsim(['generate', 'same.csv', '--requests', '5000', '--load', '0.5', '--seed', '9'])
     const csv = inspectJson(['-'], readFileSync(join(dir, 'same.csv')))
-    expect(csv.serviceMean).toBe(fromFile.serviceMean)
-    expect(csv.sha256).toBe(inspectJson(['same.csv']).sha256)
+    expect(csv.service_mean_cycles).toBe(fromFile.service_mean_cycles)
+    expect(csv.trace_sha256).toBe(inspectJson(['same.csv']).trace_sha256)
   })
 
   it('maps columns and units with flags', () => {
     const text = 'ts,flow,svc\n0,a,10\n1,b,20\n2.5,a,30\n'
     const j = inspectJson(['-', '--arrival-column', 'ts', '--arrival-unit', 'us', '--conn-column', 'flow', '--service-column', 'svc', '--service-unit', 'us'], text)
-    expect(j).toMatchObject({requests: 3, connections: 2, firstArrival: 0, lastArrival: 6000, serviceMean: 48000})
+    expect(j).toMatchObject({requests: 3, connections: 2, first_arrival_cycles: 0, last_arrival_cycles: 6000, service_mean_cycles: 48000})
   })
 
   it('--sort accepts an unsorted trace', () => {
     const text = 'arrival_ns,conn,service_ns\n30,1,5\n10,2,5\n'
     expect(tailsim(['inspect', '-'], text).exit).toBe(65)
-    expect(inspectJson(['-', '--sort'], text)).toMatchObject({requests: 2, firstArrival: 24, lastArrival: 72})
+    expect(inspectJson(['-', '--sort'], text)).toMatchObject({requests: 2, first_arrival_cycles: 24, last_arrival_cycles: 72})
   })
 
   it('bad-trace corpus: each gives its message and a non-zero exit, never a stack trace', {timeout: 300_000}, async () => {
@@ -175,9 +175,9 @@ describe('tailsim inspect', () => {
     expect(r.stdout).toMatch(/^end +2024-11-27T09:33:20\.000003000Z$/m)
     expect(r.stdout).toMatch(/^connections +3 .*one per request \(--conn-per-request\)$/m)
     const j = JSON.parse(tailsim(['inspect', 'epoch.csv', ...flags, '--sort', '--connections', '2', '--json']).stdout)
-    expect(j.clock).toMatchObject({kind: 'number', unit: 'ns', baseSeconds: 1732700000, start: '2024-11-27T09:33:20.000000900Z'})
-    expect(j.connectionSource).toEqual({mode: 'uniform', connections: 2, seed: 1})
-    expect(j.lastArrival - j.firstArrival).toBe(Math.round(2100 * 2.4))
+    expect(j.clock).toMatchObject({kind: 'number', unit: 'ns', base_s: 1732700000, start: '2024-11-27T09:33:20.000000900Z'})
+    expect(j.connection_source).toEqual({mode: 'uniform', connections: 2, seed: 1})
+    expect(j.last_arrival_cycles - j.first_arrival_cycles).toBe(Math.round(2100 * 2.4))
   })
 
   it('reads a named pipe once and ends (it used to wait for ever)', async () => {

@@ -117,7 +117,7 @@ describe('tailsim report', () => {
     expect(ok.stdout).toBe(compareOut.csv)
     const r = await tailsim(['report', file])
     expect(r.exit).toBe(65)
-    expect(r.stderr).toMatch(/future\.json: Expected schema_version <= 2 .*got 99.*newer tailsim/)
+    expect(r.stderr).toMatch(/future\.json: Expected schema_version <= 4 .*got 99.*newer tailsim/)
   })
 
   it('writes SVG, PNG and PDF charts and a self-contained page, and never clobbers without --force', async () => {
@@ -139,7 +139,7 @@ describe('tailsim report', () => {
     }
     const html = readFileSync(page, 'utf8')
     expect(html).not.toMatch(/https?:/)
-    expect(html.match(/<table>/g)).toHaveLength(3)
+    expect(html.match(/<table>/g)).toHaveLength(4)
     expect(html.match(/<svg /g)).toHaveLength(2)
     expect(html).toContain('<dt>generated at</dt><dd>1970-01-01T00:00:00.000Z</dd>')
     expect(html).toMatch(/<dt>command line<\/dt><dd>tailsim report \S+ --charts \S+ --png --pdf --html \S+ --png-scale 1 --title Figure-2<\/dd>/)

@@ -68,4 +68,25 @@ describe('sweep pool', () => {
     expect(out.rows.length).toBeLessThan(prepared.cells.length)
     expect(out.rows.length + out.notRun.length + out.failures.length).toBe(prepared.cells.length)
   })
+
+  it('a graceful stop starts no new cell and delivers the running ones (in this thread and on workers)', async () => {
+    for (const jobs of [0, 2]) {
+      const stop = new AbortController()
+      const started: number[] = []
+      const out = await runCells(prepared.spec, prepared.sweepId, prepared.cells, {
+        jobs,
+        stop: stop.signal,
+        onStart: (c) => {
+          started.push(c.index)
+          if (started.length === 2) stop.abort()
+        },
+      })
+      expect(out.interrupted).toBe(true)
+      // Every cell started was finished and delivered; none was abandoned; no cell started after the stop.
+      expect(out.rows.map((r) => r.cell_index).sort((a, b) => a - b)).toEqual([...started].sort((a, b) => a - b))
+      expect(out.abandoned).toEqual([])
+      expect(started.length).toBeLessThanOrEqual(Math.max(2, jobs))
+      expect(out.notRun.map((c) => c.index)).toEqual(prepared.cells.map((c) => c.index).filter((i) => !started.includes(i)))
+    }
+  })
 })

@@ -12,6 +12,7 @@ import {describe, expect, it} from 'vitest'
 
 import {prepareSweep, runSweep} from '../../src/experiment/sweep.js'
 import {parseVary} from '../../src/experiment/vary.js'
+import {parseSlo} from '../../src/experiment/slo.js'
 import {buildTables} from '../../src/report/tables.js'
 import {readResults} from '../../src/results/read.js'
 import {resolveCosts} from '../../src/sim/machine/costs.js'
@@ -59,7 +60,7 @@ describe('sweeps: replications, --vary, infeasible SLOs', () => {
   }, 120_000)
 
   it('an SLO below the service time is unmet, and the row says why', async () => {
-    const prepared = await prepareSweep({...base, policies: ['n-mg1-fcfs'], slo: {percentile: 99, bound: {us: 5}}})
+    const prepared = await prepareSweep({...base, policies: ['n-mg1-fcfs'], slo: parseSlo('5us')})
     const out = await runSweep(prepared, {jobs: 0})
     const row = out.rows.find((r) => r.kind === 'max_load' && r.policy === 'n-mg1-fcfs')!
     expect(row.search_status).toBe('unmet')

@@ -75,13 +75,16 @@ const GOOD: Record<string, string[]> = {
   title: ['A title', ''],
   machine: ['machine.json', 'bad-machine.json', 'missing.json', 't.csv'],
   'font-file': ['missing.ttf', 't.csv'],
+  progress: ['auto', 'bar', 'lines', 'none', 'tty'],
+  'progress-interval': ['0.5', '10', '0', '86401'],
+  grace: ['0', '10', '86401'],
 }
 /** Flags whose large valid values would only make a run long; NASTY is limited to its invalid forms. */
 const SIZE = new Set(['requests', 'connections', 'cores', 'replications', 'jobs', 'ci-batches', 'max-sort-rows', 'batch', 'nic-ring', 'worker-memory', 'loads', 'search-tol', 'rate', 'shard'])
 const SIZE_NASTY = ['', '-1', 'abc', '1e-300', 'NaN', '1.5', '0x10', ':']
 
 /** Boolean flags drawn as switches. */
-const BOOLEAN = new Set(['force', 'sort', 'allow-overload', 'show-config', 'resume', 'max-load', 'no-max-load', 'png', 'pdf', 'json', 'debug'])
+const BOOLEAN = new Set(['force', 'sort', 'allow-overload', 'show-config', 'resume', 'max-load', 'no-max-load', 'png', 'pdf', 'json', 'debug', 'strict'])
 
 interface CommandSpec {
   id: string
@@ -103,18 +106,18 @@ const COMMANDS: CommandSpec[] = [
   {id: 'inspect', flags: ['cores', 'ghz', 'arrival-column', 'conn-column', 'service-column', 'type-column', 'arrival-unit', 'service-unit', 'trace-format', 'sort', 'max-sort-rows'], positional: ['t.csv', 'missing.csv', 'res.json', 'cdf.txt', '.'], base: ['t.csv']},
   {
     id: 'replay',
-    flags: ['policy', 'batch', 'load', 'rate', 'replications', 'records', 'force', 'ci-batches', 'show-config', 'cores', 'ghz', 'preset', 'cost', 'machine', 'nic-ring', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'synthetic', 'requests', 'connections', 'sort', 'max-sort-rows', 'arrival-column', 'trace-format'],
+    flags: ['policy', 'batch', 'load', 'rate', 'replications', 'records', 'force', 'ci-batches', 'show-config', 'cores', 'ghz', 'preset', 'cost', 'machine', 'nic-ring', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'synthetic', 'requests', 'connections', 'sort', 'max-sort-rows', 'arrival-column', 'trace-format', 'progress', 'progress-interval'],
     positional: ['t.csv', 'missing.csv', 'res.json', '.'],
     base: ['t.csv', '--policy', 'zygos', '--load', '0.5'],
   },
   {
     id: 'compare',
-    flags: ['policies', 'loads', 'replications', 'slo', 'percentile', 'format', 'max-load', 'no-max-load', 'search-range', 'search-tol', 'out', 'shard', 'resume', 'force', 'jobs', 'requests', 'connections', 'cores', 'ghz', 'preset', 'cost', 'machine', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'sort'],
+    flags: ['policies', 'loads', 'replications', 'slo', 'percentile', 'format', 'max-load', 'no-max-load', 'search-range', 'search-tol', 'out', 'shard', 'resume', 'force', 'jobs', 'requests', 'connections', 'cores', 'ghz', 'preset', 'cost', 'machine', 'seed', 'warmup', 'network-rtt', 'allow-overload', 'max-sim-time', 'sort', 'progress', 'progress-interval', 'grace'],
     positional: ['t.csv', 'synthetic:exp:10us', 'synthetic:nope', 'missing.csv', 'res.json'],
     fixed: ['--jobs', '0', '--requests', '300'],
     base: ['t.csv', '--policies', 'ix', '--loads', '0.5', '--search-range', '0.3:0.7', '--search-tol', '0.1'],
   },
-  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'pdf', 'png-scale', 'font-file', 'html', 'title', 'force'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/'], base: ['res.json']},
+  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'pdf', 'png-scale', 'font-file', 'html', 'title', 'force', 'strict'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/'], base: ['res.json']},
 ]
 
 /** A flag token: usually real, sometimes a near miss or an unknown one. */

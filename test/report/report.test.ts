@@ -80,10 +80,10 @@ describe('buildReport', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true)
     expect(html).not.toMatch(/https?:/i)
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)/i)
-    // Tables: 3 per trace (latency, max load, counters); charts: 2 per trace.
+    // Tables: 4 per trace (latency, max load, by type, counters); charts: 2 per trace (no types).
     const model = r.model
-    const nTables = model.traces.reduce((n, t) => n + [t.latency, t.max_load, t.counters].filter((m) => m.rows.length > 0).length, 0)
-    expect(nTables).toBe(6)
+    const nTables = model.traces.reduce((n, t) => n + [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).length, 0)
+    expect(nTables).toBe(8)
     expect(html.match(/<table>/g)).toHaveLength(nTables)
     expect(html.match(/<svg /g)).toHaveLength(4)
     for (const t of model.traces) {

@@ -79,7 +79,7 @@ describe('result schema', () => {
     expect(kv['tailsim.schema_version']).toBe(String(SCHEMA_VERSION))
     const objs = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
     expect(objs.map((o) => o.p99_us)).toEqual(rows.map((r) => r.p99_us))
-    expect(objs.map((o) => o.max_load)).toEqual(rows.map((r) => r.max_load))
+    expect(objs.map((o) => o.max_load_fraction)).toEqual(rows.map((r) => r.max_load))
   })
 
   it('refuses a newer schema version, naming the file', async () => {
@@ -117,8 +117,10 @@ describe('tables', () => {
       expect(out).toContain('mgn-fcfs')
       expect(out).toContain('n-mg1-fcfs')
     }
-    const csv = renderTables(rows, {format: 'csv'})
-    expect(csv).toContain('load,mgn-fcfs,n-mg1-fcfs')
+    // csv is the tidy form: one header line, one line per row (test/results/typed.test.ts checks the values).
+    const csv = renderTables(rows, {format: 'csv'}).trimEnd().split('\n')
+    expect(csv.length).toBe(rows.length + 1)
+    expect(csv[0]).toMatch(/^schema_version,kind,sweep_id,cell_id,cell_index,/)
     const md = renderTables(rows, {format: 'markdown', percentile: 'p50'})
     expect(md).toContain('p50 latency')
     expect(md).toContain('75.0%')

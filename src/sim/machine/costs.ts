@@ -44,6 +44,11 @@ export const COST_DEFS: readonly CostDef[] = [
   {name: 'handoff_latency', description: 'dispatcher to worker hand-off: one cache-line transfer, a delay not a busy cost (150 ns, unverified)', paper: 360},
   {name: 'preempt_interrupt', description: 'preemption by posted interrupt (shinjuku), on the worker: interrupt, context switch and save (1 us, the value Concord\'s authors use for Shinjuku)', paper: 2400},
   {name: 'preempt_yield', description: 'cooperative preemption at a compiler-inserted probe (concord), on the worker: yield and context switch (0.1 us)', paper: 240},
+  // Core-allocating designs (shenango, caladan). Plausible figures, not measurements.
+  {name: 'iokernel_packet', description: 'IOKernel core, per packet: steer the request to an active worker (about 100 cycles, unverified)', paper: 100},
+  {name: 'rq_probe', description: 'one look at another worker\'s run queue (try-lock) while searching work to steal (120 ns, the figure of McClure et al.\'s simulator)', paper: 288},
+  {name: 'rq_steal', description: 'taking half of a victim\'s run queue once found (120 ns, the figure of McClure et al.\'s simulator)', paper: 288},
+  {name: 'core_grant', description: 'grant latency: from the IOKernel\'s decision to a parked worker running the application (5 us, unverified)', paper: 12000},
 ]
 
 export type CostTable = Record<string, number>

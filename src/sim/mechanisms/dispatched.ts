@@ -23,8 +23,9 @@
  * A policy subclasses this and supplies its queues: `enqueue` (new and preempted requests),
  * `waiting`, and `dispatchPass` (which calls `send(worker, slot)`).
  */
-import {EventClass} from '../engine/engine.js'
+import {type Engine, EventClass} from '../engine/engine.js'
 import {IntQueue} from '../machine/int-queue.js'
+import type {RequestTable} from '../machine/requests.js'
 import type {Policy, SimContext} from '../policy.js'
 import {type CoreLayout, coreLayout} from './layout.js'
 import {Mailboxes} from './jbsq.js'
@@ -83,6 +84,16 @@ export abstract class DispatchedServer implements Policy {
   private readonly probe: number
   private readonly cPreempt: number
   private readonly cDispEvents: number
+  // Read per event: kept as own fields (one load each, not two through `opts`/`layout`/`ctx`).
+  private readonly preemption: Preemption | null
+  private readonly reportCompletions: boolean
+  private readonly hasNetworker: boolean
+  private readonly hasDispatcher: boolean
+  private readonly firstWorker: number
+  private readonly engine: Engine
+  private readonly req: RequestTable
+  private readonly useApp: Float64Array
+  private readonly useNet: Float64Array
 
   constructor(
     protected readonly ctx: SimContext,
@@ -103,6 +114,15 @@ export abstract class DispatchedServer implements Policy {
     this.probe = opts.probeOverhead ?? 0
     this.cPreempt = opts.preemption !== null ? ctx.counters.define('preemptions') : -1
     this.cDispEvents = ctx.counters.define('dispatcher_events')
+    this.preemption = opts.preemption
+    this.reportCompletions = opts.reportCompletions
+    this.hasNetworker = opts.networker
+    this.hasDispatcher = opts.dispatcher
+    this.firstWorker = this.layout.firstWorker
+    this.engine = ctx.engine
+    this.req = ctx.requests
+    this.useApp = ctx.usage.app
+    this.useNet = ctx.usage.net
   }
 
   /** Put a new or preempted request (with its original arrival time) into the central queues. */
@@ -119,16 +139,16 @@ export abstract class DispatchedServer implements Policy {
   }
 
   arrive(slot: number): void {
-    const now = this.ctx.engine.now
-    if (!this.opts.networker || (this.netCost === 0 && this.netPending === 0 && this.netBusy <= now)) {
+    const now = this.engine.now
+    if (!this.hasNetworker || (this.netCost === 0 && this.netPending === 0 && this.netBusy <= now)) {
       this.toDispatcher(D_NEW, slot, 0)
       return
     }
     const t = (this.netBusy > now ? this.netBusy : now) + this.netCost
     this.netBusy = t
     this.netPending++
-    this.ctx.usage.net[this.layout.networker] += this.netCost
-    this.ctx.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
+    this.useNet[this.layout.networker] += this.netCost
+    this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
   }
 
   handle(kind: number, a: number, b: number): void {
@@ -159,18 +179,17 @@ export abstract class DispatchedServer implements Policy {
 
   /** Submit an event to the dispatcher (FIFO single server). */
   private toDispatcher(kind: number, a: number, b: number): void {
-    const ctx = this.ctx
-    ctx.counters.values[this.cDispEvents]++
-    const now = ctx.engine.now
-    if (!this.opts.dispatcher || (this.dispCost === 0 && this.dispPending === 0 && this.dispBusy <= now)) {
+    this.ctx.counters.values[this.cDispEvents]++
+    const now = this.engine.now
+    if (!this.hasDispatcher || (this.dispCost === 0 && this.dispPending === 0 && this.dispBusy <= now)) {
       this.dispatcherEvent(kind, a, b)
       return
     }
     const t = (this.dispBusy > now ? this.dispBusy : now) + this.dispCost
     this.dispBusy = t
     this.dispPending++
-    ctx.usage.net[this.layout.dispatcher] += this.dispCost
-    ctx.engine.schedule(t, EventClass.FINISH, kind, a, b)
+    this.useNet[this.layout.dispatcher] += this.dispCost
+    this.engine.schedule(t, EventClass.FINISH, kind, a, b)
   }
 
   private dispatcherEvent(kind: number, a: number, b: number): void {
@@ -187,7 +206,7 @@ export abstract class DispatchedServer implements Policy {
   /** Hand a request to worker w (counts against its JBSQ bound); it arrives after the hand-off. */
   protected send(w: number, slot: number): void {
     this.boxes.take(w)
-    const now = this.ctx.engine.now
+    const now = this.engine.now
     if (this.running[w] === -1 && this.yielding[w] === 0) {
       // An idle worker (its mailbox is then empty) starts the request as it arrives: no event
       // for the hand-off itself. Anything sent to it meanwhile queues behind.
@@ -195,62 +214,61 @@ export abstract class DispatchedServer implements Policy {
     } else if (this.handoff === 0) {
       this.mailbox[w].push(slot)
     } else {
-      this.ctx.engine.schedule(now + this.handoff, EventClass.FINISH, RECV, w, slot)
+      this.engine.schedule(now + this.handoff, EventClass.FINISH, RECV, w, slot)
     }
   }
 
   private recv(w: number, slot: number): void {
-    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.ctx.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.engine.now)
     else this.mailbox[w].push(slot)
   }
 
   /** Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now). */
   private runSlice(w: number, slot: number, now: number): void {
-    const ctx = this.ctx
-    const r = ctx.requests
-    const core = this.layout.firstWorker + w
+    const r = this.req
+    const core = this.firstWorker + w
     if (r.start[slot] < 0) {
       r.start[slot] = now
       if (this.probe > 0) r.work[slot] = Math.max(1, Math.round(r.service[slot] * (1 + this.probe)))
     }
     r.core[slot] = core
     let len = r.work[slot]
-    const p = this.opts.preemption
+    const p = this.preemption
     if (p !== null && len > p.quantum) {
-      const q = drawQuantum(p, ctx.rng)
+      const q = drawQuantum(p, this.ctx.rng)
       if (len > q) len = q
     }
     this.running[w] = slot
     this.sliceLen[w] = len
     this.sliceEnd[w] = now + len
-    ctx.usage.app[core] += len
-    ctx.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
+    this.useApp[core] += len
+    this.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
   }
 
   private sliceDone(w: number): void {
-    const ctx = this.ctx
-    const r = ctx.requests
+    const r = this.req
+    const now = this.engine.now
     const slot = this.running[w]
     const left = r.work[slot] - this.sliceLen[w]
     r.work[slot] = left
     if (left <= 0) {
       this.running[w] = -1
-      ctx.recorder.complete(slot, ctx.engine.now)
+      this.ctx.recorder.complete(slot, now)
       this.startNext(w)
-      if (this.opts.reportCompletions) this.toDispatcher(D_DONE, w, 0)
+      if (this.reportCompletions) this.toDispatcher(D_DONE, w, 0)
       return
     }
-    const p = this.opts.preemption!
+    const p = this.preemption!
     if (p.pendingOnly && this.mailbox[w].size === 0 && this.waiting() === 0) {
-      this.runSlice(w, slot, ctx.engine.now) // nothing waits: keep running, no cost
+      this.runSlice(w, slot, now) // nothing waits: keep running, no cost
       return
     }
-    ctx.counters.values[this.cPreempt]++
+    this.ctx.counters.values[this.cPreempt]++
     this.running[w] = -1
     if (p.cost > 0) {
       this.yielding[w] = 1
-      ctx.usage.net[this.layout.firstWorker + w] += p.cost
-      ctx.engine.schedule(ctx.engine.now + p.cost, EventClass.FINISH, YIELDED, w, slot)
+      this.useNet[this.firstWorker + w] += p.cost
+      this.engine.schedule(now + p.cost, EventClass.FINISH, YIELDED, w, slot)
     } else {
       this.yielded(w, slot)
     }
@@ -266,7 +284,7 @@ export abstract class DispatchedServer implements Policy {
   /** Local mailbox first (a JBSQ worker starts its next request without the dispatcher). */
   private startNext(w: number): void {
     const mb = this.mailbox[w]
-    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.ctx.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.engine.now)
   }
 
   metrics(): Record<string, number> {

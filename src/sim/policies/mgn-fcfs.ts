@@ -154,7 +154,7 @@ class MgnFcfsRecursion implements Policy {
     this.idle = idle
     const ctx = this.ctx
     ctx.usage.app[core] += s
-    ctx.recorder.completeRequest(seq, now, conn, type, 0, core, start, end)
+    ctx.recorder.completeRequest(seq, now, conn, type, 0, core, start, end, s)
   }
 
   handle(): void {

@@ -189,7 +189,7 @@ class NMg1FcfsRecursion implements Policy, QueueState {
     this.free[q] = end
     if (this.ends !== null) this.ends.push(q, end)
     ctx.usage.app[q] += s
-    ctx.recorder.completeRequest(seq, now, conn, type, q, q, start, end)
+    ctx.recorder.completeRequest(seq, now, conn, type, q, q, start, end, s)
   }
 
   handle(): void {

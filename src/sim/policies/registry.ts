@@ -25,9 +25,12 @@ import {darc} from './darc.js'
 import {cFcfs} from './c-fcfs.js'
 import {dFcfs} from './d-fcfs.js'
 import {jbsq} from './jbsq.js'
+import {shenango} from './shenango.js'
+import {caladan} from './caladan.js'
 
 const DEFS: PolicyDef[] = [mgnFcfs, nMg1Fcfs, mgnPs, nMg1Ps, ix, linuxPartitioned, linuxFloating, zygos, zygosNoIntr]
 DEFS.push(shinjuku, concord, darc, cFcfs, dFcfs, jbsq)
+DEFS.push(shenango, caladan)
 
 export const POLICIES: ReadonlyMap<string, PolicyDef> = new Map(DEFS.map((d) => [d.name, d]))
 

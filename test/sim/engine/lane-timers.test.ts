@@ -137,16 +137,20 @@ function runScript(impl: Impl, steps: Step[], reactions: Act[]): string[] {
 }
 
 describe('LaneTimers', () => {
-  it('names the earliest armed timer under arm/disarm (model-based)', () => {
+  // 13 lanes: a deeper tree with unused leaves, where a repair may stop below the root.
+  it.each([
+    [4, 3],
+    [13, 2],
+  ])('names the earliest armed timer under arm/disarm (model-based), %i lanes x %i slots', (lanes, slots) => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({min: 0, max: 11}), fc.option(fc.integer({min: 0, max: 30}), {nil: undefined}), fc.integer({min: 0, max: 5})), {maxLength: 200}),
+        fc.array(fc.tuple(fc.integer({min: 0, max: lanes * slots - 1}), fc.option(fc.integer({min: 0, max: 30}), {nil: undefined}), fc.integer({min: 0, max: 5})), {maxLength: 200}),
         (ops) => {
-          const lt = new LaneTimers(4, 3)
+          const lt = new LaneTimers(lanes, slots)
           const ref = new Map<number, [number, number]>()
           let seq = 0
           for (const [i, t, cls] of ops) {
-            const lane = Math.floor(i / 3)
+            const lane = Math.floor(i / slots)
             if (t === undefined) {
               expect(lt.disarm(lane, i)).toBe(ref.delete(i))
             } else {

@@ -1,0 +1,146 @@
+/**
+ * Per-type and slowdown results in result files: typed columns (a list<struct> `per_type`, float64
+ * slowdown columns; no JSON text), checked with an independent Parquet reader (hyparquet); the
+ * round trip through every format; the by-type table with its `n/a (k samples)` cells; files of
+ * schema 2 (no such columns) still read.
+ */
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {parquetMetadata, parquetReadObjects, parquetSchema} from 'hyparquet'
+import {beforeAll, describe, expect, it} from 'vitest'
+
+import {resolveSlo, parseSlo} from '../../src/experiment/slo.js'
+import {buildTables, renderTables} from '../../src/report/tables.js'
+import {readResults} from '../../src/results/read.js'
+import {PER_TYPE_FIELDS, toRow, type ResultRow} from '../../src/results/schema.js'
+import {writeResults} from '../../src/results/write.js'
+import {slowdownAndTypeLines} from '../../src/report/type-summary.js'
+import type {RunResult} from '../../src/sim/simulate.js'
+import {run} from '../helpers.js'
+import {darcBimodal} from '../sim/sched/lib.js'
+
+let rows: ResultRow[]
+let result: RunResult
+
+beforeAll(async () => {
+  // 4 000 requests of the 50/50 bimodal: each type has ~1 800 measured, so its p99.9 is n/a.
+  const cols = darcBimodal(4000, 0.5, 4, 3)
+  const slo = resolveSlo(parseSlo('slowdown:p99.9:10,type=short:p99:20us'), 50, ['short', 'long'])
+  rows = []
+  for (const [i, policy] of ['mgn-fcfs', 'c-fcfs'].entries()) {
+    const r = await run(cols, {policy, cores: 4, load: 0.5})
+    if (i === 0) result = r
+    rows.push(toRow(r, {kind: 'latency', sweep_id: 'S', cell_id: `L|${policy}`, cell_index: i, trace: 't', replication: 0, load: 0.5, slo}))
+  }
+})
+
+describe('per-type and slowdown columns', () => {
+  it('rows hold the run\'s per-type results and slowdown as numbers', () => {
+    const r = rows[0]
+    expect(r.per_type.map((t) => t.type)).toEqual(['short', 'long'])
+    expect(r.per_type[0].p99_us).toBe(result.per_type.short.p99_us)
+    expect(r.per_type[1].slowdown_p99).toBe(result.per_type.long.slowdown.p99)
+    expect(r.per_type[0].p999_us).toBeNull() // n/a, not a number
+    expect(r.slowdown_p99).toBe(result.slowdown.p99)
+    expect(r.slo).toBe('slowdown:p99.9:10,type=short:p99:20us')
+    expect(r.slo_us).toBeNull()
+  })
+
+  it('Parquet: per_type is a list of structs and slowdown columns are doubles (hyparquet)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tailsim-pt-'))
+    const path = join(dir, 'r.parquet')
+    await writeResults(path, rows, {toolVersion: 'x', sweepId: 'S', traceSha256: []})
+    const b = readFileSync(path)
+    const ab = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)
+    const meta = parquetMetadata(ab)
+    const tree = parquetSchema(meta)
+    const col = (name: string) => tree.children.find((c) => c.element.name === name)!
+    expect(col('slowdown_p999').element.type).toBe('DOUBLE')
+    expect(col('slo').element.type).toBe('BYTE_ARRAY')
+    const pt = col('per_type')
+    expect(pt.element.converted_type).toBe('LIST')
+    const item = pt.children[0].children[0]
+    expect(item.children.map((c) => c.element.name)).toEqual(['type', ...PER_TYPE_FIELDS])
+    expect(item.children.find((c) => c.element.name === 'type')!.element.type).toBe('BYTE_ARRAY')
+    for (const f of PER_TYPE_FIELDS) expect(item.children.find((c) => c.element.name === f)!.element.type, f).toBe('DOUBLE')
+    const objs = (await parquetReadObjects({file: ab})) as Record<string, unknown>[]
+    const list = objs[0].per_type as Record<string, unknown>[]
+    expect(list.map((t) => t.type)).toEqual(['short', 'long'])
+    expect(list[0].p50_us).toBe(rows[0].per_type[0].p50_us)
+    expect(list[0].p999_us).toBeNull()
+    expect(objs.map((o) => o.slowdown_p99)).toEqual(rows.map((r) => r.slowdown_p99))
+  })
+
+  for (const ext of ['parquet', 'arrow', 'json']) {
+    it(`round-trips through .${ext}`, async () => {
+      const path = join(mkdtempSync(join(tmpdir(), 'tailsim-pt-')), `r.${ext}`)
+      await writeResults(path, rows, {toolVersion: 'x', sweepId: 'S', traceSha256: []})
+      expect(await readResults([path])).toEqual(rows)
+    })
+  }
+
+  it('a JSON file of schema 2 (no per-type or slowdown columns) reads with empty ones', async () => {
+    const old = rows.map((r) => {
+      const o: Record<string, unknown> = {...r, schema_version: 2}
+      for (const k of Object.keys(o)) if (k.startsWith('slowdown_') || k === 'per_type' || k === 'slo') delete o[k]
+      o.slo_us = 100
+      return o
+    })
+    const path = join(mkdtempSync(join(tmpdir(), 'tailsim-pt-')), 'old.json')
+    writeFileSync(path, JSON.stringify({tailsim_results: {schema_version: 2}, rows: old}))
+    const back = await readResults([path])
+    expect(back[0].per_type).toEqual([])
+    expect(back[0].slowdown_p99).toBeNull()
+    expect(back[0].slo).toBe('')
+    expect(buildTables(back).traces[0].per_type.rows[0][1]).toBe('all')
+  })
+
+  it('a per_type value that is not a list of per-type objects is refused', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tailsim-pt-')), 'bad.json')
+    writeFileSync(path, JSON.stringify({rows: [{...rows[0], per_type: '{"short": {}}'}]}))
+    await expect(readResults([path])).rejects.toThrow(/bad\.json:? row 1.*per_type/)
+  })
+})
+
+describe('the by-type table and replay lines', () => {
+  it('one row for all requests and one per type; n/a with the samples above the percentile', () => {
+    const t = buildTables(rows).traces[0].per_type
+    expect(t.columns).toEqual(['policy', 'type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'])
+    expect(t.rows.map((r) => `${r[0]} ${r[1]}`)).toEqual(['mgn-fcfs all', 'mgn-fcfs short', 'mgn-fcfs long', 'c-fcfs all', 'c-fcfs short', 'c-fcfs long'])
+    const short = t.rows[1]
+    expect(short[2]).toBe(result.per_type.short.count)
+    expect(short[4]).toBe(result.per_type.short.p99_us)
+    const k = result.per_type.short.count - Math.ceil(0.999 * result.per_type.short.count)
+    expect(short[5]).toBe(`n/a (${k} sample${k === 1 ? '' : 's'})`)
+    expect(t.rows[0][6]).toBe(result.slowdown.p99)
+    const md = renderTables(rows, {format: 'markdown'})
+    expect(md).toContain('latency (µs) and slowdown by request type')
+    expect(md).not.toContain('max load at SLO') // no max-load rows here: that table is left out
+  })
+
+  it('replay prints slowdown and a line per type, with intervals and n/a', () => {
+    const lines = slowdownAndTypeLines(result).join('\n')
+    expect(lines).toMatch(/^slowdown \(time in the server \/ service time\): mean \d/)
+    expect(lines).toMatch(/\n {2}short +\d+ /)
+    expect(lines).toContain('n/a (')
+    expect(lines).toMatch(/\d\.\d \[\d+\.\d, \d+\.\d\]/)
+  })
+})
+
+describe('the slowdown-by-type chart', () => {
+  it('one bar per policy and type, from the by-type table; none for a trace without types', async () => {
+    const {buildReport} = await import('../../src/report/report.js')
+    const r = await buildReport(rows, {})
+    const chart = r.charts.find((c) => c.name === 'slowdown-by-type')!
+    expect(chart.kind).toBe('per_type')
+    // ~1 800 requests per type: p99.9 is n/a, so the chart shows p99.
+    expect(chart.title).toMatch(/^Slowdown p99 by request type/)
+    const t = buildTables(rows).traces[0].per_type
+    for (const row of t.rows.filter((x) => x[1] !== 'all')) expect(chart.svg).toContain(`${row[0]}`)
+    expect((chart.svg.match(/aria-roledescription="bar"/g) ?? []).length).toBe(4)
+    const untyped = rows.map((x) => ({...x, per_type: []}))
+    expect((await buildReport(untyped, {})).charts.map((c) => c.name)).not.toContain('slowdown-by-type')
+  })
+})
