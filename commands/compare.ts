@@ -2,6 +2,8 @@
  * `tailsim compare TRACE... --policies ... --loads ...`: the side-by-side verdict. Thin: flags →
  * SweepRequest → prepareSweep/runSweep (src/experiment) → renderTables (src/report/tables).
  */
+import {existsSync} from 'node:fs'
+
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base.js'
@@ -9,7 +11,7 @@ import {compareDoc} from '../src/cli/json-docs.js'
 import {count} from '../src/cli/count-flag.js'
 import {createProgress, progressFlags, type ProgressMode} from '../src/cli/progress.js'
 import {buildSimConfig, numberFlag, simFlags, type SimFlagValues} from '../src/cli/sim-flags.js'
-import {ConfigError} from '../src/errors.js'
+import {ConfigError, OutputError} from '../src/errors.js'
 import {usableCpus} from '../src/experiment/cpus.js'
 import {parseLoads} from '../src/experiment/loads.js'
 import {parseShard} from '../src/experiment/plan.js'
@@ -20,6 +22,8 @@ import {buildTables, renderTables, type TableFormat, type TablesModel} from '../
 import {refuseInputAsOutput} from '../src/results/guard.js'
 import type {ResultRow} from '../src/results/schema.js'
 import {traceFlags, traceOptions} from '../src/cli/trace-flags.js'
+import {reportFlags, reportOptions} from '../src/cli/report-flags.js'
+import {buildReport, writeReport} from '../src/report/report.js'
 
 export const DEFAULT_POLICIES = 'zygos,ix,linux-partitioned,linux-floating,mgn-fcfs,n-mg1-fcfs'
 export const DEFAULT_LOADS = '0.1:0.9:0.1'
@@ -54,7 +58,9 @@ TRACE is a trace file (Arrow IPC, Parquet, CSV) or synthetic:SPEC (e.g. syntheti
 
 The SLO (--slo) defaults to the paper's: p99 <= 10 × the trace's mean service time. Also: --slo 100us, --slo 20x, --slo p99.9:200us; on the slowdown (time in the server / service time): --slo slowdown:p99.9:10; on one request type of the trace: --slo type=short:p99:50us; several targets, all of which must hold, separated by commas: --slo p99:200us,slowdown:p99.9:10.
 
-Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C (SIGINT) / SIGTERM: no new cell starts; the running cells get --grace seconds (default 10) to finish and are kept; then the ones still running are stopped. A second Ctrl-C / SIGTERM stops them at once. The finished cells' parts stay in --out; compare says which cells were kept, stopped or never started, and exits 130 (SIGINT) / 143 (SIGTERM). A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).`
+Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.parquet), atomically, as cells finish; --out FILE.parquet (or .arrow, .json) stages the parts in FILE.parts/ and merges them into FILE when every cell is done. --resume skips cells whose parts exist (same sweep only) and gives the same tables as an uninterrupted run. --shard i/n runs cells k with k mod n = i-1, for batch arrays; \`tailsim report\` merges the shards' parts. Ctrl-C (SIGINT) / SIGTERM: no new cell starts; the running cells get --grace seconds (default 10) to finish and are kept; then the ones still running are stopped. A second Ctrl-C / SIGTERM stops them at once. The finished cells' parts stay in --out; compare says which cells were kept, stopped or never started, and exits 130 (SIGINT) / 143 (SIGTERM). A failing cell is reported with its parameters, the others finish, and the exit code is 1 (incomplete sweep).
+
+Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the results as \`tailsim report\` does, titled by --title or the trace's name.`
 
   static override examples = [
     {description: 'The sample trace, four systems and the models.', command: `<%= config.bin %> compare traces/sample.csv --policies ${DEFAULT_POLICIES} --cores 16`},
@@ -63,6 +69,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     {description: 'Shard 3 of 16 of a batch array, parts in a shared directory.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --shard 3/16 --out results/'},
     {description: 'Max load with a 95% interval over 5 replications.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,mgn-fcfs --loads 0.5 --replications 5 --requests 50000'},
     {description: 'Sensitivity: max load against one cost, halved and doubled.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix --loads 0.5 --vary rx_packet=x0.5,x1,x2'},
+    {description: 'Charts (SVG, PNG, PDF) and an HTML page of the results.', command: '<%= config.bin %> compare synthetic:exp:10us --policies zygos,ix --charts charts/ --png --pdf --html report.html --title "Exponential service"'},
     {description: 'Continue an interrupted sweep.', command: '<%= config.bin %> compare trace.parquet --policies zygos,ix --out results/ --resume'},
   ]
 
@@ -115,6 +122,7 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
     requests: count({char: 'n', description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
     ...progressFlags,
+    ...reportFlags,
     ...simFlags,
     ...traceFlags,
   }
@@ -135,8 +143,13 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard)
     const format = flags.format as TableFormat
     buildTables([], flags.percentile) // validates --percentile before any work
-    if ((flags.resume || flags.force) && flags.out === undefined) {
+    if ((flags.resume || flags.force) && flags.out === undefined && !(flags.force && (flags.charts !== undefined || flags.html !== undefined))) {
       throw new ConfigError('Expected --out with --resume/--force, got no --out', {flag: flags.resume ? 'resume' : 'force'})
+    }
+    const chartOpts = reportOptions(flags, [this.id ?? 'compare', ...this.argv])
+    refuseInputAsOutput(flags.html, [...traces, flags.machine], 'html')
+    if (flags.html !== undefined && !flags.force && existsSync(flags.html)) {
+      throw new OutputError(`${flags.html} already exists; pass --force to replace it`, {file: flags.html})
     }
 
     refuseInputAsOutput(flags.out, [...traces, flags.machine], 'out')
@@ -248,6 +261,15 @@ Results: --out DIR/ writes one Parquet part per finished cell (DIR/cell-NNNNN.pa
       throw new IncompleteSweepError(
         `The sweep is incomplete: ${outcome.failures.length} of ${outcome.cells.length} cells failed${kept ? ` (finished cells kept in ${kept}; rerun with --resume to retry the failed ones)` : ''}:\n${lines.join('\n')}`,
       )
+    }
+    // Charts and page (--charts, --html): the same as `tailsim report` on the results.
+    if (flags.charts !== undefined || flags.html !== undefined) {
+      const report = await buildReport(outcome.rows, {percentile: flags.percentile, ...chartOpts})
+      const written = writeReport(report, {chartsDir: flags.charts, htmlPath: flags.html, force: flags.force})
+      if (!this.jsonEnabled()) {
+        for (const w of report.warnings) process.stderr.write(`Warning: ${w}\n`)
+        for (const p of written) process.stderr.write(`Wrote ${p}\n`)
+      }
     }
     return compareDoc({
       sweep_id: prepared.sweepId,

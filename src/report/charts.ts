@@ -1,12 +1,14 @@
 /**
  * Charts of a comparison, rendered server-side: a Vega-Lite spec → `vl.compile` → a Vega view with
- * `renderer: 'none'` → `view.toSVG()`; PNG from that SVG with resvg.
+ * `renderer: 'none'` → `view.toSVG()`; PNG from that SVG with resvg (png.ts), PDF with pdfkit (pdf.ts).
+ * Colours, markers, dashes, log ticks and titles come from chart-style.ts, shared by every chart.
  *
  * Two charts:
- * - latency vs offered load, one line per policy (points on it), log y-axis, the SLO as a dashed,
- *   labelled horizontal rule;
+ * - latency vs offered load, one line per policy (its own colour, marker and dash), the 95%
+ *   interval as a band where one exists, log y-axis ticked at 1-2-5 steps, saturated runs as hollow
+ *   markers, the SLO as a black dashed, labelled horizontal rule;
  * - max load at SLO, one horizontal bar per policy, labelled with its value (and its efficiency
- *   relative to `mgn-fcfs` when known).
+ *   relative to `mgn-fcfs` when known), with the 95% interval over replications as an error bar.
  *
  * The inputs are plain points (not result rows) so the charts do not depend on the results
  * schema; `report.ts` maps rows to points. Nothing here prints, reads the network or downloads
@@ -15,15 +17,10 @@
  *
  * Output is deterministic: the same points give byte-identical SVG.
  */
-import {existsSync, readdirSync} from 'node:fs'
-import {homedir} from 'node:os'
-import {join} from 'node:path'
-
-import {Resvg} from '@resvg/resvg-js'
 import {parse as vegaParse, View} from 'vega'
 import {compile, type TopLevelSpec} from 'vega-lite'
 
-import {ConfigError, show} from '../errors.js'
+import {BAND_OPACITY, baseConfig, CHART_FONT, chartTitle, colourScale, logTicks, RULE_COLOUR, RULE_DASH, SERIES_COLOURS, seriesEncoding} from './chart-style.js'
 
 /** One point of the latency-vs-load chart. */
 export interface LatencyPoint {
@@ -32,8 +29,11 @@ export interface LatencyPoint {
   load: number
   /** The plotted latency percentile, microseconds. */
   latencyUs: number
-  /** The run was flagged `saturated`: drawn with a black ring and labelled. */
+  /** The run was flagged `saturated`: drawn as a hollow marker (legend entry "saturated run"). */
   saturated?: boolean
+  /** The 95% interval of the latency, µs (over replications, or the run's batch-means interval): drawn as a band. */
+  lo?: number
+  hi?: number
 }
 
 /** One bar of the max-load chart. */
@@ -49,6 +49,8 @@ export interface MaxLoadBar {
    * label reads `≥ value`).
    */
   status?: 'ok' | 'unmet' | 'at_upper_bound'
+  /** Half-width of the 95% interval over replications: drawn as an error bar. */
+  half?: number
 }
 
 /** Options common to both charts. Defaults in brackets. */
@@ -59,6 +61,8 @@ export interface ChartStyle {
   height?: number
   /** Chart title [none]. */
   title?: string
+  /** A second, smaller title line [none]. */
+  subtitle?: string
   /** Order of the policies in the legend and colour assignment [order of first appearance]. */
   policies?: string[]
 }
@@ -85,27 +89,9 @@ export interface MaxLoadChartInput extends ChartStyle {
   sloLabel?: string
 }
 
-/**
- * Colours: Vega's `tableau10`, assigned by policy order. The same `policies` list gives the same
- * colour to a policy in both charts.
- */
-export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac']
-
-/** One generic font family for every text (never a web font: nothing is downloaded). */
-export const CHART_FONT = 'sans-serif'
-
-export function baseConfig() {
-  return {
-    font: CHART_FONT,
-    background: 'white',
-    padding: 8,
-    axis: {labelFontSize: 12, titleFontSize: 13, titlePadding: 8, labelFont: CHART_FONT, titleFont: CHART_FONT},
-    legend: {labelFontSize: 12, titleFontSize: 13, labelFont: CHART_FONT, titleFont: CHART_FONT, symbolSize: 120, labelLimit: 260},
-    title: {fontSize: 15, font: CHART_FONT, anchor: 'start' as const},
-    text: {font: CHART_FONT},
-    view: {stroke: '#ccc'},
-  }
-}
+/** The series colours (kept under this name for older callers; see chart-style.ts). */
+export const PALETTE = SERIES_COLOURS
+export {baseConfig, CHART_FONT, colourScale}
 
 function order(names: string[], given?: string[]): string[] {
   const out: string[] = []
@@ -123,10 +109,6 @@ function order(names: string[], given?: string[]): string[] {
     }
   }
   return out
-}
-
-export function colourScale(policies: string[]) {
-  return {domain: policies, range: policies.map((_, i) => PALETTE[i % PALETTE.length])}
 }
 
 /** Compact number for labels: 3 significant digits, no trailing zeros. */
@@ -148,8 +130,19 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
   const logY = (input.logY ?? true) && pts.every((p) => p.latencyUs > 0) && (slo === undefined || slo > 0)
   // Points sorted by (policy order, load) so each line is drawn left to right.
   const values = pts
-    .map((p) => ({policy: p.policy, load: p.load, latency: p.latencyUs}))
+    .map((p) => ({
+      policy: p.policy,
+      load: p.load,
+      latency: p.latencyUs,
+      ...(hasBand(p) ? {lo: p.lo, hi: p.hi} : {}),
+      run: p.saturated ? SATURATED : STEADY,
+    }))
     .sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy) || a.load - b.load)
+  const banded = values.filter((v) => v.lo !== undefined)
+  // A log axis cannot show a band's lower end ≤ 0: such a band is cut at the axis floor.
+  const ys = [...values.map((v) => v.latency), ...banded.flatMap((v) => [v.lo as number, v.hi as number]), ...(slo !== undefined ? [slo] : [])]
+  const ticks = logY ? logTicks(Math.min(...ys.filter((v) => v > 0)), Math.max(...ys)) : undefined
+  if (ticks !== undefined) for (const v of banded) v.lo = Math.max(v.lo as number, ticks.domain[0])
   const yTitle = `${pct} latency (µs${logY ? ', log scale' : ''})`
   const x = {
     field: 'load',
@@ -162,32 +155,56 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
     field: 'latency',
     type: 'quantitative' as const,
     title: yTitle,
-    scale: logY ? {type: 'log' as const, nice: false, padding: 8} : {zero: true},
-    axis: {format: ',~r'},
+    scale: ticks !== undefined ? {type: 'log' as const, domain: ticks.domain, nice: false} : {zero: true},
+    axis: ticks !== undefined ? {format: ',~r', values: ticks.values, labelOverlap: 'greedy'} : {format: ',~r'},
   }
-  const layers: object[] = [
+  const enc = seriesEncoding(policies)
+  const layers: object[] = []
+  if (banded.length > 0) {
+    layers.push({
+      name: 'band',
+      data: {values: banded},
+      mark: {type: 'area', opacity: BAND_OPACITY, clip: true},
+      encoding: {x, y: {field: 'lo', type: 'quantitative'}, y2: {field: 'hi'}, color: enc.color},
+    })
+  }
+  layers.push(
     {
       name: 'latency',
       data: {values},
-      mark: {type: 'line', point: {size: 36, filled: true}, strokeWidth: 2, clip: true},
-      encoding: {
-        x,
-        y,
-        color: {field: 'policy', type: 'nominal', title: 'Policy', scale: colourScale(policies), sort: policies},
-        order: {field: 'load', type: 'quantitative'},
-      },
+      mark: {type: 'line', strokeWidth: 2, clip: true},
+      encoding: {x, y, color: enc.color, strokeDash: enc.strokeDash, order: {field: 'load', type: 'quantitative'}},
     },
-  ]
-  const sat = pts.filter((p) => p.saturated).map((p) => ({load: p.load, latency: p.latencyUs, label: 'saturated'}))
-  if (sat.length > 0) {
-    layers.push({
-      name: 'saturated',
-      data: {values: sat},
-      layer: [
-        {mark: {type: 'point', shape: 'circle', size: 160, filled: false, color: 'black', strokeWidth: 2}, encoding: {x, y}},
-        {mark: {type: 'text', align: 'left', dx: 8, dy: -8, fontSize: 10, color: 'black'}, encoding: {x, y, text: {field: 'label', type: 'nominal'}}},
-      ],
-    })
+    {
+      name: 'points',
+      data: {values: values.filter((v) => v.run === STEADY)},
+      mark: {type: 'point', filled: true, size: 64, clip: true},
+      encoding: {x, y, color: enc.color, shape: enc.shape},
+    },
+  )
+  if (values.some((v) => v.run === SATURATED)) {
+    // Saturated runs: the series' marker drawn hollow. Its legend entry comes from a second,
+    // invisible layer (size 0) with an opacity channel no other layer uses: a legend of its own,
+    // whose symbol takes that layer's constant dark stroke (a field-encoded stroke would not show).
+    const sat = values.filter((v) => v.run === SATURATED)
+    layers.push(
+      {
+        name: 'saturated',
+        data: {values: sat},
+        mark: {type: 'point', filled: false, fill: 'white', size: 80, strokeWidth: 2, clip: true},
+        encoding: {x, y, stroke: enc.color, shape: enc.shape},
+      },
+      {
+        name: 'saturated_legend',
+        data: {values: sat.slice(0, 1)},
+        mark: {type: 'point', filled: false, fill: 'white', stroke: '#333', strokeWidth: 2, size: 0},
+        encoding: {
+          x,
+          y,
+          opacity: {datum: SATURATED, type: 'nominal', scale: {type: 'ordinal', domain: [SATURATED], range: [1]}, legend: {title: null, symbolType: 'circle', symbolStrokeWidth: 2}},
+        },
+      },
+    )
   }
   if (slo !== undefined) {
     const label = input.sloLabel ?? `SLO: ${pct} ≤ ${fmtUs(slo)} µs`
@@ -196,7 +213,7 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
       data: {values: [{slo, label}]},
       layer: [
         {
-          mark: {type: 'rule', color: '#b00020', strokeDash: [6, 4], strokeWidth: 1.5},
+          mark: {type: 'rule', color: RULE_COLOUR, strokeDash: RULE_DASH, strokeWidth: 1.5},
           encoding: {y: {field: 'slo', type: 'quantitative'}},
         },
         // Label at the left end, just above the rule: drawn twice, first with a thick white
@@ -210,7 +227,7 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
             dy: -3,
             fontSize: 12,
             fontWeight: 'bold',
-            ...(halo ? {stroke: 'white', strokeWidth: 8, strokeJoin: 'round', color: 'white'} : {color: '#b00020'}),
+            ...(halo ? {stroke: 'white', strokeWidth: 8, strokeJoin: 'round', color: 'white'} : {color: RULE_COLOUR}),
           },
           encoding: {
             y: {field: 'slo', type: 'quantitative'},
@@ -223,12 +240,20 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(input.title !== undefined ? {title: input.title} : {}),
+    ...(input.title !== undefined ? {title: chartTitle(input.title, input.subtitle)} : {}),
     width: input.width ?? 560,
     height: input.height ?? 320,
     config: baseConfig(),
     layer: layers,
   } as TopLevelSpec
+}
+
+const STEADY = 'steady'
+/** The legend text of a saturated run's marker. */
+export const SATURATED = 'saturated run'
+
+function hasBand(p: LatencyPoint): boolean {
+  return p.lo !== undefined && p.hi !== undefined && Number.isFinite(p.lo) && Number.isFinite(p.hi) && p.hi > p.lo
 }
 
 /** The Vega-Lite spec of the max-load-at-SLO bar chart (horizontal bars, x from 0 to 1). */
@@ -238,11 +263,16 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
     bars.map((b) => b.policy),
     input.policies,
   ).filter((p) => bars.some((b) => b.policy === p))
+  // No interval on a bound: `unmet` and `at_upper_bound` are the ends of the searched range.
+  const halfOf = (b: MaxLoadBar) => (b.half !== undefined && Number.isFinite(b.half) && b.half > 0 && (b.status ?? 'ok') === 'ok' ? b.half : 0)
   const values = bars.map((b) => ({
     policy: b.policy,
     maxLoad: b.maxLoad,
+    lo: Math.max(0, b.maxLoad - halfOf(b)),
+    hi: Math.min(1, b.maxLoad + halfOf(b)),
     label:
       (b.status === 'unmet' ? 'SLO unmet at the lowest load' : (b.status === 'at_upper_bound' ? '≥ ' : '') + b.maxLoad.toFixed(3)) +
+      (halfOf(b) > 0 ? ` ± ${halfOf(b).toFixed(3)}` : '') +
       (b.efficiency !== undefined && Number.isFinite(b.efficiency) ? ` (${Math.round(b.efficiency * 100)}% of mgn-fcfs)` : ''),
   }))
   const xTitle = 'Max load at SLO ρ (fraction of cores/E[S])' + (input.sloLabel !== undefined ? `, ${input.sloLabel}` : '')
@@ -251,7 +281,7 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
   const bandHeight = 28
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(input.title !== undefined ? {title: input.title} : {}),
+    ...(input.title !== undefined ? {title: chartTitle(input.title, input.subtitle)} : {}),
     width: input.width ?? 560,
     height: input.height ?? Math.max(1, policies.length) * bandHeight,
     config: baseConfig(),
@@ -266,9 +296,12 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
           color: {field: 'policy', type: 'nominal', scale: colourScale(policies), legend: null},
         },
       },
+      ...(values.some((v) => v.hi > v.lo)
+        ? [{name: 'errorbar', mark: {type: 'rule', color: RULE_COLOUR, strokeWidth: 1.5}, encoding: {x: {field: 'lo', type: 'quantitative'}, x2: {field: 'hi'}}}]
+        : []),
       {
         mark: {type: 'text', align: 'left', baseline: 'middle', dx: 4, fontSize: 12},
-        encoding: {x: {field: 'maxLoad', type: 'quantitative'}, text: {field: 'label', type: 'nominal'}},
+        encoding: {x: {field: 'hi', type: 'quantitative'}, text: {field: 'label', type: 'nominal'}},
       },
     ],
   } as TopLevelSpec
@@ -308,111 +341,5 @@ export async function maxLoadChartSvg(input: MaxLoadChartInput): Promise<string>
   return renderSvg(maxLoadChartSpec(input))
 }
 
-// ---------------------------------------------------------------------------------------------
-// PNG
-
-export interface PngOptions {
-  /** Pixel density: 2 renders a 560-px-wide plot as ~1400 px [2]. */
-  scale?: number
-  /** Extra font files (TTF/OTF) to use, e.g. when the system has none [none]. */
-  fontFiles?: string[]
-  /** Also load the system's fonts [true]. */
-  loadSystemFonts?: boolean
-}
-
-export interface PngResult {
-  png: Uint8Array
-  width: number
-  height: number
-  /**
-   * Set when no usable font was found: the PNG is still a valid image but its text is missing.
-   * (The SVG is unaffected: a browser draws its text with its own sans-serif font.)
-   */
-  warning?: string
-}
-
-/** Directories searched for fonts, as resvg's font database does. */
-function fontDirs(): string[] {
-  return [
-    '/usr/share/fonts',
-    '/usr/local/share/fonts',
-    join(homedir(), '.fonts'),
-    join(homedir(), '.local/share/fonts'),
-    '/System/Library/Fonts',
-    '/Library/Fonts',
-    join(homedir(), 'Library/Fonts'),
-    'C:\\Windows\\Fonts',
-  ]
-}
-
-/** Font file names (lower-case, no directory) under the system font directories, depth ≤ 4. */
-function systemFontFiles(): string[] {
-  const out: string[] = []
-  const walk = (dir: string, depth: number) => {
-    if (depth > 4 || out.length > 5000) return
-    let entries
-    try {
-      entries = readdirSync(dir, {withFileTypes: true})
-    } catch {
-      return
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(join(dir, e.name), depth + 1)
-      else if (/\.(ttf|otf|ttc)$/i.test(e.name)) out.push(e.name.toLowerCase())
-    }
-  }
-  for (const d of fontDirs()) if (existsSync(d)) walk(d, 0)
-  return out
-}
-
-/**
- * Sans-serif families we know by their file names, best first. resvg maps the SVG's generic
- * `sans-serif` to one named family (default "Arial"); when Arial is absent its fallback picks any
- * font, often a serif one, so we name an installed sans family explicitly.
- */
-const SANS: [RegExp, string][] = [
-  [/^dejavusans\.ttf$/, 'DejaVu Sans'],
-  [/^liberationsans-regular\.ttf$/, 'Liberation Sans'],
-  [/^arial\.ttf$/, 'Arial'],
-  [/^helvetica/, 'Helvetica'],
-  [/^notosans-regular\.(ttf|otf)$/, 'Noto Sans'],
-  [/^freesans\.(ttf|otf)$/, 'FreeSans'],
-  [/^roboto-regular\.ttf$/, 'Roboto'],
-]
-
-let fontCache: {files: number; sans?: string} | undefined
-
-/** Rasterise an SVG (from `renderSvg`) to PNG with resvg, white background. */
-export function svgToPng(svg: string, opts: PngOptions = {}): PngResult {
-  const scale = opts.scale ?? 2
-  if (!(scale > 0 && scale <= 16)) throw new ConfigError(`Expected \`scale\` to be a number in (0, 16], got ${show(scale)}`)
-  const loadSystemFonts = opts.loadSystemFonts ?? true
-  if (loadSystemFonts && fontCache === undefined) {
-    const files = systemFontFiles()
-    const sans = SANS.find(([re]) => files.some((f) => re.test(f)))?.[1]
-    fontCache = {files: files.length, sans}
-  }
-  const extra = opts.fontFiles ?? []
-  for (const f of extra) if (!existsSync(f)) throw new ConfigError(`Expected a font file, got ${show(f)} (not found)`)
-  const sans = loadSystemFonts ? fontCache?.sans : undefined
-  const resvg = new Resvg(svg, {
-    background: 'white',
-    fitTo: {mode: 'zoom', value: scale},
-    font: {
-      loadSystemFonts,
-      fontFiles: extra,
-      ...(sans !== undefined ? {sansSerifFamily: sans, defaultFontFamily: sans} : {}),
-    },
-  })
-  const img = resvg.render()
-  const png = new Uint8Array(img.asPng())
-  const haveFonts = extra.length > 0 || (loadSystemFonts && (fontCache?.files ?? 0) > 0)
-  return {
-    png,
-    width: img.width,
-    height: img.height,
-    ...(haveFonts
-      ? {}
-      : {warning: 'No font files found (searched the system font directories): the PNG charts have no text. Install a TTF font (e.g. fonts-dejavu-core) to fix.'}),
-  }
-}
+// PNG (and the font look-up the PDF shares) live in png.ts.
+export {sansFontFiles, svgToPng, type PngOptions, type PngResult} from './png.js'

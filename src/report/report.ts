@@ -3,20 +3,24 @@
  * atomic, no-clobber writing of those files.
  *
  * The charts are drawn from the same numbers as the tables (`buildTables`): the latency chart
- * plots the latency table (the chosen percentile per policy and load, the mean over replications),
- * the bar chart plots the max-load table. One latency chart and one max-load chart per trace.
+ * plots, per policy and load, the mean over replications of a percentile (as the latency table
+ * does), with its 95% interval as a band (chart-data.ts); the bar chart plots the max-load table.
+ * One latency chart and one max-load chart per trace.
  *
- * The SLO rule is drawn on the latency chart when the plotted percentile is the SLO's percentile
- * (a p99 bound says nothing about a p50 curve); the bar chart always names the SLO.
+ * The latency chart plots the SLO's percentile, so its SLO rule always applies to the curves (a
+ * p99.9 bound drawn over p99 curves would mislead); when `percentile` (the table's) is another,
+ * a second latency chart plots that one, without a rule. The bar chart always names the SLO.
  */
 import {existsSync, mkdirSync, statSync} from 'node:fs'
 import {basename, join, resolve} from 'node:path'
 
 import {ConfigError, OutputError} from '../errors.js'
-import {type ResultRow} from '../results/schema.js'
+import {PERCENTILE_COLUMNS, type ResultRow} from '../results/schema.js'
 import {writeAtomic} from '../results/write.js'
 import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel, type TraceTables} from './tables.js'
-import {type LatencyPoint, latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
+import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
+import {latencyPoints, provenance, traceBaseName} from './chart-data.js'
+import {svgToPdf} from './pdf.js'
 import {type VaryPoint, varyChartSvg, varyNumber} from './vary-chart.js'
 import {type GroupedBar, groupedBarChartSvg} from './type-chart.js'
 import {describeTarget, rowSloTargets} from '../experiment/slo.js'
@@ -37,8 +41,14 @@ export interface ReportOptions {
   fontFiles?: string[]
   /** Build the HTML page [false]. */
   html?: boolean
-  /** Page title [`tailsim report`]. */
+  /** Also render each chart to PDF [false]. */
+  pdf?: boolean
+  /** Title of the page and the charts [page: `tailsim report`; charts: the trace's base name]. */
   title?: string
+  /** The command line that made the report, shown in the page's provenance. */
+  commandLine?: string
+  /** When the report was made (ISO 8601), shown in the page's provenance; none by default, so the page is deterministic. */
+  generatedAt?: string
   /** The result files or directories the rows came from, listed in the page's provenance. */
   sources?: string[]
 }
@@ -51,6 +61,7 @@ export interface ChartFile {
   title: string
   svg: string
   png?: Uint8Array
+  pdf?: Uint8Array
   /** PNG size, pixels. */
   width?: number
   height?: number
@@ -101,14 +112,17 @@ function barsOf(t: TableModel): MaxLoadBar[] {
   const iMax = colIndex(t, 'max load')
   const iStatus = colIndex(t, 'status')
   const iEff = colIndex(t, 'efficiency vs mgn-fcfs')
+  const iHalf = t.columns.indexOf('max load ±95%')
   const bars: MaxLoadBar[] = []
   for (const r of t.rows) {
     const max = r[iMax]
     const status = r[iStatus]
     const eff = r[iEff]
+    const half = iHalf >= 0 ? r[iHalf] : null
     bars.push({
       policy: String(r[iPolicy]),
       maxLoad: typeof max === 'number' ? max : 0,
+      ...(typeof half === 'number' && Number.isFinite(half) ? {half} : {}),
       ...(typeof eff === 'number' ? {efficiency: eff} : {}),
       ...(status === 'ok' || status === 'unmet' || status === 'at_upper_bound' ? {status} : {}),
     })
@@ -129,35 +143,52 @@ function traceTitle(t: TraceTables): string {
   return `${t.trace} — mean service ${fmtNum(t.service_mean_us)} µs, ${t.cores} cores, ${t.cost_preset} costs`
 }
 
-async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo | undefined, percentile: string): Promise<ChartFile[]> {
-  const suffix = many ? `-${index + 1}-${slug(t.trace)}` : ''
+interface ChartContext {
+  /** The rows of this trace. */
+  rows: readonly ResultRow[]
+  index: number
+  many: boolean
+  slo: Slo | undefined
+  percentile: string
+  title?: string
+  /** Collects what the reader should know (a chart that could not be drawn). */
+  warnings: string[]
+}
+
+async function chartsOf(t: TraceTables, c: ChartContext): Promise<ChartFile[]> {
+  const {slo, percentile} = c
+  const suffix = c.many ? `-${c.index + 1}-${slug(t.trace)}` : ''
   const policies = t.latency.columns.slice(1)
   const out: ChartFile[] = []
   const sloText = slo?.text
-  if (t.latency.rows.length > 0) {
-    const points: LatencyPoint[] = []
-    t.latency.rows.forEach((r, i) => {
-      const load = r[0]
-      if (typeof load !== 'number') return
-      for (let j = 0; j < policies.length; j++) {
-        const v = r[j + 1]
-        const saturated = t.latency.marks?.[i]?.[j + 1] === 'saturated'
-        if (typeof v === 'number') points.push({policy: policies[j], load, latencyUs: v, ...(saturated ? {saturated} : {})})
-      }
-    })
-    const title = `${percentile} latency vs offered load — ${traceTitle(t)}`
-    const drawSlo = slo?.us !== undefined && slo.percentile === percentile
+  // Chart titles: --title (with the trace's name when there are several traces), else the trace's base name.
+  const base = traceBaseName(t.trace)
+  const head = c.title === undefined ? base : c.many ? `${c.title}: ${base}` : c.title
+  const setting = `${t.cores} cores, ${t.cost_preset} costs, mean service ${fmtNum(t.service_mean_us)} µs`
+  // The SLO's percentile first (with the rule), then the table's percentile when it is another.
+  // (An SLO on the slowdown or on one request type has no latency bound to draw: no rule.)
+  const sloUs = slo?.us
+  const sloPct = sloUs !== undefined && slo?.percentile !== undefined && PERCENTILE_COLUMNS[slo.percentile] !== undefined ? slo.percentile : undefined
+  const pcts = sloPct === undefined ? [percentile] : sloPct === percentile ? [sloPct] : [sloPct, percentile]
+  for (const pct of pcts) {
+    const points = latencyPoints(c.rows, pct)
+    if (points.length === 0) {
+      c.warnings.push(`No ${pct} latency chart for ${t.trace}: no run has a ${pct} value (too few samples above the percentile; more requests fix it).`)
+      continue
+    }
+    const drawSlo = sloUs !== undefined && pct === sloPct
     out.push({
-      name: `latency${suffix}`,
+      name: `latency${pct === (sloPct ?? percentile) ? '' : `-${pct}`}${suffix}`,
       kind: 'latency',
       trace: t.trace,
-      title,
+      title: `${pct} latency vs offered load — ${traceTitle(t)}`,
       svg: await latencyChartSvg({
         points,
         policies,
-        percentile,
-        ...(drawSlo ? {sloUs: slo.us, sloLabel: `SLO: ${slo.percentile} ≤ ${fmtNum(slo.us!)} µs`} : {}),
-        title: `${percentile} latency vs load: ${t.trace}`,
+        percentile: pct,
+        ...(drawSlo ? {sloUs, sloLabel: `SLO: ${pct} ≤ ${fmtNum(sloUs)} µs`} : {}),
+        title: head,
+        subtitle: `${pct} latency vs offered load; ${setting}`,
       }),
     })
   }
@@ -168,7 +199,13 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
       kind: 'max_load',
       trace: t.trace,
       title: `Max load at SLO${sloText !== undefined ? ` (${sloText})` : ''} — ${traceTitle(t)}`,
-      svg: await maxLoadChartSvg({bars, policies: [...policies, ...bars.map((b) => b.policy)], sloLabel: sloText, title: `Max load at SLO: ${t.trace}`}),
+      svg: await maxLoadChartSvg({
+        bars,
+        policies: [...policies, ...bars.map((b) => b.policy)],
+        sloLabel: sloText,
+        title: head,
+        subtitle: `Max load at SLO${sloText !== undefined ? ` (${sloText})` : ''}; ${setting}`,
+      }),
     })
   }
   const byType = typeBarsOf(t.per_type)
@@ -184,7 +221,7 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
         valueTitle: `slowdown ${byType.stat} (time in server / service time)`,
         seriesTitle: 'type',
         logY: true,
-        title: `Slowdown ${byType.stat} by type: ${t.trace}`,
+        title: head,
         caption: t.per_type.title.replace(/^latency \(µs\) and slowdown by request type /, '').replace(/ \(slowdown = .*$/, ''),
       }),
     })
@@ -196,7 +233,7 @@ async function chartsOf(t: TraceTables, index: number, many: boolean, slo: Slo |
       kind: 'max_load',
       trace: t.trace,
       title: `Max load at SLO against ${vary.name}${sloText !== undefined ? ` (${sloText})` : ''} — ${traceTitle(t)}`,
-      svg: await varyChartSvg({...vary, sloLabel: sloText, title: `Max load vs ${vary.name}: ${t.trace}`}),
+      svg: await varyChartSvg({...vary, sloLabel: sloText, title: head, subtitle: `Max load at SLO against ${vary.name}; ${setting}`}),
     })
   }
   return out
@@ -279,14 +316,22 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
   const model = buildTables(rows, percentile)
   const tables = renderTables(rows, {format, percentile})
   const warnings: string[] = []
-  const wantCharts = (opts.charts ?? true) || opts.html === true || opts.png === true
+  const wantCharts = (opts.charts ?? true) || opts.html === true || opts.png === true || opts.pdf === true
   const charts: ChartFile[] = []
   const perTrace: ChartFile[][] = []
   if (wantCharts) {
     const many = model.traces.length > 1
     for (let i = 0; i < model.traces.length; i++) {
       const t = model.traces[i]
-      const cs = await chartsOf(t, i, many, sloOf(rows, t.trace_sha256), percentile)
+      const cs = await chartsOf(t, {
+        rows: rows.filter((r) => r.trace === t.trace),
+        index: i,
+        many,
+        slo: sloOf(rows, t.trace_sha256),
+        percentile,
+        ...(opts.title !== undefined ? {title: opts.title} : {}),
+        warnings,
+      })
       perTrace.push(cs)
       charts.push(...cs)
     }
@@ -300,16 +345,16 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
       if (r.warning !== undefined && !warnings.includes(r.warning)) warnings.push(r.warning)
     }
   }
+  if (opts.pdf === true) {
+    for (const c of charts) {
+      const r = await svgToPdf(c.svg, opts.fontFiles?.[0] !== undefined ? {fontFile: opts.fontFiles[0]} : {})
+      c.pdf = r.pdf
+      if (r.warning !== undefined && !warnings.includes(r.warning)) warnings.push(r.warning)
+    }
+  }
   let html: string | undefined
   if (opts.html === true) {
-    const first = rows[0]
-    const provenance: [string, string][] = []
-    if (first !== undefined) {
-      provenance.push(['sweep_id', first.sweep_id], ['tool_version', [...new Set(rows.map((r) => r.tool_version))].join(', ')])
-      provenance.push(['cells', String(rows.length)])
-    }
-    for (const t of model.traces) provenance.push([`trace ${t.trace}`, `sha256 ${t.trace_sha256}`])
-    if (opts.sources !== undefined) provenance.push(['results', opts.sources.join(', ')])
+    const prov = provenance({rows, traces: model.traces, sources: opts.sources, commandLine: opts.commandLine, generatedAt: opts.generatedAt})
     html = renderHtml({
       title: opts.title ?? 'tailsim report',
       subtitle: [
@@ -327,14 +372,14 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
           tables: [t.latency, t.max_load, t.per_type, t.counters].filter((m) => m.rows.length > 0).map(htmlTable),
         }
       }),
-      provenance,
+      provenance: prov,
     })
   }
   return {model, tables, charts, ...(html !== undefined ? {html} : {}), warnings}
 }
 
 export interface WriteReportOptions {
-  /** Directory for the charts (created if missing): NAME.svg, and NAME.png when PNGs were built. */
+  /** Directory for the charts (created if missing): NAME.svg, and NAME.png and NAME.pdf when PNGs or PDFs were built. */
   chartsDir?: string
   /** Path of the HTML page. */
   htmlPath?: string
@@ -358,6 +403,7 @@ export function writeReport(report: Report, opts: WriteReportOptions): string[] 
     for (const c of report.charts) {
       planned.push({path: join(dir, `${c.name}.svg`), bytes: enc.encode(c.svg)})
       if (c.png !== undefined) planned.push({path: join(dir, `${c.name}.png`), bytes: c.png})
+      if (c.pdf !== undefined) planned.push({path: join(dir, `${c.name}.pdf`), bytes: c.pdf})
     }
   }
   if (opts.htmlPath !== undefined) {

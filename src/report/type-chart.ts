@@ -8,7 +8,8 @@
  */
 import type {TopLevelSpec} from 'vega-lite'
 
-import {baseConfig, fmtUs, PALETTE, renderSvg} from './charts.js'
+import {fmtUs, renderSvg} from './charts.js'
+import {baseConfig, colourScale, logTicks} from './chart-style.js'
 
 export interface GroupedBar {
   /** The group (x axis), e.g. a policy. */
@@ -44,9 +45,9 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
   const series = [...new Set(input.bars.map((b) => b.series))]
   const missing = input.bars.filter((b) => !(b.value !== null && Number.isFinite(b.value)))
   const logY = (input.logY ?? false) && drawn.every((b) => (b.value as number) > 0)
-  // A bar on a log axis needs a positive base: the power of ten below the smallest value.
-  const min = Math.min(...drawn.map((b) => b.value as number))
-  const base = logY ? 10 ** (Math.ceil(Math.log10(min)) - 1) : 0
+  // A bar on a log axis needs a positive base: the 1-2-5 tick below the smallest value.
+  const ticks = logY ? logTicks(Math.min(...drawn.map((b) => b.value as number)), Math.max(...drawn.map((b) => b.value as number))) : undefined
+  const base = ticks !== undefined ? ticks.domain[0] : 0
   const values = drawn.map((b) => ({group: b.group, series: b.series, value: b.value, base, label: b.label ?? fmtUs(b.value as number)}))
   const caption = [input.caption, missing.length > 0 ? `n/a (too few samples or no result), not drawn: ${missing.map((b) => `${b.group} ${b.series}`).join(', ')}` : undefined]
     .filter((x) => x !== undefined && x !== '')
@@ -57,7 +58,8 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
     field: 'value',
     type: 'quantitative' as const,
     title: input.valueTitle,
-    scale: logY ? {type: 'log' as const, domainMin: base} : input.domain !== undefined ? {domain: input.domain} : {zero: true},
+    scale: ticks !== undefined ? {type: 'log' as const, domain: ticks.domain, nice: false} : input.domain !== undefined ? {domain: input.domain} : {zero: true},
+    ...(ticks !== undefined ? {axis: {values: ticks.values, format: ',~r', labelOverlap: 'greedy'}} : {}),
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -72,7 +74,7 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
         mark: {type: 'bar'},
         encoding: {
           ...(logY ? {y2: {field: 'base'}} : {}),
-          color: {field: 'series', type: 'nominal', title: input.seriesTitle, sort: series, scale: {domain: series, range: series.map((_, i) => PALETTE[i % PALETTE.length])}},
+          color: {field: 'series', type: 'nominal', title: input.seriesTitle, sort: series, scale: colourScale(series)},
         },
       },
       {

@@ -5,7 +5,8 @@
  */
 import type {TopLevelSpec} from 'vega-lite'
 
-import {baseConfig, colourScale, renderSvg} from './charts.js'
+import {renderSvg} from './charts.js'
+import {baseConfig, chartTitle, seriesEncoding} from './chart-style.js'
 
 export interface VaryPoint {
   policy: string
@@ -24,6 +25,7 @@ export interface VaryChartInput {
   multiples: boolean
   policies?: string[]
   title?: string
+  subtitle?: string
   sloLabel?: string
 }
 
@@ -36,7 +38,7 @@ export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
   const pts = input.points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.maxLoad))
   const policies = (input.policies ?? [...new Set(pts.map((p) => p.policy))]).filter((p) => pts.some((q) => q.policy === p))
   const values = pts
-    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: p.maxLoad - (p.half ?? 0), hi: p.maxLoad + (p.half ?? 0)}))
+    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: Math.max(0, p.maxLoad - (p.half ?? 0)), hi: Math.min(1, p.maxLoad + (p.half ?? 0))}))
     .sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy) || a.value - b.value)
   const x = {
     field: 'value',
@@ -44,20 +46,23 @@ export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
     title: input.multiples ? `${input.name} (multiple of the preset's value)` : input.name,
     scale: {zero: false, nice: false, padding: 12},
   }
-  const color = {field: 'policy', type: 'nominal' as const, title: 'Policy', scale: colourScale(policies), sort: policies}
+  const {color, shape, strokeDash} = seriesEncoding(policies)
+  const y = {field: 'max', type: 'quantitative' as const, title: `Max load at SLO${input.sloLabel ? ` (${input.sloLabel})` : ''}`, scale: {domain: [0, 1]}}
   const layers: object[] = [
     {
+      name: 'maxload',
       data: {values},
-      mark: {type: 'line', point: {size: 36, filled: true}, strokeWidth: 2},
-      encoding: {x, y: {field: 'max', type: 'quantitative', title: `Max load at SLO${input.sloLabel ? ` (${input.sloLabel})` : ''}`, scale: {domain: [0, 1]}}, color, order: {field: 'value', type: 'quantitative'}},
+      mark: {type: 'line', strokeWidth: 2},
+      encoding: {x, y, color, strokeDash, order: {field: 'value', type: 'quantitative'}},
     },
+    {name: 'points', data: {values}, mark: {type: 'point', filled: true, size: 50}, encoding: {x, y, color, shape}},
   ]
   if (pts.some((p) => p.half !== undefined && p.half > 0)) {
-    layers.push({data: {values}, mark: {type: 'rule', strokeWidth: 1.5}, encoding: {x, y: {field: 'lo', type: 'quantitative'}, y2: {field: 'hi'}, color}})
+    layers.push({name: 'errorbar', data: {values}, mark: {type: 'rule', strokeWidth: 1.5}, encoding: {x, y: {field: 'lo', type: 'quantitative'}, y2: {field: 'hi'}, color}})
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(input.title !== undefined ? {title: input.title} : {}),
+    ...(input.title !== undefined ? {title: chartTitle(input.title, input.subtitle)} : {}),
     width: 560,
     height: 320,
     config: baseConfig(),

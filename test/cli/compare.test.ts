@@ -211,3 +211,27 @@ describe('compare failures', () => {
     expect(r.stderr).toMatch(/--loads: .*allow-overload/)
   })
 })
+
+describe('tailsim compare --charts / --html', () => {
+  it('writes the charts (SVG, PDF) and the page of its results, titled by --title', () => {
+    const dir = tmp()
+    const charts = join(dir, 'charts')
+    const page = join(dir, 'page.html')
+    const r = tailsim([...SMALL, '--no-max-load', '--charts', charts, '--pdf', '--html', page, '--title', 'Small sweep'])
+    expect(r.stderr).not.toMatch(/Error/)
+    expect(r.status).toBe(0)
+    expect(readdirSync(charts).sort()).toEqual(['latency.pdf', 'latency.svg'])
+    expect(readFileSync(join(charts, 'latency.svg'), 'utf8')).toContain('>Small sweep</text>')
+    expect(readFileSync(join(charts, 'latency.pdf')).subarray(0, 5).toString('latin1')).toBe('%PDF-')
+    const html = readFileSync(page, 'utf8')
+    expect(html).toContain('<h1>Small sweep</h1>')
+    expect(html).toContain("<dd>tailsim compare synthetic:exp:10us --policies n-mg1-fcfs,mgn-ps")
+    expect(r.stderr).toContain(`Wrote ${page}`)
+    // The page is checked before the sweep runs: an existing one stops it at once.
+    const again = tailsim([...SMALL, '--html', page])
+    expect(again.status).toBe(73)
+    expect(again.stderr).toContain('already exists; pass --force')
+    const pdfAlone = tailsim([...SMALL, '--pdf'])
+    expect(pdfAlone.status).toBe(64)
+  })
+})

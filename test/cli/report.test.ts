@@ -15,8 +15,15 @@ import {decodePng, parseXml} from '../report/checks.js'
 
 const root = process.cwd()
 
-async function tailsim(args: string[]) {
-  const r = await runCommand(args, {root}, {disableConsoleIntercept: true, testNodeEnv: 'production'} as never)
+async function tailsim(args: string[], env: Record<string, string> = {}) {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  const r = await runCommand(args, {root}, {disableConsoleIntercept: true, testNodeEnv: 'production'} as never).finally(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
   const exit = (r.error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit ?? (r.error ? 1 : 0)
   return {...r, exit}
 }
@@ -113,22 +120,29 @@ describe('tailsim report', () => {
     expect(r.stderr).toMatch(/future\.json: Expected schema_version <= 4 .*got 99.*newer tailsim/)
   })
 
-  it('writes SVG and PNG charts and a self-contained page, and never clobbers without --force', async () => {
+  it('writes SVG, PNG and PDF charts and a self-contained page, and never clobbers without --force', async () => {
     const charts = join(dir, 'charts')
     const page = join(dir, 'report.html')
-    const r = await tailsim(['report', parts, '--charts', charts, '--png', '--html', page, '--png-scale', '1'])
+    const r = await tailsim(['report', parts, '--charts', charts, '--png', '--pdf', '--html', page, '--png-scale', '1', '--title', 'Figure-2'], {SOURCE_DATE_EPOCH: '0'})
+    expect(r.error?.message).toBeUndefined()
     expect(r.exit).toBe(0)
     expect(r.stdout).toBe(await tailsim(['report', parts]).then((x) => x.stdout)) // tables still printed
-    expect(readdirSync(charts).sort()).toEqual(['latency.png', 'latency.svg', 'max-load.png', 'max-load.svg'])
+    expect(readdirSync(charts).sort()).toEqual(['latency.pdf', 'latency.png', 'latency.svg', 'max-load.pdf', 'max-load.png', 'max-load.svg'])
     for (const n of ['latency', 'max-load']) {
+      expect(readFileSync(join(charts, `${n}.svg`), 'utf8')).toContain('>Figure-2</text>')
       parseXml(readFileSync(join(charts, `${n}.svg`), 'utf8'))
       const img = decodePng(readFileSync(join(charts, `${n}.png`)))
       expect(img.width).toBeGreaterThan(0)
+      const pdf = readFileSync(join(charts, `${n}.pdf`)).toString('latin1')
+      expect(pdf.startsWith('%PDF-')).toBe(true)
+      expect(pdf.match(/\/Type \/Page\b/g)).toHaveLength(1)
     }
     const html = readFileSync(page, 'utf8')
     expect(html).not.toMatch(/https?:/)
     expect(html.match(/<table>/g)).toHaveLength(4)
     expect(html.match(/<svg /g)).toHaveLength(2)
+    expect(html).toContain('<dt>generated at</dt><dd>1970-01-01T00:00:00.000Z</dd>')
+    expect(html).toMatch(/<dt>command line<\/dt><dd>tailsim report \S+ --charts \S+ --png --pdf --html \S+ --png-scale 1 --title Figure-2<\/dd>/)
     expect(r.stderr).toContain(`Wrote ${page}`)
 
     const again = await tailsim(['report', parts, '--html', page])
@@ -142,6 +156,9 @@ describe('tailsim report', () => {
     const bad = await tailsim(['report', parts, '--png'])
     expect(bad.exit).toBe(64)
     expect(bad.stderr).toContain('--png: Expected --charts DIR')
+    const badPdf = await tailsim(['report', parts, '--pdf'])
+    expect(badPdf.exit).toBe(64)
+    expect(badPdf.stderr).toContain('--pdf: Expected --charts DIR')
     const page = join(dir, 'j.html')
     const r = await tailsim(['report', parts, '--html', page, '--json'])
     expect(r.exit).toBe(0)

@@ -84,7 +84,7 @@ const SIZE = new Set(['requests', 'connections', 'cores', 'replications', 'jobs'
 const SIZE_NASTY = ['', '-1', 'abc', '1e-300', 'NaN', '1.5', '0x10', ':']
 
 /** Boolean flags drawn as switches. */
-const BOOLEAN = new Set(['force', 'sort', 'allow-overload', 'show-config', 'resume', 'max-load', 'no-max-load', 'png', 'json', 'debug', 'strict'])
+const BOOLEAN = new Set(['force', 'sort', 'allow-overload', 'show-config', 'resume', 'max-load', 'no-max-load', 'png', 'pdf', 'json', 'debug', 'strict'])
 
 interface CommandSpec {
   id: string
@@ -117,7 +117,7 @@ const COMMANDS: CommandSpec[] = [
     fixed: ['--jobs', '0', '--requests', '300'],
     base: ['t.csv', '--policies', 'ix', '--loads', '0.5', '--search-range', '0.3:0.7', '--search-tol', '0.1'],
   },
-  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'png-scale', 'font-file', 'html', 'title', 'force', 'strict'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/'], base: ['res.json']},
+  {id: 'report', flags: ['format', 'percentile', 'charts', 'png', 'pdf', 'png-scale', 'font-file', 'html', 'title', 'force', 'strict'], positional: ['res.json', 't.csv', 'missing.parquet', '.', 'res/'], base: ['res.json']},
 ]
 
 /** A flag token: usually real, sometimes a near miss or an unknown one. */

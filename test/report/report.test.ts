@@ -56,11 +56,14 @@ describe('buildReport', () => {
     expect(bars).toHaveLength(FIXTURE_POLICIES.length)
   })
 
-  it('draws no SLO rule on a percentile other than the SLO\'s', async () => {
+  it('draws the SLO\'s percentile with its rule, and another --percentile in a second chart without one', async () => {
     const r = await buildReport(rows, {percentile: 'p50'})
-    expect(r.charts[0].svg).not.toContain('SLO:')
-    expect(r.charts[0].svg).toContain('p50 latency (µs')
-    expect(r.charts[1].svg).toContain('p99 ≤ 100 µs') // the bars still name the SLO
+    expect(r.charts.map((c) => c.name)).toEqual(['latency', 'latency-p50', 'max-load'])
+    expect(r.charts[0].svg).toContain('SLO: p99 ≤ 100 µs')
+    expect(r.charts[0].svg).toContain('p99 latency (µs')
+    expect(r.charts[1].svg).not.toContain('SLO:')
+    expect(r.charts[1].svg).toContain('p50 latency (µs')
+    expect(r.charts[2].svg).toContain('p99 ≤ 100 µs') // the bars still name the SLO
   })
 
   it('makes one pair of charts per trace, with distinct names', async () => {
