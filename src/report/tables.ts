@@ -44,6 +44,12 @@ export interface TableModel {
   rows: Cell[][]
   /** Per row and column: a mark shown next to the value (e.g. `saturated`), or null. */
   marks?: (string | null)[][]
+  /**
+   * Per row and column: the half-width of the value's 95 % interval (a t-interval over
+   * replications; with one replication, the larger side of the run's batch-means interval), or
+   * null when there is none.
+   */
+  halves?: (number | null)[][]
   /** Lines printed under the table (e.g. why an SLO cannot be met). */
   notes?: string[]
 }
@@ -101,7 +107,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 
     const latCells = loads.map((load) => policies.map((p) => lat.filter((r) => seriesLabel(r) === p && r.load === load)))
     const latency: TableModel = {
-      title: `${percentile} latency (µs) vs offered load (n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
+      title: `${percentile} latency (µs) vs offered load (± 95% interval: t over replications, or the larger side of the run's batch-means interval; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
       columns: ['load', ...policies],
       rows: loads.map((load, i) => [
         load,
@@ -111,6 +117,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         }),
       ]),
       marks: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? 'saturated' : null))]),
+      halves: latCells.map((row) => [null, ...row.map((rs) => latencyHalf(rs, column))]),
     }
 
     const ml = tr.filter((r) => r.kind === 'max_load')
@@ -280,6 +287,26 @@ function typeTableRows(policy: string, rs: readonly ResultRow[]): Cell[][] {
   })
 }
 
+/**
+ * Half-width of the 95 % interval of a latency cell: the t-interval of the replications' values,
+ * or, for one run, the larger side of its batch-means interval (`*_ci_low_us`/`*_ci_high_us`).
+ */
+function latencyHalf(rs: readonly ResultRow[], column: keyof ResultRow): number | null {
+  const vs = rs.map((r) => r[column] as number | null)
+  if (vs.length === 0 || vs.some((v) => v === null)) return null
+  if (vs.length >= 2) {
+    const h = meanCi(vs as number[]).half
+    return Number.isFinite(h) ? h : null
+  }
+  const name = String(column)
+  if (!name.endsWith('_us')) return null
+  const lo = rs[0][name.replace(/_us$/, '_ci_low_us') as keyof ResultRow] as number | null | undefined
+  const hi = rs[0][name.replace(/_us$/, '_ci_high_us') as keyof ResultRow] as number | null | undefined
+  const v = vs[0] as number
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) return null
+  return Math.max(v - lo, hi - v)
+}
+
 /** The column a row belongs to: its policy, with the --vary value when there is one. */
 export function seriesLabel(r: ResultRow): string {
   return r.vary_name ? `${r.policy} [${r.vary_name}=${r.vary_value}]` : r.policy
@@ -339,7 +366,8 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
     r
       .map((v, i) => {
         const mark = model.marks?.[ri]?.[i]
-        const text = fmtCell(model, i, v, r)
+        const half = model.halves?.[ri]?.[i]
+        const text = typeof v === 'number' && typeof half === 'number' ? `${fmtNum(v)} ± ${fmtNum(half)}` : fmtCell(model, i, v, r)
         return mark ? `${text} (${mark})` : text
       })
       .filter(keep),

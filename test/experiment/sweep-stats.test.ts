@@ -13,7 +13,7 @@ import {describe, expect, it} from 'vitest'
 import {prepareSweep, runSweep} from '../../src/experiment/sweep.js'
 import {parseVary} from '../../src/experiment/vary.js'
 import {parseSlo} from '../../src/experiment/slo.js'
-import {buildTables} from '../../src/report/tables.js'
+import {buildTables, renderTables} from '../../src/report/tables.js'
 import {readResults} from '../../src/results/read.js'
 import {resolveCosts} from '../../src/sim/machine/costs.js'
 import {DEFAULT_CONFIG} from '../../src/sim/simulate.js'
@@ -36,6 +36,24 @@ describe('sweeps: replications, --vary, infeasible SLOs', () => {
     expect(row[t.columns.indexOf('max load ±95%')]).toBeCloseTo(half, 12)
     expect(row[t.columns.indexOf('max load per replication')]).toBe(values.map((v) => v.toFixed(3)).join(' '))
     expect(t.title).toMatch(/mean ± 95% t-interval over 3 replications/)
+    // The latency table: the replications' mean with its t-interval.
+    const lat = buildTables(out.rows).traces[0].latency
+    const col = lat.columns.indexOf('n-mg1-fcfs')
+    const p99s = out.rows.filter((r) => r.kind === 'latency' && r.policy === 'n-mg1-fcfs').map((r) => r.p99_us!)
+    expect(p99s).toHaveLength(3)
+    expect(lat.rows[0][col]).toBeCloseTo(meanCi(p99s).mean, 9)
+    expect(lat.halves![0][col]).toBeCloseTo(meanCi(p99s).half, 9)
+    expect(renderTables(out.rows, {format: 'table'})).toMatch(/ ± /)
+    // One replication: the larger side of the run's batch-means interval.
+    const one = out.rows.filter((r) => r.replication === 0)
+    const r0 = one.find((r) => r.kind === 'latency' && r.policy === 'n-mg1-fcfs')!
+    const lat1 = buildTables(one).traces[0].latency
+    const got = lat1.halves![0][lat1.columns.indexOf('n-mg1-fcfs')]
+    if (r0.p99_ci_low_us === null || r0.p99_ci_high_us === null) expect(got).toBeNull() // no interval: none shown
+    else expect(got).toBeCloseTo(Math.max(r0.p99_us! - r0.p99_ci_low_us, r0.p99_ci_high_us - r0.p99_us!), 9)
+    const mean1 = one.find((r) => r.kind === 'latency' && r.policy === 'mgn-fcfs')!
+    const m = buildTables(one, 'mean').traces[0].latency
+    expect(m.halves![0][m.columns.indexOf('mgn-fcfs')]).toBeCloseTo(Math.max(mean1.mean_us! - mean1.mean_ci_low_us!, mean1.mean_ci_high_us! - mean1.mean_us!), 9)
   }, 120_000)
 
   it('--vary cores=2,4: every cell once per value, the value in the rows and the tables; sweeps differing only in values merge', async () => {
