@@ -127,7 +127,7 @@ export function latencyChartSpec(input: LatencyChartInput): TopLevelSpec {
     input.policies,
   ).filter((p) => pts.some((q) => q.policy === p))
   const slo = input.sloUs !== undefined && Number.isFinite(input.sloUs) ? input.sloUs : undefined
-  const logY = (input.logY ?? true) && pts.every((p) => p.latencyUs > 0) && (slo === undefined || slo > 0)
+  const logY = (input.logY ?? true) && pts.length > 0 && pts.every((p) => p.latencyUs > 0) && (slo === undefined || slo > 0)
   // Points sorted by (policy order, load) so each line is drawn left to right.
   const values = pts
     .map((p) => ({

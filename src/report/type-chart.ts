@@ -44,7 +44,7 @@ export function groupedBarChartSpec(input: GroupedBarChartInput): TopLevelSpec {
   const groups = [...new Set([...(input.groups ?? []), ...input.bars.map((b) => b.group)])].filter((g) => drawn.some((b) => b.group === g))
   const series = [...new Set(input.bars.map((b) => b.series))]
   const missing = input.bars.filter((b) => !(b.value !== null && Number.isFinite(b.value)))
-  const logY = (input.logY ?? false) && drawn.every((b) => (b.value as number) > 0)
+  const logY = (input.logY ?? false) && drawn.length > 0 && drawn.every((b) => (b.value as number) > 0)
   // A bar on a log axis needs a positive base: the 1-2-5 tick below the smallest value.
   const ticks = logY ? logTicks(Math.min(...drawn.map((b) => b.value as number)), Math.max(...drawn.map((b) => b.value as number))) : undefined
   const base = ticks !== undefined ? ticks.domain[0] : 0
