@@ -367,7 +367,7 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
       .map((v, i) => {
         const mark = model.marks?.[ri]?.[i]
         const half = model.halves?.[ri]?.[i]
-        const text = typeof v === 'number' && typeof half === 'number' ? `${fmtNum(v)} ± ${fmtNum(half)}` : fmtCell(model, i, v, r)
+        const text = typeof v === 'number' && typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : fmtCell(model, i, v, r)
         return mark ? `${text} (${mark})` : text
       })
       .filter(keep),
