@@ -221,12 +221,14 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     }
     // Latency and slowdown by type: at the counters' load, or at each policy's max load.
     const typeRows = at !== undefined ? atRows : ml.filter((r) => r.search_status !== 'unmet' && r.measured !== null)
+    const typeTables = policies.map((p) => typeTableRows(p, typeRows.filter((r) => seriesLabel(r) === p)))
     const perType: TableModel = {
       title:
         (at !== undefined ? `latency (µs) and slowdown by request type at load ${fmtNum(at)}` : 'latency (µs) and slowdown by request type at each policy\'s max load') +
-        ' (slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
+        ' (± 95% interval as in the latency table; slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
       columns: ['policy', 'type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'],
-      rows: policies.flatMap((p) => typeTableRows(p, typeRows.filter((r) => seriesLabel(r) === p))),
+      rows: typeTables.flatMap((t) => t.rows),
+      halves: typeTables.flatMap((t) => t.halves),
     }
     traces.push({
       trace: first.trace,
@@ -254,13 +256,23 @@ function targetColumn(t: ResolvedTarget): string {
  * type. A percentile that some replication could not report reads `n/a (k samples)`, k the
  * fewest samples above it.
  */
-function typeTableRows(policy: string, rs: readonly ResultRow[]): Cell[][] {
-  if (rs.length === 0) return []
-  type Stat = {count: number | null; p50: number | null; p99: number | null; p999: number | null; sd99: number | null; sd999: number | null}
+function typeTableRows(policy: string, rs: readonly ResultRow[]): {rows: Cell[][]; halves: (number | null)[][]} {
+  if (rs.length === 0) return {rows: [], halves: []}
+  /** A statistic with its run's 95 % interval (nulls: n/a). */
+  type V = {v: number | null; lo: number | null; hi: number | null}
+  type Stat = {count: number | null; p50: V; p99: V; p999: V; sd99: V; sd999: V}
+  const none: V = {v: null, lo: null, hi: null}
   const groups: [string, Stat[]][] = [
     [
       'all',
-      rs.map((r) => ({count: r.measured, p50: r.p50_us, p99: r.p99_us, p999: r.p999_us, sd99: r.slowdown_p99, sd999: r.slowdown_p999})),
+      rs.map((r) => ({
+        count: r.measured,
+        p50: {v: r.p50_us, lo: r.p50_ci_low_us, hi: r.p50_ci_high_us},
+        p99: {v: r.p99_us, lo: r.p99_ci_low_us, hi: r.p99_ci_high_us},
+        p999: {v: r.p999_us, lo: r.p999_ci_low_us, hi: r.p999_ci_high_us},
+        sd99: {v: r.slowdown_p99, lo: r.slowdown_p99_ci_low, hi: r.slowdown_p99_ci_high},
+        sd999: {v: r.slowdown_p999, lo: r.slowdown_p999_ci_low, hi: r.slowdown_p999_ci_high},
+      })),
     ],
   ]
   const types = [...new Set(rs.flatMap((r) => r.per_type.map((t) => t.type)))]
@@ -270,41 +282,59 @@ function typeTableRows(policy: string, rs: readonly ResultRow[]): Cell[][] {
       rs.map((r) => {
         const t = r.per_type.find((x) => x.type === type)
         return t === undefined
-          ? {count: 0, p50: null, p99: null, p999: null, sd99: null, sd999: null}
-          : {count: t.count, p50: t.p50_us, p99: t.p99_us, p999: t.p999_us, sd99: t.slowdown_p99, sd999: t.slowdown_p999}
+          ? {count: 0, p50: none, p99: none, p999: none, sd99: none, sd999: none}
+          : {
+              count: t.count,
+              p50: {v: t.p50_us, lo: t.p50_ci_low_us, hi: t.p50_ci_high_us},
+              p99: {v: t.p99_us, lo: t.p99_ci_low_us, hi: t.p99_ci_high_us},
+              p999: {v: t.p999_us, lo: t.p999_ci_low_us, hi: t.p999_ci_high_us},
+              sd99: {v: t.slowdown_p99, lo: t.slowdown_p99_ci_low, hi: t.slowdown_p99_ci_high},
+              sd999: {v: t.slowdown_p999, lo: t.slowdown_p999_ci_low, hi: t.slowdown_p999_ci_high},
+            }
       }),
     ])
   }
-  return groups.map(([type, stats]) => {
+  const rows: Cell[][] = []
+  const halves: (number | null)[][] = []
+  for (const [type, stats] of groups) {
     const counts = stats.map((x) => x.count ?? 0)
-    const cell = (key: Exclude<keyof Stat, 'count'>, p: number): Cell => {
-      const vs = stats.map((x) => x[key])
-      if (vs.every((v) => v !== null)) return mean(vs as number[])
+    const cell = (key: Exclude<keyof Stat, 'count'>, p: number): [Cell, number | null] => {
+      const xs = stats.map((x) => x[key])
+      if (xs.every((x) => x.v !== null)) return [mean(xs.map((x) => x.v as number)), intervalHalf(xs)]
       const k = Math.min(...counts.map((n) => samplesBeyond(n, p)))
-      return `n/a (${k} sample${k === 1 ? '' : 's'})`
+      return [`n/a (${k} sample${k === 1 ? '' : 's'})`, null]
     }
-    return [policy, type, mean(counts), cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
-  })
+    const cells = [cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
+    rows.push([policy, type, mean(counts), ...cells.map((c) => c[0])])
+    halves.push([null, null, null, ...cells.map((c) => c[1])])
+  }
+  return {rows, halves}
 }
 
 /**
- * Half-width of the 95 % interval of a latency cell: the t-interval of the replications' values,
- * or, for one run, the larger side of its batch-means interval (`*_ci_low_us`/`*_ci_high_us`).
+ * Half-width of a cell's 95 % interval: the t-interval of the replications' values, or, for one
+ * run, the larger side of its own interval; null when there is none.
  */
-function latencyHalf(rs: readonly ResultRow[], column: keyof ResultRow): number | null {
-  const vs = rs.map((r) => r[column] as number | null)
-  if (vs.length === 0 || vs.some((v) => v === null)) return null
-  if (vs.length >= 2) {
-    const h = meanCi(vs as number[]).half
+function intervalHalf(xs: readonly {v: number | null; lo: number | null; hi: number | null}[]): number | null {
+  if (xs.length === 0 || xs.some((x) => x.v === null)) return null
+  if (xs.length >= 2) {
+    const h = meanCi(xs.map((x) => x.v as number)).half
     return Number.isFinite(h) ? h : null
   }
-  const name = String(column)
-  if (!name.endsWith('_us')) return null
-  const lo = rs[0][name.replace(/_us$/, '_ci_low_us') as keyof ResultRow] as number | null | undefined
-  const hi = rs[0][name.replace(/_us$/, '_ci_high_us') as keyof ResultRow] as number | null | undefined
-  const v = vs[0] as number
+  const {v, lo, hi} = xs[0]
   if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) return null
-  return Math.max(v - lo, hi - v)
+  return Math.max((v as number) - lo, hi - (v as number))
+}
+
+/** Half-width of a latency cell's 95 % interval (see intervalHalf), from the rows' `*_ci_low_us`/`*_ci_high_us`. */
+function latencyHalf(rs: readonly ResultRow[], column: keyof ResultRow): number | null {
+  const name = String(column)
+  const ci = (side: 'low' | 'high') => (name.endsWith('_us') ? name.replace(/_us$/, `_ci_${side}_us`) : undefined)
+  const num = (r: ResultRow, key: string | undefined) => {
+    const x = key === undefined ? undefined : (r[key as keyof ResultRow] as unknown)
+    return typeof x === 'number' ? x : null
+  }
+  return intervalHalf(rs.map((r) => ({v: r[column] as number | null, lo: num(r, ci('low')), hi: num(r, ci('high'))})))
 }
 
 /** The column a row belongs to: its policy, with the --vary value when there is one. */
