@@ -107,7 +107,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 
     const latCells = loads.map((load) => policies.map((p) => lat.filter((r) => seriesLabel(r) === p && r.load === load)))
     const latency: TableModel = {
-      title: `${percentile} latency (µs) vs offered load (± 95% interval: t over replications, or the larger side of the run's batch-means interval; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
+      title: `${percentile} latency (µs) vs offered load (± 95% interval: t over replications, or the larger side of the run's batch-means interval, none for a saturated run; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
       columns: ['load', ...policies],
       rows: loads.map((load, i) => [
         load,
@@ -117,7 +117,8 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         }),
       ]),
       marks: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? 'saturated' : null))]),
-      halves: latCells.map((row) => [null, ...row.map((rs) => latencyHalf(rs, column))]),
+      // A saturated run has no steady state to estimate: its value is shown without an interval.
+      halves: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? null : latencyHalf(rs, column)))]),
     }
 
     const ml = tr.filter((r) => r.kind === 'max_load')
