@@ -4,6 +4,7 @@ import {memoryStats, memoryTrace, type TraceColumns} from '../src/trace/memory.j
 import {resolveCosts} from '../src/sim/machine/costs.js'
 import {DEFAULT_CONFIG, simulate, type SimConfig} from '../src/sim/simulate.js'
 import type {RecordSink, RequestRecordBatch} from '../src/stats/recorder.js'
+import type {TraceSource} from '../src/trace/types.js'
 
 export type ServiceDraw = (rng: Rng) => number
 
@@ -58,4 +59,21 @@ export class CollectSink implements RecordSink {
       })
     }
   }
+}
+
+/** A trace's rows as plain arrays: arrivals, connections, services and (when present) type indices. */
+export async function collectRows(src: Pick<TraceSource, 'batches'>): Promise<{a: number[]; c: number[]; s: number[]; t: number[]}> {
+  const a: number[] = []
+  const c: number[] = []
+  const s: number[] = []
+  const t: number[] = []
+  for await (const b of src.batches()) {
+    for (let i = 0; i < b.length; i++) {
+      a.push(b.arrival[i])
+      c.push(b.conn[i])
+      s.push(b.service[i])
+      if (b.type) t.push(b.type[i])
+    }
+  }
+  return {a, c, s, t}
 }

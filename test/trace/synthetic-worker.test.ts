@@ -3,6 +3,8 @@
 // so these tests import dist/ (npm test builds first).
 import {describe, expect, test} from 'vitest'
 
+import {collectRows} from '../helpers.js'
+
 const lib = (await import(new URL('../../dist/src/trace/synthetic.js', import.meta.url).href)) as typeof import('../../src/trace/synthetic.js')
 const iso = (await import(new URL('../../dist/src/trace/isolated.js', import.meta.url).href)) as typeof import('../../src/trace/isolated.js')
 
@@ -10,19 +12,7 @@ type Opts = Parameters<typeof lib.syntheticTrace>[0]
 
 async function rows(opts: Opts) {
   const src = lib.syntheticTrace(opts)
-  const a: number[] = []
-  const c: number[] = []
-  const s: number[] = []
-  const t: number[] = []
-  for await (const b of src.batches()) {
-    for (let i = 0; i < b.length; i++) {
-      a.push(b.arrival[i])
-      c.push(b.conn[i])
-      s.push(b.service[i])
-      if (b.type) t.push(b.type[i])
-    }
-  }
-  return {a, c, s, t, typeNames: [...src.typeNames], observed: {...src.observed}}
+  return {...(await collectRows(src)), typeNames: [...src.typeNames], observed: {...src.observed}}
 }
 
 describe('synthetic traces in a worker thread', () => {

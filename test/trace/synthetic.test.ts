@@ -8,23 +8,8 @@ import {ConfigError} from '../../src/errors.js'
 import {openTrace} from '../../src/trace/open.js'
 import {scanTrace} from '../../src/trace/scan.js'
 import {parseArrivalSpec, parseServiceSpec, splitSyntheticSpec, syntheticTrace} from '../../src/trace/synthetic.js'
-import type {TraceSource} from '../../src/trace/types.js'
+import {collectRows} from '../helpers.js'
 
-async function collect(src: TraceSource) {
-  const a: number[] = []
-  const c: number[] = []
-  const s: number[] = []
-  const t: number[] = []
-  for await (const b of src.batches()) {
-    for (let i = 0; i < b.length; i++) {
-      a.push(b.arrival[i])
-      c.push(b.conn[i])
-      s.push(b.service[i])
-      if (b.type) t.push(b.type[i])
-    }
-  }
-  return {a, c, s, t}
-}
 
 describe('parseServiceSpec', () => {
   it.each([
@@ -88,7 +73,7 @@ describe('parseServiceSpec', () => {
     const spec = parseServiceSpec(`cdf:${file}`)
     expect(spec.meanNs).toBeCloseTo(5000 * 0.5 + 15000 * 0.4 + 105000 * 0.1, 6)
     const src = syntheticTrace({requests: 20_000, service: spec, load: 0.5, seed: 3})
-    const {s} = await collect(src)
+    const {s} = await collectRows(src)
     const values = new Set(s)
     expect([...values].sort((x, y) => x - y)).toEqual([12_000, 36_000, 252_000])
     const share = s.filter((v) => v === 12_000).length / s.length
@@ -104,18 +89,18 @@ describe('parseServiceSpec', () => {
 describe('syntheticTrace', () => {
   it('is bit-identical for the same seed and differs for another seed', async () => {
     const opts = {requests: 100_000, service: 'exp:10us', load: 0.7, cores: 16, seed: 42, batchSize: 7000}
-    const x = await collect(syntheticTrace(opts))
-    const y = await collect(syntheticTrace(opts))
+    const x = await collectRows(syntheticTrace(opts))
+    const y = await collectRows(syntheticTrace(opts))
     expect(y).toEqual(x)
     const again = syntheticTrace(opts)
-    expect(await collect(again)).toEqual(await collect(again)) // batches() restarts from the seed
-    const z = await collect(syntheticTrace({...opts, seed: 43}))
+    expect(await collectRows(again)).toEqual(await collectRows(again)) // batches() restarts from the seed
+    const z = await collectRows(syntheticTrace({...opts, seed: 43}))
     expect(z.a).not.toEqual(x.a)
   })
 
   it('does not depend on the batch size', async () => {
     const base = {requests: 30_000, service: 'bimodal1:10us', load: 0.5, seed: 9}
-    expect(await collect(syntheticTrace({...base, batchSize: 1000}))).toEqual(await collect(syntheticTrace({...base, batchSize: 65536})))
+    expect(await collectRows(syntheticTrace({...base, batchSize: 1000}))).toEqual(await collectRows(syntheticTrace({...base, batchSize: 65536})))
   })
 
   it('yields integer cycles, non-decreasing arrivals, service >= 1, connections in range', async () => {
@@ -151,11 +136,11 @@ describe('syntheticTrace', () => {
   )
 
   it('bimodal presets put the right mass on each mode', async () => {
-    const {s} = await collect(syntheticTrace({requests: 100_000, service: 'bimodal1:10us', load: 0.5, seed: 2}))
+    const {s} = await collectRows(syntheticTrace({requests: 100_000, service: 'bimodal1:10us', load: 0.5, seed: 2}))
     expect(new Set(s)).toEqual(new Set([12_000, 132_000]))
     const short = s.filter((v) => v === 12_000).length / s.length
     expect(Math.abs(short - 0.9)).toBeLessThan(0.005)
-    const b2 = await collect(syntheticTrace({requests: 100_000, service: 'bimodal2:10us', load: 0.5, seed: 2}))
+    const b2 = await collectRows(syntheticTrace({requests: 100_000, service: 'bimodal2:10us', load: 0.5, seed: 2}))
     expect(new Set(b2.s)).toEqual(new Set([12_000, 12_012_000]))
   })
 
@@ -163,7 +148,7 @@ describe('syntheticTrace', () => {
     const src = syntheticTrace({requests: 40_000, service: 'mix:a=3*fixed:1us;b=1*fixed:9us', load: 0.5, seed: 1})
     expect(src.typeNames).toEqual(['a', 'b'])
     expect(src.spec.meanNs).toBeCloseTo(3000, 9)
-    const {s, t} = await collect(src)
+    const {s, t} = await collectRows(src)
     expect(s.every((v, i) => v === (t[i] === 0 ? 2400 : 21_600))).toBe(true)
     const shareA = t.filter((x) => x === 0).length / t.length
     expect(Math.abs(shareA - 0.75)).toBeLessThan(0.01)
@@ -239,16 +224,16 @@ describe('arrival processes: parsing', () => {
 describe('arrival processes: traces', () => {
   it.each(['poisson', 'fixed', 'mmpp:high=3,low=0.2,dwell=20us'])('%s: does not depend on the batch size, and differs by seed', async (arrivals) => {
     const base = {requests: 30_000, service: 'mix:a=1*exp:5us;b=1*lognormal:8us,0.7', arrivals, load: 0.6, seed: 4}
-    const x = await collect(syntheticTrace({...base, batchSize: 999}))
-    expect(await collect(syntheticTrace({...base, batchSize: 65536}))).toEqual(x)
-    expect((await collect(syntheticTrace({...base, seed: 5}))).s).not.toEqual(x.s)
+    const x = await collectRows(syntheticTrace({...base, batchSize: 999}))
+    expect(await collectRows(syntheticTrace({...base, batchSize: 65536}))).toEqual(x)
+    expect((await collectRows(syntheticTrace({...base, seed: 5}))).s).not.toEqual(x.s)
   })
 
   it('common random numbers: traces of one seed share arrivals and connections whatever their service spec', async () => {
     const opts = {requests: 20_000, ratePerCycle: 1e-3, seed: 8}
-    const a = await collect(syntheticTrace({...opts, service: 'exp:10us'}))
-    const b = await collect(syntheticTrace({...opts, service: 'fixed:10us'}))
-    const c = await collect(syntheticTrace({...opts, service: 'mix:x=1*exp:1us;y=2*fixed:2us'}))
+    const a = await collectRows(syntheticTrace({...opts, service: 'exp:10us'}))
+    const b = await collectRows(syntheticTrace({...opts, service: 'fixed:10us'}))
+    const c = await collectRows(syntheticTrace({...opts, service: 'mix:x=1*exp:1us;y=2*fixed:2us'}))
     expect(b.a).toEqual(a.a)
     expect(c.a).toEqual(a.a)
     expect(b.c).toEqual(a.c)
@@ -267,16 +252,16 @@ describe('arrival processes: traces', () => {
 
   it('replay:FILE keeps the arrivals and connections of FILE exactly and draws service from the spec', async () => {
     const file = 'traces/sample.csv'
-    const original = await collect(openTrace(file, {ghz: 2.4, isolate: false}))
+    const original = await collectRows(openTrace(file, {ghz: 2.4, isolate: false}))
     const src = syntheticTrace({requests: 1e9, service: 'bimodal1:10us', arrivals: `replay:${file}`, seed: 2, isolate: false, batchSize: 3000})
     expect(src.rowsHint).toBeUndefined() // a CSV's row count is not known before reading
-    const got = await collect(src)
+    const got = await collectRows(src)
     expect(got.a).toEqual(original.a)
     expect(got.c).toEqual(original.c)
     expect(new Set(got.s)).toEqual(new Set([12_000, 132_000]))
     expect(src.observed).toMatchObject({rows: original.a.length, firstArrival: original.a[0], lastArrival: original.a.at(-1), connections: Math.max(...original.c) + 1})
     // --requests caps the rows taken.
-    const capped = await collect(syntheticTrace({requests: 1234, service: 'exp:1us', arrivals: `replay:${file}`, isolate: false}))
+    const capped = await collectRows(syntheticTrace({requests: 1234, service: 'exp:1us', arrivals: `replay:${file}`, isolate: false}))
     expect(capped.a).toEqual(original.a.slice(0, 1234))
     // The fingerprint covers the file's bytes.
     const other = syntheticTrace({requests: 1e9, service: 'bimodal1:10us', arrivals: 'replay:traces/exp-10us.parquet', seed: 2, isolate: false})
