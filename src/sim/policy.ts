@@ -45,7 +45,11 @@ export interface Policy extends EventHandler {
   arriveDirect?(seq: number, arrival: number, service: number, conn: number, type: number): void
   /** Extra flat numeric metrics for the result row (e.g. IX batch-size distribution). */
   metrics?(): Record<string, number>
-  /** Called after the run drained; throw if an internal invariant does not hold. */
+  /**
+   * Called after the run drained; throw if an internal invariant does not hold. A policy that
+   * runs its cores' work lazily, without engine events (ix, the PS models), first completes what
+   * is left of it here.
+   */
   finish?(): void
 }
 

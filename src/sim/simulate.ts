@@ -347,6 +347,8 @@ export async function simulate(
     // through the recorder: the limit applies to those too.
     if (engine.pending > 0 || recorder.lastEnd > maxCycles) throw limitError()
     policy.finish?.()
+    // Lazy policies (ix, the PS models) settle what is left of their work in `finish`.
+    if (recorder.lastEnd > maxCycles) throw limitError()
     recorder.flush()
     if (recorder.completed + recorder.dropped !== seq || requests.live !== 0) {
       throw new Error(

@@ -25,8 +25,21 @@
  * With `zero` costs and B = 1 each core is exactly an M/G/1 FCFS queue over its RSS connections:
  * the same schedule as `n-mg1-fcfs` with `rss` assignment (test/sim/system/ix.test.ts).
  *
+ * Two ways to run the same loop (option `events`), as for the PS models (mgn-ps.ts):
+ *  - `lazy` (default): no engine events. A core's loop depends only on its own RX queue (RSS,
+ *    random and rr steering never look at the cores), so each core keeps its one pending step
+ *    (poll or batch end: time, and whether it runs before or after the arrivals of its cycle) in
+ *    typed arrays and runs it, and whatever follows, when the next arrival reaches that core
+ *    (`advance`: every step that precedes an arrival at that cycle, exactly as the engine would
+ *    order them) and, for what is left, when the run has drained (`finish`). `jsq` reads every
+ *    core's count, so it advances every core before it picks. Same steps, same times, same
+ *    arithmetic as `eager`; only the order in which different cores' replies are reported (and
+ *    so the order of per-request records) differs. About 2x faster.
+ *  - `eager`: each core's pending step is its engine timer (lane = core). Kept as the reference:
+ *    tests check that both give the same records and result.
+ *
  * Hot path: no allocation; the current batch is an intrusive list through `requests.next`, and
- * one batch costs two events (batch end, then the poll after the TX of its replies).
+ * one batch costs two steps (batch end, then the poll after the TX of its replies).
  */
 import {EventClass} from '../engine/engine.js'
 import {Assignment, type AssignmentChoice, type QueueState, assignmentChoice, assignmentOptionDefs} from '../mechanisms/assignment.js'
@@ -46,6 +59,14 @@ const BUCKET_HI = [1, 4, 8, 16, 32, 64] as const
 const BUCKET_NAMES = ['batch_1', 'batch_2_4', 'batch_5_8', 'batch_9_16', 'batch_17_32', 'batch_33_64', 'batch_65_plus'] as const
 
 class Ix implements Policy, QueueState {
+  private readonly lazy: boolean
+  /** Whether the steering reads the cores' counts (jsq): every core is advanced before a pick. */
+  private readonly stateful: boolean
+  /** Lazy mode, per core: its pending step (what its engine timer holds in eager mode). */
+  private readonly stepAt: Float64Array
+  private readonly stepKind: Uint8Array
+  /** 1 when the pending step runs after the arrivals of its cycle (class DISPATCH). */
+  private readonly stepLate: Uint8Array
   private readonly batch: number
   private readonly assign: Assignment
   /** Requests each core holds: in its RX queue or in its current batch, until their reply leaves. */
@@ -67,12 +88,18 @@ class Ix implements Policy, QueueState {
     private readonly ctx: SimContext,
     batch: number,
     choice: AssignmentChoice,
+    lazy: boolean,
   ) {
     const n = ctx.machine.cores
     this.assign = new Assignment(choice, ctx.machine, ctx.rng)
+    this.stateful = this.assign.stateful
     this.holding = new Int32Array(n)
-    // One engine timer per core (lane = core): its pending poll or batch end.
-    ctx.engine.useLanes(n, 1)
+    this.lazy = lazy
+    this.stepAt = new Float64Array(n).fill(Infinity)
+    this.stepKind = new Uint8Array(n)
+    this.stepLate = new Uint8Array(n)
+    // Eager: one engine timer per core (lane = core), its pending poll or batch end.
+    if (!lazy) ctx.engine.useLanes(n, 1)
     this.batch = batch
     this.state = new Uint8Array(n)
     this.head = new Int32Array(n).fill(-1)
@@ -96,7 +123,10 @@ class Ix implements Policy, QueueState {
 
   arrive(slot: number): void {
     const ctx = this.ctx
+    const now = ctx.engine.now
+    if (this.lazy && this.stateful) for (let c = 0; c < this.holding.length; c++) this.advance(c, now)
     const q = this.assign.pick(ctx.requests.conn[slot], this)
+    if (this.lazy && !this.stateful) this.advance(q, now)
     ctx.requests.queue[slot] = q
     if (!ctx.machine.rx[q].push(slot)) {
       ctx.counters.values[this.cDrops]++
@@ -106,17 +136,40 @@ class Ix implements Policy, QueueState {
     this.holding[q]++
     if (this.state[q] === IDLE) {
       this.state[q] = POLL_PENDING
-      ctx.engine.setTimer(q, 0, ctx.engine.now, EventClass.DISPATCH, POLL, 0)
+      this.setStep(q, now, EventClass.DISPATCH, POLL)
     }
   }
 
   handle(kind: number, core: number): void {
-    if (kind === POLL) this.poll(core)
-    else this.transmit(core)
+    if (kind === POLL) this.poll(core, this.ctx.engine.now)
+    else this.transmit(core, this.ctx.engine.now)
   }
 
-  /** Steps 2–3 at engine.now: the core holds no replies. Takes a batch or goes idle. */
-  private poll(core: number): void {
+  /** Core c's next step: its engine timer (eager) or its pending step (lazy). */
+  private setStep(c: number, at: number, cls: number, kind: number): void {
+    if (this.lazy) {
+      this.stepAt[c] = at
+      this.stepKind[c] = kind
+      this.stepLate[c] = cls > EventClass.ARRIVAL ? 1 : 0
+    } else {
+      this.ctx.engine.setTimer(c, 0, at, cls, kind, 0)
+    }
+  }
+
+  /** Lazy mode: run core c's steps that precede an arrival at cycle t (t = Infinity: all). */
+  private advance(c: number, t: number): void {
+    const stepAt = this.stepAt
+    for (;;) {
+      const at = stepAt[c]
+      if (at > t || at === Infinity || (at === t && this.stepLate[c] === 1)) return
+      stepAt[c] = Infinity
+      if (this.stepKind[c] === POLL) this.poll(c, at)
+      else this.transmit(c, at)
+    }
+  }
+
+  /** Steps 2–3 at cycle `now`: the core holds no replies. Takes a batch or goes idle. */
+  private poll(core: number, now: number): void {
     const ctx = this.ctx
     const q = ctx.machine.rx[core]
     const n = q.size < this.batch ? q.size : this.batch
@@ -126,7 +179,6 @@ class Ix implements Policy, QueueState {
     }
     this.state[core] = BUSY
     const r = ctx.requests
-    const now = ctx.engine.now
     // TCP processing of the n packets, then the crossing to user space.
     let t = now + n * this.rxCost + this.ukCost
     let app = 0
@@ -156,15 +208,15 @@ class Ix implements Policy, QueueState {
     while (b < BUCKET_HI.length && n > BUCKET_HI[b]) b++
     this.buckets[b]++
     // Back into the kernel with the batched syscalls.
-    ctx.engine.setTimer(core, 0, t + this.ukCost, EventClass.FINISH, BATCH_END, 0)
+    this.setStep(core, t + this.ukCost, EventClass.FINISH, BATCH_END)
   }
 
-  /** Step 1 at the end of a batch: send its replies in order, then poll. */
-  private transmit(core: number): void {
+  /** Step 1 at the end of a batch (cycle `now`): send its replies in order, then poll. */
+  private transmit(core: number, now: number): void {
     const ctx = this.ctx
     const r = ctx.requests
     const tx = this.txCost
-    let t = ctx.engine.now
+    let t = now
     let slot = this.head[core]
     let m = 0
     while (slot >= 0) {
@@ -178,8 +230,8 @@ class Ix implements Policy, QueueState {
     this.tail[core] = -1
     this.holding[core] -= m
     ctx.usage.net[core] += m * tx
-    if (t === ctx.engine.now) this.poll(core)
-    else ctx.engine.setTimer(core, 0, t, EventClass.FINISH, POLL, 0)
+    if (t === now) this.poll(core, now)
+    else this.setStep(core, t, EventClass.FINISH, POLL)
   }
 
   metrics(): Record<string, number> {
@@ -195,6 +247,8 @@ class Ix implements Policy, QueueState {
   }
 
   finish(): void {
+    // Lazy mode: what is left of every core's loop after the last arrival.
+    if (this.lazy) for (let c = 0; c < this.state.length; c++) this.advance(c, Infinity)
     const rx = this.ctx.machine.rx
     for (let c = 0; c < this.state.length; c++) {
       if (this.state[c] !== IDLE || rx[c].size !== 0 || this.head[c] !== -1 || this.holding[c] !== 0) {
@@ -221,6 +275,12 @@ export const ix: PolicyDef = {
       ['rss', 'random', 'rr', 'jsq'],
       'where a request\'s packet lands: rss (by connection hash, the real NIC); random, rr, jsq (fewest held: RX queue plus current batch; d=D: of D sampled queues) model a per-request steering a stock NIC does not do',
     ),
+    {
+      name: 'events',
+      description: 'lazy: each core\'s loop runs at its own next arrival, no engine events (fast); eager: one engine event per poll and batch end (reference); same results',
+      default: 'lazy',
+      choices: ['lazy', 'eager'],
+    },
   ],
-  create: (ctx, o) => new Ix(ctx, Number(o.batch), assignmentChoice('ix', o, ctx.machine.cores)),
+  create: (ctx, o) => new Ix(ctx, Number(o.batch), assignmentChoice('ix', o, ctx.machine.cores), o.events !== 'eager'),
 }
