@@ -87,7 +87,16 @@ export class Engine {
     if (!(at >= this.now) || cls === EventClass.ARRIVAL || !(cls >= 0 && cls <= MAX_CLASS) || !(slot >= 0 && slot < this.slots) || !(lane >= 0 && lane < lt.lanes)) {
       this.badTimer(lane, slot, at, cls)
     }
-    lt.arm(lane, lane * this.slots + slot, at, cls * CLASS_SHIFT + this.queue.seq++, kind, b)
+    // LaneTimers.arm, written out: this is the hot path of every timer-driven model.
+    const i = lane * this.slots + slot
+    lt.time[i] = at
+    lt.tie[i] = cls * CLASS_SHIFT + this.queue.seq++
+    lt.kind[i] = kind
+    lt.arg[i] = b
+    if (lt.dirtyMark[lane] === 0) {
+      lt.dirtyMark[lane] = 1
+      lt.dirty[lt.dirtyCount++] = lane
+    }
   }
 
   private badTimer(lane: number, slot: number, at: number, cls: number): never {
@@ -146,7 +155,7 @@ export class Engine {
     const time = lt.time
     const tie = lt.tie
     for (;;) {
-      if (lt.stale) lt.flush()
+      if (lt.dirtyCount > 0) lt.flush()
       const w = lt.win[1]
       const wt = time[w]
       if (q.size > 0) {
@@ -169,7 +178,7 @@ export class Engine {
     const h = this.handler!
     const lt = this.timers
     for (;;) {
-      if (lt.stale) lt.flush()
+      if (lt.dirtyCount > 0) lt.flush()
       const w = lt.win[1]
       const wt = lt.time[w]
       if (q.size > 0) {
@@ -192,7 +201,12 @@ export class Engine {
     const kind = lt.kind[w]
     const b = lt.arg[w]
     const lane = lt.laneOf[w]
-    lt.take(lane, w)
+    // LaneTimers.take, written out.
+    lt.time[w] = Infinity
+    if (lt.dirtyMark[lane] === 0) {
+      lt.dirtyMark[lane] = 1
+      lt.dirty[lt.dirtyCount++] = lane
+    }
     h.handle(kind, lane, b)
   }
 

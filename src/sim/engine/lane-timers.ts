@@ -39,10 +39,13 @@ export class LaneTimers {
   readonly laneOf: Int32Array
   /** Winner tree: node k < P holds the earliest timer below it; leaf P + l the lane's earliest. */
   readonly win: Int32Array
-  /** Lanes changed since the last flush (a stack) and their marks. */
-  private readonly dirty: Int32Array
-  private readonly dirtyMark: Uint8Array
-  private dirtyCount = 0
+  /**
+   * Lanes changed since the last flush (a stack) and their marks. Written by `arm`, `disarm`,
+   * `take`, and by the engine's copies of `arm` and `take` on its hot path (engine.ts).
+   */
+  readonly dirty: Int32Array
+  readonly dirtyMark: Uint8Array
+  dirtyCount = 0
 
   constructor(lanes: number, slots: number) {
     if (!(Number.isInteger(lanes) && lanes >= 0 && Number.isInteger(slots) && slots >= 1)) {
