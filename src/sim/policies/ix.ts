@@ -43,7 +43,9 @@
  */
 import {EventClass} from '../engine/engine.js'
 import {Assignment, type AssignmentChoice, type QueueState, assignmentChoice, assignmentOptionDefs} from '../mechanisms/assignment.js'
+import type {RequestTable} from '../machine/requests.js'
 import type {Policy, PolicyDef, SimContext} from '../policy.js'
+import type {Recorder} from '../../stats/recorder.js'
 
 /** Event kinds (a = core), on the core's one engine timer: a core waits for one thing at a time. */
 const POLL = 0
@@ -74,7 +76,21 @@ class Ix implements Policy, QueueState {
   private readonly state: Uint8Array
   /** Intrusive list of the current batch's slots (through requests.next), per core; -1 = empty. */
   private readonly head: Int32Array
-  private readonly tail: Int32Array
+  /**
+   * NIC RX queue per core (RSS; MODEL §3): a FIFO of slots linked through `requests.next`, bounded
+   * by the machine's `nicRing`. Kept here rather than in `machine.rx` so that a poll detaches its
+   * batch as the head of the list, already linked in order.
+   */
+  private readonly rxHead: Int32Array
+  private readonly rxTail: Int32Array
+  private readonly rxSize: Int32Array
+  private readonly rxBound: number
+  // Context members used in the hot path (stable for the run).
+  private readonly req: RequestTable
+  private readonly recorder: Recorder
+  private readonly useApp: Float64Array
+  private readonly useNet: Float64Array
+  private readonly cv: Float64Array
   private readonly rxCost: number
   private readonly txCost: number
   private readonly ukCost: number
@@ -103,7 +119,14 @@ class Ix implements Policy, QueueState {
     this.batch = batch
     this.state = new Uint8Array(n)
     this.head = new Int32Array(n).fill(-1)
-    this.tail = new Int32Array(n).fill(-1)
+    this.rxHead = new Int32Array(n).fill(-1)
+    this.rxTail = new Int32Array(n).fill(-1)
+    this.rxSize = new Int32Array(n)
+    this.rxBound = ctx.machine.config.nicRing
+    this.req = ctx.requests
+    this.recorder = ctx.recorder
+    this.useApp = ctx.usage.app
+    this.useNet = ctx.usage.net
     const costs = ctx.machine.costs
     this.rxCost = costs.rx_packet
     this.txCost = costs.tx_reply
@@ -111,6 +134,8 @@ class Ix implements Policy, QueueState {
     this.cBatches = ctx.counters.define('ix_batches')
     this.cPackets = ctx.counters.define('ix_packets')
     this.cDrops = ctx.counters.define('nic_drops')
+    // All counters are defined: the values array is stable from here on.
+    this.cv = ctx.counters.values
   }
 
   held(q: number): number {
@@ -125,14 +150,22 @@ class Ix implements Policy, QueueState {
     const ctx = this.ctx
     const now = ctx.engine.now
     if (this.lazy && this.stateful) for (let c = 0; c < this.holding.length; c++) this.advance(c, now)
-    const q = this.assign.pick(ctx.requests.conn[slot], this)
+    const r = this.req
+    const q = this.assign.pick(r.conn[slot], this)
     if (this.lazy && !this.stateful) this.advance(q, now)
-    ctx.requests.queue[slot] = q
-    if (!ctx.machine.rx[q].push(slot)) {
-      ctx.counters.values[this.cDrops]++
-      ctx.recorder.drop(slot)
+    r.queue[slot] = q
+    if (this.rxSize[q] >= this.rxBound) {
+      // The NIC ring is full: the packet is dropped.
+      this.cv[this.cDrops]++
+      this.recorder.drop(slot)
       return
     }
+    // Append to the RX FIFO (the slot's `next` is -1 since its allocation).
+    const tl = this.rxTail[q]
+    if (tl < 0) this.rxHead[q] = slot
+    else r.next[tl] = slot
+    this.rxTail[q] = slot
+    this.rxSize[q]++
     this.holding[q]++
     if (this.state[q] === IDLE) {
       this.state[q] = POLL_PENDING
@@ -170,37 +203,43 @@ class Ix implements Policy, QueueState {
 
   /** Steps 2–3 at cycle `now`: the core holds no replies. Takes a batch or goes idle. */
   private poll(core: number, now: number): void {
-    const ctx = this.ctx
-    const q = ctx.machine.rx[core]
-    const n = q.size < this.batch ? q.size : this.batch
+    const size = this.rxSize[core]
+    const n = size < this.batch ? size : this.batch
     if (n === 0) {
       this.state[core] = IDLE
       return
     }
     this.state[core] = BUSY
-    const r = ctx.requests
+    const r = this.req
+    const next = r.next
+    const service = r.service
+    const coreOf = r.core
+    const start = r.start
     // TCP processing of the n packets, then the crossing to user space.
     let t = now + n * this.rxCost + this.ukCost
     let app = 0
-    let first = -1
-    let last = -1
+    // The batch is the first n packets of the RX list, already linked in order.
+    const first = this.rxHead[core]
+    let slot = first
+    let last = first
     for (let i = 0; i < n; i++) {
-      const slot = q.shift()
-      const s = r.service[slot]
-      r.core[slot] = core
-      r.start[slot] = t
-      r.next[slot] = -1
+      const s = service[slot]
+      coreOf[slot] = core
+      start[slot] = t
       t += s
       app += s
-      if (last < 0) first = slot
-      else r.next[last] = slot
       last = slot
+      slot = next[slot]
     }
+    // Detach it: `slot` is the rest of the queue (-1 when the batch took it all).
+    next[last] = -1
+    this.rxHead[core] = slot
+    if (slot < 0) this.rxTail[core] = -1
+    this.rxSize[core] = size - n
     this.head[core] = first
-    this.tail[core] = last
-    ctx.usage.app[core] += app
-    ctx.usage.net[core] += n * this.rxCost + 2 * this.ukCost
-    const cv = ctx.counters.values
+    this.useApp[core] += app
+    this.useNet[core] += n * this.rxCost + 2 * this.ukCost
+    const cv = this.cv
     cv[this.cBatches]++
     cv[this.cPackets] += n
     if (n > this.maxBatch) this.maxBatch = n
@@ -213,23 +252,22 @@ class Ix implements Policy, QueueState {
 
   /** Step 1 at the end of a batch (cycle `now`): send its replies in order, then poll. */
   private transmit(core: number, now: number): void {
-    const ctx = this.ctx
-    const r = ctx.requests
+    const next = this.req.next
+    const rec = this.recorder
     const tx = this.txCost
     let t = now
     let slot = this.head[core]
     let m = 0
     while (slot >= 0) {
-      const next = r.next[slot]
+      const nx = next[slot]
       t += tx
-      ctx.recorder.complete(slot, t)
-      slot = next
+      rec.complete(slot, t)
+      slot = nx
       m++
     }
     this.head[core] = -1
-    this.tail[core] = -1
     this.holding[core] -= m
-    ctx.usage.net[core] += m * tx
+    this.useNet[core] += m * tx
     if (t === now) this.poll(core, now)
     else this.setStep(core, t, EventClass.FINISH, POLL)
   }
@@ -249,10 +287,9 @@ class Ix implements Policy, QueueState {
   finish(): void {
     // Lazy mode: what is left of every core's loop after the last arrival.
     if (this.lazy) for (let c = 0; c < this.state.length; c++) this.advance(c, Infinity)
-    const rx = this.ctx.machine.rx
     for (let c = 0; c < this.state.length; c++) {
-      if (this.state[c] !== IDLE || rx[c].size !== 0 || this.head[c] !== -1 || this.holding[c] !== 0) {
-        throw new Error(`ix: core ${c} not idle after the drain (state ${this.state[c]}, ${rx[c].size} packets queued)`)
+      if (this.state[c] !== IDLE || this.rxSize[c] !== 0 || this.head[c] !== -1 || this.holding[c] !== 0) {
+        throw new Error(`ix: core ${c} not idle after the drain (state ${this.state[c]}, ${this.rxSize[c]} packets queued)`)
       }
     }
   }
