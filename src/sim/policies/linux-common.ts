@@ -87,6 +87,11 @@ export abstract class LinuxServer implements Policy {
   private readonly lastIrq: Float64Array
   /** Number of threads in state BLOCKED. */
   protected blocked: number
+  /**
+   * With at most 32 cores: the BLOCKED threads as a bit mask (bit t = thread t), so that a herd
+   * wake-up visits the blocked threads only, in thread order (`linux-floating`).
+   */
+  protected blockedMask: number
   /** Per connection (grown on demand): socket buffer list and state. */
   private bufHead = new Int32Array(0)
   private bufTail = new Int32Array(0)
@@ -128,6 +133,7 @@ export abstract class LinuxServer implements Policy {
     this.irqActive = new Uint8Array(n)
     this.lastIrq = new Float64Array(n).fill(-Infinity)
     this.blocked = n
+    this.blockedMask = n >= 32 ? -1 : (1 << n) - 1
     this.growConns(4096)
     const k = ctx.machine.costs
     this.irqCost = k.linux_irq
@@ -253,6 +259,7 @@ export abstract class LinuxServer implements Policy {
     const ctx = this.ctx
     this.tState[t] = RUNNING
     this.blocked--
+    this.blockedMask &= ~(1 << t)
     this.woke[t] = 1
     const cv = ctx.counters.values
     cv[this.cWakeups]++
@@ -267,6 +274,7 @@ export abstract class LinuxServer implements Policy {
   private block(t: number): void {
     this.tState[t] = BLOCKED
     this.blocked++
+    this.blockedMask |= 1 << t
   }
 
   private startSeg(t: number, kind: number, duration: number): void {

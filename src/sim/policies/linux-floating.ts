@@ -27,6 +27,17 @@ class LinuxFloating extends LinuxServer {
   protected onReady(conn: number, core: number): void {
     this.ready.push(conn)
     if (this.blocked === 0) return
+    if (this.cores <= 32) {
+      // The blocked threads in thread order, from a snapshot of the mask (a wake-up changes only
+      // its own thread): the same sequence of wake-ups as the scan below.
+      let m = this.blockedMask
+      while (m !== 0) {
+        const t = 31 - Math.clz32(m & -m)
+        m &= m - 1
+        this.wake(t, core)
+      }
+      return
+    }
     for (let t = 0; t < this.cores; t++) if (this.tState[t] === BLOCKED) this.wake(t, core)
   }
 
