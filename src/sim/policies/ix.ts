@@ -34,7 +34,7 @@
  *    order them) and, for what is left, when the run has drained (`finish`). `jsq` reads every
  *    core's count, so it advances every core before it picks. Same steps, same times, same
  *    arithmetic as `eager`; only the order in which different cores' replies are reported (and
- *    so the order of per-request records) differs. About 2x faster.
+ *    so the order of per-request records) differs. A third to a half faster (README).
  *  - `eager`: each core's pending step is its engine timer (lane = core). Kept as the reference:
  *    tests check that both give the same records and result.
  *
