@@ -9,7 +9,8 @@
  * `efficiency` is filled (withEfficiency) where the rows hold the mgn-fcfs reference.
  */
 import {SCALAR_COLUMNS, toRecord} from './file-columns.js'
-import {withEfficiency, type ResultRow} from './schema.js'
+import {withEfficiency} from './row.js'
+import type {ResultRow} from './schema.js'
 
 /** The columns of the tidy CSV, in order. */
 export const CSV_COLUMNS: readonly string[] = SCALAR_COLUMNS.filter((c) => c.name !== 'wall_ms' && !c.name.endsWith('_json')).map((c) => c.name)

@@ -3,7 +3,8 @@
  * each load and a max-load cell whose "search" is a scan of those loads (the largest load meeting
  * the SLO; the run at that load gives the latency columns). Small enough to build in ~1 s.
  */
-import {toRow, type ResultRow, type SearchStatus} from '../../src/results/schema.js'
+import {toRow} from '../../src/results/row.js'
+import type {ResultRow, SearchStatus} from '../../src/results/schema.js'
 import {expService, poissonColumns, run} from '../helpers.js'
 
 export interface FixtureOptions {
