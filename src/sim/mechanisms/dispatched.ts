@@ -56,6 +56,12 @@ export interface DispatchedOptions {
   preemption: Preemption | null
   /** Instrumentation overhead added to every service time (fraction, e.g. 0.02). */
   probeOverhead?: number
+  /**
+   * Settle each dispatcher event when it is submitted instead of as an engine event (see
+   * `toDispatcher`). Only for k = 1 without preemption, where the dispatcher's decisions read
+   * nothing but its own state. Default: on exactly then.
+   */
+  fold?: boolean
 }
 
 export abstract class DispatchedServer implements Policy {
@@ -81,6 +87,13 @@ export abstract class DispatchedServer implements Policy {
   protected dispBusy = 0
   /** Dispatcher events scheduled and not yet handled. */
   protected dispPending = 0
+  /** Time of the dispatcher event being handled (engine.now, or its folded time). */
+  protected dNow = 0
+  private readonly fold: boolean
+  /** Per worker, under `fold`: time of the dispatcher event that sent its request, and the send's rank. */
+  private readonly sentAt: Float64Array
+  private readonly sentRank: Float64Array
+  private sends = 0
   private readonly probe: number
   private readonly cPreempt: number
   private readonly cDispEvents: number
@@ -123,6 +136,11 @@ export abstract class DispatchedServer implements Policy {
     this.req = ctx.requests
     this.useApp = ctx.usage.app
     this.useNet = ctx.usage.net
+    const canFold = opts.dispatcher && opts.k === 1 && opts.preemption === null
+    if (opts.fold === true && !canFold) throw new Error(`${opts.name}: the folded dispatcher needs k = 1 and no preemption`)
+    this.fold = opts.fold ?? canFold
+    this.sentAt = new Float64Array(W)
+    this.sentRank = new Float64Array(W)
   }
 
   /** Put a new or preempted request (with its original arrival time) into the central queues. */
@@ -148,7 +166,28 @@ export abstract class DispatchedServer implements Policy {
     this.netBusy = t
     this.netPending++
     this.useNet[this.layout.networker] += this.netCost
+    if (this.fold && this.dispBusy > now && this.reorderTies(t, now, slot)) return
     this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
+  }
+
+  /**
+   * Under `fold`, a completion was scheduled when its dispatcher event was submitted, not when the
+   * dispatcher handled it (at sentAt > now): the engine would run it before this request's
+   * NET_DONE at the same cycle `t`, where the event form runs it after (the arrival at `now`
+   * preceded the dispatcher event). Moves those completions behind the NET_DONE, in their order;
+   * returns whether there were any (then the NET_DONE is scheduled). Needs an exact tie: rare.
+   */
+  private reorderTies(t: number, now: number, slot: number): boolean {
+    let n = 0
+    for (let w = 0; w < this.workers; w++) if (this.running[w] >= 0 && this.sliceEnd[w] === t && this.sentAt[w] > now) n++
+    if (n === 0) return false
+    const moved: number[] = []
+    for (let w = 0; w < this.workers; w++) if (this.running[w] >= 0 && this.sliceEnd[w] === t && this.sentAt[w] > now) moved.push(w)
+    moved.sort((x, y) => this.sentRank[x] - this.sentRank[y])
+    for (const w of moved) if (!this.engine.cancel(SLICE_END, w, 0)) throw new Error(`${this.opts.name}: completion of worker ${w} not pending`)
+    this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
+    for (const w of moved) this.engine.schedule(t, EventClass.FINISH, SLICE_END, w, 0)
+    return true
   }
 
   handle(kind: number, a: number, b: number): void {
@@ -161,7 +200,7 @@ export abstract class DispatchedServer implements Policy {
       case D_DONE:
       case D_PREEMPT:
         this.dispPending--
-        this.dispatcherEvent(kind, a, b)
+        this.dispatcherEvent(kind, a, b, this.engine.now)
         return
       case RECV:
         this.recv(a, b)
@@ -177,22 +216,33 @@ export abstract class DispatchedServer implements Policy {
     }
   }
 
-  /** Submit an event to the dispatcher (FIFO single server). */
+  /**
+   * Submit an event to the dispatcher (FIFO single server). Under `fold` the dispatcher handles it
+   * at once, as of the time t it would be done: its state (queues, mailbox counts) changes only
+   * through its own events, which it handles in submission order either way, and with k = 1 a
+   * worker it sends to is idle from its report until then. What it starts is scheduled now
+   * instead of at t; `reorderTies` keeps those completions in the event form's order.
+   */
   private toDispatcher(kind: number, a: number, b: number): void {
     this.ctx.counters.values[this.cDispEvents]++
     const now = this.engine.now
     if (!this.hasDispatcher || (this.dispCost === 0 && this.dispPending === 0 && this.dispBusy <= now)) {
-      this.dispatcherEvent(kind, a, b)
+      this.dispatcherEvent(kind, a, b, now)
       return
     }
     const t = (this.dispBusy > now ? this.dispBusy : now) + this.dispCost
     this.dispBusy = t
-    this.dispPending++
     this.useNet[this.layout.dispatcher] += this.dispCost
+    if (this.fold) {
+      this.dispatcherEvent(kind, a, b, t)
+      return
+    }
+    this.dispPending++
     this.engine.schedule(t, EventClass.FINISH, kind, a, b)
   }
 
-  private dispatcherEvent(kind: number, a: number, b: number): void {
+  private dispatcherEvent(kind: number, a: number, b: number, now: number): void {
+    this.dNow = now
     if (kind === D_NEW) {
       this.enqueue(a)
     } else {
@@ -206,7 +256,13 @@ export abstract class DispatchedServer implements Policy {
   /** Hand a request to worker w (counts against its JBSQ bound); it arrives after the hand-off. */
   protected send(w: number, slot: number): void {
     this.boxes.take(w)
-    const now = this.engine.now
+    let now = this.engine.now
+    if (this.fold) {
+      now = this.dNow
+      if (this.running[w] !== -1) throw new Error(`${this.opts.name}: folded dispatcher sent to busy worker ${w}`)
+      this.sentAt[w] = now
+      this.sentRank[w] = this.sends++
+    }
     if (this.running[w] === -1 && this.yielding[w] === 0) {
       // An idle worker (its mailbox is then empty) starts the request as it arrives: no event
       // for the hand-off itself. Anything sent to it meanwhile queues behind.

@@ -90,7 +90,7 @@ class Shinjuku extends DispatchedServer {
       return
     }
     const tq = this.typed!
-    const now = this.ctx.engine.now
+    const now = this.dNow
     while (tq.size > 0) {
       const w = boxes.idleIn(0, W)
       if (w < 0) return
