@@ -159,14 +159,26 @@ export abstract class DispatchedServer implements Policy {
   arrive(slot: number): void {
     const now = this.engine.now
     if (!this.hasNetworker || (this.netCost === 0 && this.netPending === 0 && this.netBusy <= now)) {
-      this.toDispatcher(D_NEW, slot, 0)
+      this.toDispatcher(D_NEW, slot, 0, now)
       return
     }
     const t = (this.netBusy > now ? this.netBusy : now) + this.netCost
     this.netBusy = t
-    this.netPending++
     this.useNet[this.layout.networker] += this.netCost
-    if (this.fold && this.dispBusy > now && this.reorderTies(t, now, slot)) return
+    if (this.fold) {
+      // No pending event precedes the networker's hand-off at t, and none can be created before
+      // it (what this request starts ends after t, later arrivals queue behind it): nothing
+      // reaches the dispatcher before it, so it is handled now, as of t (no NET_DONE event).
+      const q = this.engine.queue
+      if (this.netPending === 0 && (q.size === 0 || q.peekTime() > t)) {
+        this.toDispatcher(D_NEW, slot, 0, t)
+        return
+      }
+      this.netPending++
+      if (this.dispBusy > now && this.reorderTies(t, now, slot)) return
+    } else {
+      this.netPending++
+    }
     this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
   }
 
@@ -194,7 +206,7 @@ export abstract class DispatchedServer implements Policy {
     switch (kind) {
       case NET_DONE:
         this.netPending--
-        this.toDispatcher(D_NEW, a, 0)
+        this.toDispatcher(D_NEW, a, 0, this.engine.now)
         return
       case D_NEW:
       case D_DONE:
@@ -223,9 +235,8 @@ export abstract class DispatchedServer implements Policy {
    * worker it sends to is idle from its report until then. What it starts is scheduled now
    * instead of at t; `reorderTies` keeps those completions in the event form's order.
    */
-  private toDispatcher(kind: number, a: number, b: number): void {
+  private toDispatcher(kind: number, a: number, b: number, now: number): void {
     this.ctx.counters.values[this.cDispEvents]++
-    const now = this.engine.now
     if (!this.hasDispatcher || (this.dispCost === 0 && this.dispPending === 0 && this.dispBusy <= now)) {
       this.dispatcherEvent(kind, a, b, now)
       return
@@ -311,7 +322,7 @@ export abstract class DispatchedServer implements Policy {
       this.running[w] = -1
       this.ctx.recorder.complete(slot, now)
       this.startNext(w)
-      if (this.reportCompletions) this.toDispatcher(D_DONE, w, 0)
+      if (this.reportCompletions) this.toDispatcher(D_DONE, w, 0, now)
       return
     }
     const p = this.preemption!
@@ -334,7 +345,7 @@ export abstract class DispatchedServer implements Policy {
   private yielded(w: number, slot: number): void {
     this.yielding[w] = 0
     this.startNext(w)
-    this.toDispatcher(D_PREEMPT, w, slot)
+    this.toDispatcher(D_PREEMPT, w, slot, this.engine.now)
   }
 
   /** Local mailbox first (a JBSQ worker starts its next request without the dispatcher). */
