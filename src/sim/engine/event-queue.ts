@@ -43,6 +43,16 @@ export class EventQueue {
     return this.time[0]
   }
 
+  /** Earliest time among the events other than the root (Infinity if none). */
+  peekTimeBelowTop(): number {
+    const n = this.size
+    if (n <= 1) return Infinity
+    const a = this.time[1]
+    if (n === 2) return a
+    const b = this.time[2]
+    return a < b ? a : b
+  }
+
   /** Tie key (class * 2^44 + sequence) of the earliest event; only valid when size > 0. */
   peekTie(): number {
     return this.tie[0]

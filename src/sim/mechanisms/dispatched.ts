@@ -28,6 +28,7 @@ import {IntQueue} from '../machine/int-queue.js'
 import type {RequestTable} from '../machine/requests.js'
 import type {Policy, SimContext} from '../policy.js'
 import {type CoreLayout, coreLayout} from './layout.js'
+import {AheadSends} from './ahead-sends.js'
 import {Mailboxes} from './jbsq.js'
 import {drawQuantum, type Preemption} from './preemption.js'
 
@@ -40,6 +41,11 @@ const RECV = 4
 const SLICE_END = 5
 const YIELDED = 6
 export const FIRST_EXTRA_KIND = 16
+
+/** Fold modes (see `toDispatcher`). */
+const FOLD_NONE = 0
+const FOLD_ALWAYS = 1
+const FOLD_CLEAR = 2
 
 export interface DispatchedOptions {
   /** Policy name, for messages. */
@@ -57,9 +63,9 @@ export interface DispatchedOptions {
   /** Instrumentation overhead added to every service time (fraction, e.g. 0.02). */
   probeOverhead?: number
   /**
-   * Settle each dispatcher event when it is submitted instead of as an engine event (see
-   * `toDispatcher`). Only for k = 1 without preemption, where the dispatcher's decisions read
-   * nothing but its own state. Default: on exactly then.
+   * Handle dispatcher events when they are submitted instead of as engine events where that is
+   * exact (see `toDispatcher`): with k = 1 and a dispatcher, always without preemption, else when
+   * no pending event precedes the dispatcher's done time. Default true; false: the event form.
    */
   fold?: boolean
 }
@@ -89,11 +95,10 @@ export abstract class DispatchedServer implements Policy {
   protected dispPending = 0
   /** Time of the dispatcher event being handled (engine.now, or its folded time). */
   protected dNow = 0
-  private readonly fold: boolean
-  /** Per worker, under `fold`: time of the dispatcher event that sent its request, and the send's rank. */
-  private readonly sentAt: Float64Array
-  private readonly sentRank: Float64Array
-  private sends = 0
+  /** FOLD_NONE, FOLD_ALWAYS or FOLD_CLEAR (see `toDispatcher`). */
+  private readonly fold: number
+  /** Completions scheduled ahead of their dispatcher event's time (null without fold). */
+  private readonly ahead: AheadSends | null
   private readonly probe: number
   private readonly cPreempt: number
   private readonly cDispEvents: number
@@ -136,11 +141,9 @@ export abstract class DispatchedServer implements Policy {
     this.req = ctx.requests
     this.useApp = ctx.usage.app
     this.useNet = ctx.usage.net
-    const canFold = opts.dispatcher && opts.k === 1 && opts.preemption === null
-    if (opts.fold === true && !canFold) throw new Error(`${opts.name}: the folded dispatcher needs k = 1 and no preemption`)
-    this.fold = opts.fold ?? canFold
-    this.sentAt = new Float64Array(W)
-    this.sentRank = new Float64Array(W)
+    const foldable = opts.fold !== false && opts.dispatcher && opts.k === 1
+    this.fold = !foldable ? FOLD_NONE : opts.preemption === null ? FOLD_ALWAYS : FOLD_CLEAR
+    this.ahead = foldable ? new AheadSends(W, ctx.engine, SLICE_END, this.running, this.sliceEnd) : null
   }
 
   /** Put a new or preempted request (with its original arrival time) into the central queues. */
@@ -165,41 +168,21 @@ export abstract class DispatchedServer implements Policy {
     const t = (this.netBusy > now ? this.netBusy : now) + this.netCost
     this.netBusy = t
     this.useNet[this.layout.networker] += this.netCost
-    if (this.fold) {
+    if (this.fold === FOLD_ALWAYS && this.netPending === 0 && this.engine.nextTime() > t) {
       // No pending event precedes the networker's hand-off at t, and none can be created before
       // it (what this request starts ends after t, later arrivals queue behind it): nothing
       // reaches the dispatcher before it, so it is handled now, as of t (no NET_DONE event).
-      const q = this.engine.queue
-      if (this.netPending === 0 && (q.size === 0 || q.peekTime() > t)) {
-        this.toDispatcher(D_NEW, slot, 0, t)
-        return
-      }
-      this.netPending++
-      if (this.dispBusy > now && this.reorderTies(t, now, slot)) return
-    } else {
-      this.netPending++
+      this.toDispatcher(D_NEW, slot, 0, t)
+      return
     }
-    this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
+    this.netPending++
+    this.schedule(t, NET_DONE, slot, 0)
   }
 
-  /**
-   * Under `fold`, a completion was scheduled when its dispatcher event was submitted, not when the
-   * dispatcher handled it (at sentAt > now): the engine would run it before this request's
-   * NET_DONE at the same cycle `t`, where the event form runs it after (the arrival at `now`
-   * preceded the dispatcher event). Moves those completions behind the NET_DONE, in their order;
-   * returns whether there were any (then the NET_DONE is scheduled). Needs an exact tie: rare.
-   */
-  private reorderTies(t: number, now: number, slot: number): boolean {
-    let n = 0
-    for (let w = 0; w < this.workers; w++) if (this.running[w] >= 0 && this.sliceEnd[w] === t && this.sentAt[w] > now) n++
-    if (n === 0) return false
-    const moved: number[] = []
-    for (let w = 0; w < this.workers; w++) if (this.running[w] >= 0 && this.sliceEnd[w] === t && this.sentAt[w] > now) moved.push(w)
-    moved.sort((x, y) => this.sentRank[x] - this.sentRank[y])
-    for (const w of moved) if (!this.engine.cancel(SLICE_END, w, 0)) throw new Error(`${this.opts.name}: completion of worker ${w} not pending`)
-    this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
-    for (const w of moved) this.engine.schedule(t, EventClass.FINISH, SLICE_END, w, 0)
-    return true
+  /** Schedule a FINISH event at the current instant (through AheadSends under fold). */
+  private schedule(t: number, kind: number, a: number, b: number): void {
+    if (this.ahead !== null) this.ahead.schedule(t, kind, a, b)
+    else this.engine.schedule(t, EventClass.FINISH, kind, a, b)
   }
 
   handle(kind: number, a: number, b: number): void {
@@ -229,11 +212,14 @@ export abstract class DispatchedServer implements Policy {
   }
 
   /**
-   * Submit an event to the dispatcher (FIFO single server). Under `fold` the dispatcher handles it
-   * at once, as of the time t it would be done: its state (queues, mailbox counts) changes only
-   * through its own events, which it handles in submission order either way, and with k = 1 a
-   * worker it sends to is idle from its report until then. What it starts is scheduled now
-   * instead of at t; `reorderTies` keeps those completions in the event form's order.
+   * Submit an event to the dispatcher (FIFO single server) at `now` (>= engine.now). Folded, the
+   * dispatcher handles it at once, as of the time t it would be done. With k = 1 and no
+   * preemption (FOLD_ALWAYS) that is exact: its state (queues, mailbox counts) changes only
+   * through its own events, which it handles in submission order either way, and a worker it
+   * sends to is idle from its report until then. With preemption (FOLD_CLEAR) only when no event
+   * is pending before t (nor another dispatcher event): then no event but the networker's runs
+   * until t, so nothing (a slice end reading the queues) can see the difference. What it starts
+   * is scheduled ahead of t; AheadSends keeps those completions in the event form's order.
    */
   private toDispatcher(kind: number, a: number, b: number, now: number): void {
     this.ctx.counters.values[this.cDispEvents]++
@@ -244,12 +230,12 @@ export abstract class DispatchedServer implements Policy {
     const t = (this.dispBusy > now ? this.dispBusy : now) + this.dispCost
     this.dispBusy = t
     this.useNet[this.layout.dispatcher] += this.dispCost
-    if (this.fold) {
+    if (this.fold === FOLD_ALWAYS || (this.fold === FOLD_CLEAR && this.dispPending === 0 && this.engine.nextTime() > t)) {
       this.dispatcherEvent(kind, a, b, t)
       return
     }
     this.dispPending++
-    this.engine.schedule(t, EventClass.FINISH, kind, a, b)
+    this.schedule(t, kind, a, b)
   }
 
   private dispatcherEvent(kind: number, a: number, b: number, now: number): void {
@@ -268,30 +254,32 @@ export abstract class DispatchedServer implements Policy {
   protected send(w: number, slot: number): void {
     this.boxes.take(w)
     let now = this.engine.now
-    if (this.fold) {
+    if (this.ahead !== null) {
       now = this.dNow
-      if (this.running[w] !== -1) throw new Error(`${this.opts.name}: folded dispatcher sent to busy worker ${w}`)
-      this.sentAt[w] = now
-      this.sentRank[w] = this.sends++
+      if (this.running[w] !== -1 || this.yielding[w] !== 0) throw new Error(`${this.opts.name}: folded dispatcher sent to busy worker ${w}`)
+      this.ahead.sent(w, now)
     }
     if (this.running[w] === -1 && this.yielding[w] === 0) {
       // An idle worker (its mailbox is then empty) starts the request as it arrives: no event
       // for the hand-off itself. Anything sent to it meanwhile queues behind.
-      this.runSlice(w, slot, now + this.handoff)
+      this.runSlice(w, slot, now + this.handoff, now > this.engine.now)
     } else if (this.handoff === 0) {
       this.mailbox[w].push(slot)
     } else {
-      this.engine.schedule(now + this.handoff, EventClass.FINISH, RECV, w, slot)
+      this.schedule(now + this.handoff, RECV, w, slot)
     }
   }
 
   private recv(w: number, slot: number): void {
-    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.engine.now, false)
     else this.mailbox[w].push(slot)
   }
 
-  /** Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now). */
-  private runSlice(w: number, slot: number, now: number): void {
+  /**
+   * Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now); `ahead`:
+   * sent by a folded dispatcher event handled ahead of its time (see AheadSends).
+   */
+  private runSlice(w: number, slot: number, now: number, ahead: boolean): void {
     const r = this.req
     const core = this.firstWorker + w
     if (r.start[slot] < 0) {
@@ -309,7 +297,8 @@ export abstract class DispatchedServer implements Policy {
     this.sliceLen[w] = len
     this.sliceEnd[w] = now + len
     this.useApp[core] += len
-    this.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
+    if (ahead) this.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
+    else this.schedule(now + len, SLICE_END, w, 0)
   }
 
   private sliceDone(w: number): void {
@@ -327,7 +316,7 @@ export abstract class DispatchedServer implements Policy {
     }
     const p = this.preemption!
     if (p.pendingOnly && this.mailbox[w].size === 0 && this.waiting() === 0) {
-      this.runSlice(w, slot, now) // nothing waits: keep running, no cost
+      this.runSlice(w, slot, now, false) // nothing waits: keep running, no cost
       return
     }
     this.ctx.counters.values[this.cPreempt]++
@@ -335,7 +324,7 @@ export abstract class DispatchedServer implements Policy {
     if (p.cost > 0) {
       this.yielding[w] = 1
       this.useNet[this.firstWorker + w] += p.cost
-      this.engine.schedule(now + p.cost, EventClass.FINISH, YIELDED, w, slot)
+      this.schedule(now + p.cost, YIELDED, w, slot)
     } else {
       this.yielded(w, slot)
     }
@@ -351,7 +340,7 @@ export abstract class DispatchedServer implements Policy {
   /** Local mailbox first (a JBSQ worker starts its next request without the dispatcher). */
   private startNext(w: number): void {
     const mb = this.mailbox[w]
-    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.engine.now, false)
   }
 
   metrics(): Record<string, number> {

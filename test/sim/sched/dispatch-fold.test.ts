@@ -1,7 +1,7 @@
 /**
  * The folded dispatcher models against the event form they replace, request by request (a second
- * implementation): c-fcfs and darc settle each dispatcher event when it is submitted (dispatched.ts,
- * `fold`), d-fcfs settles each request at its arrival by recursions (d-fcfs.ts). The event forms
+ * implementation): c-fcfs, darc and shinjuku settle dispatcher events when they are submitted
+ * (dispatched.ts, `fold`), d-fcfs settles each request at its arrival by recursions (d-fcfs.ts). The event forms
  * are the same classes with `fold: false`, and d-fcfs as it was (round robin on DispatchedServer).
  * They must agree exactly: every request's queue, core, start and end, and the result row but for
  * the event count. The `ties` cost set puts every arrival, service and cost on a 60-cycle grid, so
@@ -17,6 +17,7 @@ import {IntQueue} from '../../../src/sim/machine/int-queue.js'
 import {CFcfs} from '../../../src/sim/policies/c-fcfs.js'
 import {Darc} from '../../../src/sim/policies/darc.js'
 import {POLICIES, registerPolicy} from '../../../src/sim/policies/registry.js'
+import {Shinjuku} from '../../../src/sim/policies/shinjuku.js'
 import type {SimContext} from '../../../src/sim/policy.js'
 import type {RunResult} from '../../../src/sim/simulate.js'
 import type {TraceColumns} from '../../../src/trace/memory.js'
@@ -52,6 +53,8 @@ if (!POLICIES.has('c-fcfs-events')) {
   registerPolicy({name: 'c-fcfs-events', summary: 'test', family: 'system', options: [], create: (ctx) => new CFcfs(ctx, false)})
   registerPolicy({name: 'darc-events', summary: 'test', family: 'system', options: darcDef.options, create: (ctx, o) => new Darc(ctx, o, false)})
   registerPolicy({name: 'd-fcfs-events', summary: 'test', family: 'system', options: [], create: (ctx) => new DFcfsEvents(ctx)})
+  const sj = POLICIES.get('shinjuku')!
+  registerPolicy({name: 'shinjuku-events', summary: 'test', family: 'system', options: sj.options, create: (ctx, o) => new Shinjuku(ctx, o, false)})
 }
 
 const CORES = 8
@@ -102,11 +105,14 @@ function comparable(r: RunResult) {
 describe('folded dispatcher ≡ its event form', () => {
   for (const [tname, cols] of traces()) {
     for (const [cname, costs] of COSTS) {
-      test(`${tname}, ${cname} costs: c-fcfs, darc, d-fcfs`, async () => {
+      test(`${tname}, ${cname} costs: c-fcfs, darc, d-fcfs, shinjuku`, async () => {
         for (const [fast, slow] of [
           ['c-fcfs', 'c-fcfs-events'],
           ['darc:profile=300', 'darc-events:profile=300'],
           ['d-fcfs', 'd-fcfs-events'],
+          ['shinjuku:q=2', 'shinjuku-events:q=2'],
+          ['shinjuku:q=1:preempt=pending:jitter=0.5', 'shinjuku-events:q=1:preempt=pending:jitter=0.5'],
+          ...(cols.type !== undefined ? [['shinjuku:queues=multi:slo=5,50:q=2', 'shinjuku-events:queues=multi:slo=5,50:q=2']] : []),
         ]) {
           const a = await runRows(cols, {policy: fast, cores: CORES, costs})
           const b = await runRows(cols, {policy: slow, cores: CORES, costs})
