@@ -126,6 +126,14 @@ export class Engine {
     return wt < h ? wt : h
   }
 
+  /** Whether an event is pending at exactly time t > now (a scan of both stores: small models). */
+  pendingAt(t: number): boolean {
+    if (this.queue.hasTime(t)) return true
+    const time = this.timers.time
+    for (let i = 0; i < time.length; i++) if (time[i] === t) return true
+    return false
+  }
+
   /** Schedule an event at absolute time `at` (cycles, >= now). */
   schedule(at: number, cls: number, kind: number, a: number, b: number): void {
     if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)

@@ -53,6 +53,13 @@ export class EventQueue {
     return a < b ? a : b
   }
 
+  /** Whether some queued event is at time t (a scan: for small heaps). */
+  hasTime(t: number): boolean {
+    const time_ = this.time
+    for (let i = 0; i < this.size; i++) if (time_[i] === t) return true
+    return false
+  }
+
   /** Tie key (class * 2^44 + sequence) of the earliest event; only valid when size > 0. */
   peekTie(): number {
     return this.tie[0]

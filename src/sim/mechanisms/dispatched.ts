@@ -46,6 +46,7 @@ export const FIRST_EXTRA_KIND = 16
 const FOLD_NONE = 0
 const FOLD_ALWAYS = 1
 const FOLD_CLEAR = 2
+const FOLD_UNTIED = 3
 
 export interface DispatchedOptions {
   /** Policy name, for messages. */
@@ -142,7 +143,7 @@ export abstract class DispatchedServer implements Policy {
     this.useApp = ctx.usage.app
     this.useNet = ctx.usage.net
     const foldable = opts.fold !== false && opts.dispatcher && opts.k === 1
-    this.fold = !foldable ? FOLD_NONE : opts.preemption === null ? FOLD_ALWAYS : FOLD_CLEAR
+    this.fold = !foldable ? FOLD_NONE : opts.preemption === null ? FOLD_ALWAYS : opts.preemption.pendingOnly ? FOLD_CLEAR : FOLD_UNTIED
     this.ahead = foldable ? new AheadSends(W, ctx.engine, SLICE_END, this.running, this.sliceEnd) : null
   }
 
@@ -216,10 +217,13 @@ export abstract class DispatchedServer implements Policy {
    * dispatcher handles it at once, as of the time t it would be done. With k = 1 and no
    * preemption (FOLD_ALWAYS) that is exact: its state (queues, mailbox counts) changes only
    * through its own events, which it handles in submission order either way, and a worker it
-   * sends to is idle from its report until then. With preemption (FOLD_CLEAR) only when no event
-   * is pending before t (nor another dispatcher event): then no event but the networker's runs
-   * until t, so nothing (a slice end reading the queues) can see the difference. What it starts
-   * is scheduled ahead of t; AheadSends keeps those completions in the event form's order.
+   * sends to is idle from its report until then. With preemption at every quantum (FOLD_UNTIED),
+   * where nothing but the dispatcher reads its state either, when no other dispatcher event is
+   * pending and no event is pending at exactly t (one would run before the dispatcher event in
+   * the event form, scheduled earlier at the same cycle: see AheadSends). With preempt=pending
+   * (FOLD_CLEAR), where a slice end reads the queues, only when no event is pending before t:
+   * then nothing but the networker runs until t. What it starts is scheduled ahead of t;
+   * AheadSends keeps those completions in the event form's order.
    */
   private toDispatcher(kind: number, a: number, b: number, now: number): void {
     this.ctx.counters.values[this.cDispEvents]++
@@ -230,7 +234,12 @@ export abstract class DispatchedServer implements Policy {
     const t = (this.dispBusy > now ? this.dispBusy : now) + this.dispCost
     this.dispBusy = t
     this.useNet[this.layout.dispatcher] += this.dispCost
-    if (this.fold === FOLD_ALWAYS || (this.fold === FOLD_CLEAR && this.dispPending === 0 && this.engine.nextTime() > t)) {
+    const fold = this.fold
+    if (
+      fold === FOLD_ALWAYS ||
+      (fold === FOLD_UNTIED && this.dispPending === 0 && !this.engine.pendingAt(t)) ||
+      (fold === FOLD_CLEAR && this.dispPending === 0 && this.engine.nextTime() > t)
+    ) {
       this.dispatcherEvent(kind, a, b, t)
       return
     }
