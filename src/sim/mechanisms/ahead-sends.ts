@@ -9,15 +9,21 @@
  * (cancel and schedule again). That needs an exact tie on the cycle: rare.
  */
 import {type Engine, EventClass} from '../engine/engine.js'
-import {IntQueue} from '../machine/int-queue.js'
 
 export class AheadSends {
   /** Per worker: time of the dispatcher event that sent its current request, and the send's rank. */
   readonly at: Float64Array
   private readonly rank: Float64Array
   private sends = 0
-  /** Workers sent to ahead, in sending order (may hold stale entries: each is checked). */
-  private readonly ring = new IntQueue(16)
+  /**
+   * Sends made ahead (dispatcher time > now), in sending order, hence by non-decreasing time: a
+   * ring of (worker, time); dropped once their time has come. A worker sent to again meanwhile
+   * appears twice: each entry is checked against the worker's current send.
+   */
+  private ringW = new Int32Array(16)
+  private ringT = new Float64Array(16)
+  private head = 0
+  private size = 0
   private readonly moved: number[] = []
 
   constructor(
@@ -36,22 +42,44 @@ export class AheadSends {
   sent(w: number, d: number): void {
     this.at[w] = d
     this.rank[w] = this.sends++
-    if (d > this.engine.now) this.ring.push(w)
+    if (d > this.engine.now) {
+      if (this.size === this.ringW.length) this.grow()
+      const i = (this.head + this.size) & (this.ringW.length - 1)
+      this.ringW[i] = w
+      this.ringT[i] = d
+      this.size++
+    }
+  }
+
+  private grow(): void {
+    const n = this.ringW.length
+    const w = new Int32Array(2 * n)
+    const t = new Float64Array(2 * n)
+    for (let i = 0; i < this.size; i++) {
+      w[i] = this.ringW[(this.head + i) & (n - 1)]
+      t[i] = this.ringT[(this.head + i) & (n - 1)]
+    }
+    this.ringW = w
+    this.ringT = t
+    this.head = 0
   }
 
   /** Schedule (t, FINISH, kind, a, b) at the current instant, in the event form's order. */
   schedule(t: number, kind: number, a: number, b: number): void {
     const now = this.engine.now
-    const ring = this.ring
-    while (ring.size > 0 && this.at[ring.peek()] <= now) ring.shift()
-    if (ring.size === 0 || !this.anyAt(t, now)) {
+    const mask = this.ringW.length - 1
+    while (this.size > 0 && this.ringT[this.head] <= now) {
+      this.head = (this.head + 1) & mask
+      this.size--
+    }
+    if (this.size === 0 || !this.anyAt(t, now)) {
       this.engine.schedule(t, EventClass.FINISH, kind, a, b)
       return
     }
     const moved = this.moved
     moved.length = 0
-    for (let i = 0; i < ring.size; i++) {
-      const w = ring.at(i)
+    for (let i = 0; i < this.size; i++) {
+      const w = this.ringW[(this.head + i) & mask]
       if (this.pendingAt(w, t, now) && !moved.includes(w)) moved.push(w)
     }
     moved.sort((x, y) => this.rank[x] - this.rank[y])
@@ -61,8 +89,8 @@ export class AheadSends {
   }
 
   private anyAt(t: number, now: number): boolean {
-    const ring = this.ring
-    for (let i = 0; i < ring.size; i++) if (this.pendingAt(ring.at(i), t, now)) return true
+    const mask = this.ringW.length - 1
+    for (let i = 0; i < this.size; i++) if (this.pendingAt(this.ringW[(this.head + i) & mask], t, now)) return true
     return false
   }
 
