@@ -65,8 +65,7 @@ export interface DispatchedOptions {
   probeOverhead?: number
   /**
    * Handle dispatcher events when they are submitted instead of as engine events where that is
-   * exact (see `toDispatcher`): with k = 1 and a dispatcher, always without preemption, else when
-   * no pending event precedes the dispatcher's done time. Default true; false: the event form.
+   * exact (see `toDispatcher`; k = 1 with a dispatcher only). Default true; false: the event form.
    */
   fold?: boolean
 }
@@ -96,7 +95,7 @@ export abstract class DispatchedServer implements Policy {
   protected dispPending = 0
   /** Time of the dispatcher event being handled (engine.now, or its folded time). */
   protected dNow = 0
-  /** FOLD_NONE, FOLD_ALWAYS or FOLD_CLEAR (see `toDispatcher`). */
+  /** FOLD_NONE, FOLD_ALWAYS, FOLD_UNTIED or FOLD_CLEAR (see `toDispatcher`). */
   private readonly fold: number
   /** Completions scheduled ahead of their dispatcher event's time (null without fold). */
   private readonly ahead: AheadSends | null
