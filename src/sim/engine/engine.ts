@@ -121,6 +121,28 @@ export class Engine {
     return this.queue.size + this.timers.armed
   }
 
+  /**
+   * Time of the earliest pending event in either store, the one being handled excluded (Infinity
+   * if none). Lets a model settle work ahead when it knows that no event can come in between.
+   */
+  nextTime(): number {
+    const q = this.queue
+    const h = this.topPending ? q.peekTimeBelowTop() : q.size > 0 ? q.peekTime() : Infinity
+    const lt = this.timers
+    if (lt.lanes === 0) return h
+    if (lt.stale) lt.flush()
+    const wt = lt.time[lt.win[1]]
+    return wt < h ? wt : h
+  }
+
+  /** Whether an event is pending at exactly time t > now (a scan of both stores: small models). */
+  pendingAt(t: number): boolean {
+    if (this.queue.hasTime(t)) return true
+    const time = this.timers.time
+    for (let i = 0; i < time.length; i++) if (time[i] === t) return true
+    return false
+  }
+
   /** Schedule an event at absolute time `at` (cycles, >= now). */
   schedule(at: number, cls: number, kind: number, a: number, b: number): void {
     if (at < this.now) throw new RangeError(`event scheduled in the past: ${at} < ${this.now}`)

@@ -43,6 +43,23 @@ export class EventQueue {
     return this.time[0]
   }
 
+  /** Earliest time among the events other than the root (Infinity if none). */
+  peekTimeBelowTop(): number {
+    const n = this.size
+    if (n <= 1) return Infinity
+    const a = this.time[1]
+    if (n === 2) return a
+    const b = this.time[2]
+    return a < b ? a : b
+  }
+
+  /** Whether some queued event is at time t (a scan: for small heaps). */
+  hasTime(t: number): boolean {
+    const time_ = this.time
+    for (let i = 0; i < this.size; i++) if (time_[i] === t) return true
+    return false
+  }
+
   /** Tie key (class * 2^44 + sequence) of the earliest event; only valid when size > 0. */
   peekTie(): number {
     return this.tie[0]

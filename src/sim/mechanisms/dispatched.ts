@@ -28,6 +28,7 @@ import {IntQueue} from '../machine/int-queue.js'
 import type {RequestTable} from '../machine/requests.js'
 import type {Policy, SimContext} from '../policy.js'
 import {type CoreLayout, coreLayout} from './layout.js'
+import {AheadSends} from './ahead-sends.js'
 import {Mailboxes} from './jbsq.js'
 import {drawQuantum, type Preemption} from './preemption.js'
 
@@ -40,6 +41,12 @@ const RECV = 4
 const SLICE_END = 5
 const YIELDED = 6
 export const FIRST_EXTRA_KIND = 16
+
+/** Fold modes (see `toDispatcher`). */
+const FOLD_NONE = 0
+const FOLD_ALWAYS = 1
+const FOLD_CLEAR = 2
+const FOLD_UNTIED = 3
 
 export interface DispatchedOptions {
   /** Policy name, for messages. */
@@ -56,6 +63,11 @@ export interface DispatchedOptions {
   preemption: Preemption | null
   /** Instrumentation overhead added to every service time (fraction, e.g. 0.02). */
   probeOverhead?: number
+  /**
+   * Handle dispatcher events when they are submitted instead of as engine events where that is
+   * exact (see `toDispatcher`; k = 1 with a dispatcher only). Default true; false: the event form.
+   */
+  fold?: boolean
 }
 
 export abstract class DispatchedServer implements Policy {
@@ -81,6 +93,12 @@ export abstract class DispatchedServer implements Policy {
   protected dispBusy = 0
   /** Dispatcher events scheduled and not yet handled. */
   protected dispPending = 0
+  /** Time of the dispatcher event being handled (engine.now, or its folded time). */
+  protected dNow = 0
+  /** FOLD_NONE, FOLD_ALWAYS, FOLD_UNTIED or FOLD_CLEAR (see `toDispatcher`). */
+  private readonly fold: number
+  /** Completions scheduled ahead of their dispatcher event's time (null without fold). */
+  private readonly ahead: AheadSends | null
   private readonly probe: number
   private readonly cPreempt: number
   private readonly cDispEvents: number
@@ -123,6 +141,9 @@ export abstract class DispatchedServer implements Policy {
     this.req = ctx.requests
     this.useApp = ctx.usage.app
     this.useNet = ctx.usage.net
+    const foldable = opts.fold !== false && opts.dispatcher && opts.k === 1
+    this.fold = !foldable ? FOLD_NONE : opts.preemption === null ? FOLD_ALWAYS : opts.preemption.pendingOnly ? FOLD_CLEAR : FOLD_UNTIED
+    this.ahead = foldable ? new AheadSends(W, ctx.engine, SLICE_END, this.running, this.sliceEnd) : null
   }
 
   /** Put a new or preempted request (with its original arrival time) into the central queues. */
@@ -141,27 +162,40 @@ export abstract class DispatchedServer implements Policy {
   arrive(slot: number): void {
     const now = this.engine.now
     if (!this.hasNetworker || (this.netCost === 0 && this.netPending === 0 && this.netBusy <= now)) {
-      this.toDispatcher(D_NEW, slot, 0)
+      this.toDispatcher(D_NEW, slot, 0, now)
       return
     }
     const t = (this.netBusy > now ? this.netBusy : now) + this.netCost
     this.netBusy = t
-    this.netPending++
     this.useNet[this.layout.networker] += this.netCost
-    this.engine.schedule(t, EventClass.FINISH, NET_DONE, slot, 0)
+    if (this.fold === FOLD_ALWAYS && this.netPending === 0 && this.engine.nextTime() > t) {
+      // No pending event precedes the networker's hand-off at t, and none can be created before
+      // it (what this request starts ends after t, later arrivals queue behind it): nothing
+      // reaches the dispatcher before it, so it is handled now, as of t (no NET_DONE event).
+      this.toDispatcher(D_NEW, slot, 0, t)
+      return
+    }
+    this.netPending++
+    this.schedule(t, NET_DONE, slot, 0)
+  }
+
+  /** Schedule a FINISH event at the current instant (through AheadSends under fold). */
+  private schedule(t: number, kind: number, a: number, b: number): void {
+    if (this.ahead !== null) this.ahead.schedule(t, kind, a, b)
+    else this.engine.schedule(t, EventClass.FINISH, kind, a, b)
   }
 
   handle(kind: number, a: number, b: number): void {
     switch (kind) {
       case NET_DONE:
         this.netPending--
-        this.toDispatcher(D_NEW, a, 0)
+        this.toDispatcher(D_NEW, a, 0, this.engine.now)
         return
       case D_NEW:
       case D_DONE:
       case D_PREEMPT:
         this.dispPending--
-        this.dispatcherEvent(kind, a, b)
+        this.dispatcherEvent(kind, a, b, this.engine.now)
         return
       case RECV:
         this.recv(a, b)
@@ -177,22 +211,43 @@ export abstract class DispatchedServer implements Policy {
     }
   }
 
-  /** Submit an event to the dispatcher (FIFO single server). */
-  private toDispatcher(kind: number, a: number, b: number): void {
+  /**
+   * Submit an event to the dispatcher (FIFO single server) at `now` (>= engine.now). Folded, the
+   * dispatcher handles it at once, as of the time t it would be done. With k = 1 and no
+   * preemption (FOLD_ALWAYS) that is exact: its state (queues, mailbox counts) changes only
+   * through its own events, which it handles in submission order either way, and a worker it
+   * sends to is idle from its report until then. With preemption at every quantum (FOLD_UNTIED),
+   * where nothing but the dispatcher reads its state either, when no other dispatcher event is
+   * pending and no event is pending at exactly t (one would run before the dispatcher event in
+   * the event form, scheduled earlier at the same cycle: see AheadSends). With preempt=pending
+   * (FOLD_CLEAR), where a slice end reads the queues, only when no event is pending before t:
+   * then nothing but the networker runs until t. What it starts is scheduled ahead of t;
+   * AheadSends keeps those completions in the event form's order.
+   */
+  private toDispatcher(kind: number, a: number, b: number, now: number): void {
     this.ctx.counters.values[this.cDispEvents]++
-    const now = this.engine.now
     if (!this.hasDispatcher || (this.dispCost === 0 && this.dispPending === 0 && this.dispBusy <= now)) {
-      this.dispatcherEvent(kind, a, b)
+      this.dispatcherEvent(kind, a, b, now)
       return
     }
     const t = (this.dispBusy > now ? this.dispBusy : now) + this.dispCost
     this.dispBusy = t
-    this.dispPending++
     this.useNet[this.layout.dispatcher] += this.dispCost
-    this.engine.schedule(t, EventClass.FINISH, kind, a, b)
+    const fold = this.fold
+    if (
+      fold === FOLD_ALWAYS ||
+      (fold === FOLD_UNTIED && this.dispPending === 0 && !this.engine.pendingAt(t)) ||
+      (fold === FOLD_CLEAR && this.dispPending === 0 && this.engine.nextTime() > t)
+    ) {
+      this.dispatcherEvent(kind, a, b, t)
+      return
+    }
+    this.dispPending++
+    this.schedule(t, kind, a, b)
   }
 
-  private dispatcherEvent(kind: number, a: number, b: number): void {
+  private dispatcherEvent(kind: number, a: number, b: number, now: number): void {
+    this.dNow = now
     if (kind === D_NEW) {
       this.enqueue(a)
     } else {
@@ -206,25 +261,33 @@ export abstract class DispatchedServer implements Policy {
   /** Hand a request to worker w (counts against its JBSQ bound); it arrives after the hand-off. */
   protected send(w: number, slot: number): void {
     this.boxes.take(w)
-    const now = this.engine.now
+    let now = this.engine.now
+    if (this.ahead !== null) {
+      now = this.dNow
+      if (this.running[w] !== -1 || this.yielding[w] !== 0) throw new Error(`${this.opts.name}: folded dispatcher sent to busy worker ${w}`)
+      this.ahead.sent(w, now)
+    }
     if (this.running[w] === -1 && this.yielding[w] === 0) {
       // An idle worker (its mailbox is then empty) starts the request as it arrives: no event
       // for the hand-off itself. Anything sent to it meanwhile queues behind.
-      this.runSlice(w, slot, now + this.handoff)
+      this.runSlice(w, slot, now + this.handoff, now > this.engine.now)
     } else if (this.handoff === 0) {
       this.mailbox[w].push(slot)
     } else {
-      this.engine.schedule(now + this.handoff, EventClass.FINISH, RECV, w, slot)
+      this.schedule(now + this.handoff, RECV, w, slot)
     }
   }
 
   private recv(w: number, slot: number): void {
-    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0) this.runSlice(w, slot, this.engine.now, false)
     else this.mailbox[w].push(slot)
   }
 
-  /** Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now). */
-  private runSlice(w: number, slot: number, now: number): void {
+  /**
+   * Start (or continue) `slot` on worker w for one slice, at cycle `now` (>= engine.now); `ahead`:
+   * sent by a folded dispatcher event handled ahead of its time (see AheadSends).
+   */
+  private runSlice(w: number, slot: number, now: number, ahead: boolean): void {
     const r = this.req
     const core = this.firstWorker + w
     if (r.start[slot] < 0) {
@@ -242,7 +305,8 @@ export abstract class DispatchedServer implements Policy {
     this.sliceLen[w] = len
     this.sliceEnd[w] = now + len
     this.useApp[core] += len
-    this.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
+    if (ahead) this.engine.schedule(now + len, EventClass.FINISH, SLICE_END, w, 0)
+    else this.schedule(now + len, SLICE_END, w, 0)
   }
 
   private sliceDone(w: number): void {
@@ -255,12 +319,12 @@ export abstract class DispatchedServer implements Policy {
       this.running[w] = -1
       this.ctx.recorder.complete(slot, now)
       this.startNext(w)
-      if (this.reportCompletions) this.toDispatcher(D_DONE, w, 0)
+      if (this.reportCompletions) this.toDispatcher(D_DONE, w, 0, now)
       return
     }
     const p = this.preemption!
     if (p.pendingOnly && this.mailbox[w].size === 0 && this.waiting() === 0) {
-      this.runSlice(w, slot, now) // nothing waits: keep running, no cost
+      this.runSlice(w, slot, now, false) // nothing waits: keep running, no cost
       return
     }
     this.ctx.counters.values[this.cPreempt]++
@@ -268,7 +332,7 @@ export abstract class DispatchedServer implements Policy {
     if (p.cost > 0) {
       this.yielding[w] = 1
       this.useNet[this.firstWorker + w] += p.cost
-      this.engine.schedule(now + p.cost, EventClass.FINISH, YIELDED, w, slot)
+      this.schedule(now + p.cost, YIELDED, w, slot)
     } else {
       this.yielded(w, slot)
     }
@@ -278,13 +342,13 @@ export abstract class DispatchedServer implements Policy {
   private yielded(w: number, slot: number): void {
     this.yielding[w] = 0
     this.startNext(w)
-    this.toDispatcher(D_PREEMPT, w, slot)
+    this.toDispatcher(D_PREEMPT, w, slot, this.engine.now)
   }
 
   /** Local mailbox first (a JBSQ worker starts its next request without the dispatcher). */
   private startNext(w: number): void {
     const mb = this.mailbox[w]
-    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.engine.now)
+    if (this.running[w] === -1 && this.yielding[w] === 0 && mb.size > 0) this.runSlice(w, mb.shift(), this.engine.now, false)
   }
 
   metrics(): Record<string, number> {

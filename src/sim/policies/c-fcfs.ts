@@ -7,9 +7,10 @@
 import {CentralFifoServer} from '../mechanisms/central-fifo.js'
 import type {PolicyDef, SimContext} from '../policy.js'
 
-class CFcfs extends CentralFifoServer {
-  constructor(ctx: SimContext) {
-    super(ctx, {name: 'c-fcfs', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption: null})
+export class CFcfs extends CentralFifoServer {
+  /** `fold`: see DispatchedOptions (tests pass false for the event form). */
+  constructor(ctx: SimContext, fold?: boolean) {
+    super(ctx, {name: 'c-fcfs', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption: null, fold})
   }
 
   protected override pickWorker(): number {

@@ -23,7 +23,7 @@ import {TypeQueues} from '../mechanisms/type-queues.js'
 import type {PolicyDef, PolicyOptionValue, SimContext} from '../policy.js'
 import {darcReservation, demandMoved, type Reservation} from './darc-reservation.js'
 
-class Darc extends DispatchedServer {
+export class Darc extends DispatchedServer {
   private readonly tq: TypeQueues
   private readonly profile: number
   private readonly delta: number
@@ -41,8 +41,9 @@ class Darc extends DispatchedServer {
   private nextCheck = 0
   private updates = 0
 
-  constructor(ctx: SimContext, o: Readonly<Record<string, PolicyOptionValue>>) {
-    super(ctx, {name: 'darc', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption: null})
+  /** `fold`: see DispatchedOptions (tests pass false for the event form). */
+  constructor(ctx: SimContext, o: Readonly<Record<string, PolicyOptionValue>>, fold?: boolean) {
+    super(ctx, {name: 'darc', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption: null, fold})
     this.tq = new TypeQueues(ctx.requests)
     this.profile = o.profile as number
     this.delta = o.delta as number
@@ -125,7 +126,7 @@ class Darc extends DispatchedServer {
 
   /** The update rule: recompute when some type's 2nd queued request waited longer than its mean. */
   private maybeUpdate(): void {
-    const now = this.ctx.engine.now
+    const now = this.dNow
     if (now < this.nextCheck) return
     const tq = this.tq
     const r = this.ctx.requests
@@ -149,7 +150,7 @@ class Darc extends DispatchedServer {
       mean[t] = this.sum[t] / this.count[t]
       if (mean[t] > longest) longest = mean[t]
     }
-    this.nextCheck = this.ctx.engine.now + longest
+    this.nextCheck = this.dNow + longest
     const next = darcReservation(types, mean, this.count, this.workers, this.delta, this.manual)
     if (!first && types.length === this.covered && !demandMoved(this.res!, next, 0.1)) return
     this.res = next

@@ -38,14 +38,15 @@ export function parseSloWeights(policy: string, text: string): Float64Array {
   return w
 }
 
-class Shinjuku extends DispatchedServer {
+export class Shinjuku extends DispatchedServer {
   private readonly single: IntQueue | null
   private readonly typed: TypeQueues | null
   private readonly weight: Float64Array
 
-  constructor(ctx: SimContext, o: Readonly<Record<string, PolicyOptionValue>>) {
+  /** `fold`: see DispatchedOptions (tests pass false for the event form). */
+  constructor(ctx: SimContext, o: Readonly<Record<string, PolicyOptionValue>>, fold?: boolean) {
     const preemption = preemptionFrom('shinjuku', ctx.machine, o, 'preempt_interrupt')
-    super(ctx, {name: 'shinjuku', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption})
+    super(ctx, {name: 'shinjuku', networker: true, dispatcher: true, k: 1, reportCompletions: true, preemption, fold})
     const multi = o.queues === 'multi'
     if (!multi && o.slo !== '') {
       throw new ConfigError(`Expected option \`slo\` of shinjuku only with queues=multi, got "${String(o.slo)}"`, {flag: 'policy'})
@@ -90,7 +91,7 @@ class Shinjuku extends DispatchedServer {
       return
     }
     const tq = this.typed!
-    const now = this.ctx.engine.now
+    const now = this.dNow
     while (tq.size > 0) {
       const w = boxes.idleIn(0, W)
       if (w < 0) return
