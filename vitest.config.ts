@@ -6,9 +6,32 @@ import {defineConfig} from 'vitest/config'
 
 import {usableCpus} from './src/experiment/cpus.js'
 
+/**
+ * Test files that only call the library in-process: no chdir, no environment changes, no child
+ * processes, no policy registration, no check of module state (reader-worker counts). They share
+ * their worker process (`isolate: false`): each file otherwise pays ~1.5 s of CPU to load and
+ * evaluate the library again in a fresh process (the 55 files: 296 s of CPU isolated, 211 s shared;
+ * user + sys, `npx vitest run --project shared`). A file added under these folders that changes
+ * process state must go into OWN_PROCESS.
+ */
+const SHARED = [
+  'test/sim/**/*.test.ts',
+  'test/stats/**/*.test.ts',
+  'test/results/**/*.test.ts',
+  'test/calibration/**/*.test.ts',
+  'test/report/**/*.test.ts',
+  'test/trace/**/*.test.ts',
+  'test/experiment/{plan,slo-search,sweep-stats,cpus}.test.ts',
+]
+/** Under the globs above, but in their own process: they register a policy, spawn the CLI, read env or count reader workers. */
+const OWN_PROCESS = [
+  'test/sim/fcfs-recursion.test.ts',
+  'test/sim/sched/shenango-cli.test.ts',
+  'test/trace/{access-log,fast-stats-isolated,ingest,isolated,synthetic-worker}.test.ts',
+]
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
     // Hang detectors, not speed checks: the slowest tests take up to ~25 s on an idle 2-core
     // machine; this leaves them more than 10x (a machine shared with other work).
@@ -24,5 +47,12 @@ export default defineConfig({
     // The stats cache of the commands the tests run (and of their children) lives in a temporary
     // folder, not in the user's ~/.cache.
     env: {XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tailsim-test-cache-'))},
+    // Three projects: the shared-process files, the ones under the same folders that need their own
+    // process, and everything else (CLI, docs, plugins, scripts, fuzz), isolated as before.
+    projects: [
+      {extends: true, test: {name: 'shared', include: SHARED, exclude: OWN_PROCESS, isolate: false}},
+      {extends: true, test: {name: 'own-process', include: OWN_PROCESS}},
+      {extends: true, test: {name: 'isolated', include: ['test/**/*.test.ts'], exclude: SHARED}},
+    ],
   },
 })

@@ -37,15 +37,13 @@ const head = (c: TraceColumns, n: number): TraceColumns => ({
 
 const meanUs = (c: TraceColumns) => c.service.reduce((a, b) => a + b, 0) / c.service.length / (1000 * GHZ)
 
+async function meets(c: TraceColumns, policy: string, load: number): Promise<boolean> {
+  const r = await run(c, {policy, cores: CORES, load, costPreset: 'paper', costs})
+  return r.latency.p99_us <= 10 * meanUs(c)
+}
+
 async function search(c: TraceColumns, policy: string, lo: number, hi: number, tol: number) {
-  const slo = 10 * meanUs(c)
-  return maxLoadAtSlo(
-    async (load) => {
-      const r = await run(c, {policy, cores: CORES, load, costPreset: 'paper', costs})
-      return {meets: r.latency.p99_us <= slo}
-    },
-    {lo, hi, tol},
-  )
+  return maxLoadAtSlo(async (load) => ({meets: await meets(c, policy, load)}), {lo, hi, tol})
 }
 
 /** Max load at p99 ≤ 10·S̄, ±0.005. */
@@ -63,12 +61,13 @@ describe('paper preset: ZygOS efficiency vs M/M/16 FCFS (p99 ≤ 10·S̄, expone
     const c = trace(10)
     const ideal = await maxLoad(c, 'mgn-fcfs')
     const zygos = await maxLoad(c, 'zygos')
-    const nointr = await maxLoad(c, 'zygos-nointr')
     const eff = zygos / ideal
-    const seen = `10 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%), zygos-nointr ${nointr.toFixed(3)}`
+    const seen = `10 us: mgn-fcfs ${ideal.toFixed(3)}, zygos ${zygos.toFixed(3)} (${(100 * eff).toFixed(1)}%)`
     expect(eff, seen).toBeGreaterThanOrEqual(0.72)
     expect(eff, seen).toBeLessThanOrEqual(0.78)
-    expect(zygos, seen).toBeGreaterThan(nointr)
+    // zygos meets the SLO at `zygos`; zygos-nointr failing there puts its max load below (the SLO
+    // is monotone in the load on this fixed trace): one run instead of a second search.
+    expect(await meets(c, 'zygos-nointr', zygos), `${seen}; zygos-nointr must fail the SLO at ${zygos}`).toBe(false)
   })
 
   it('25 µs: 88% ± 3 points', async () => {

@@ -15,6 +15,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {Config} from '@oclif/core'
 import {runCommand} from '@oclif/test'
 import fc from 'fast-check'
 import {beforeAll, describe, expect, test} from 'vitest'
@@ -24,6 +25,8 @@ const RUNS = Number(process.env.TAILSIM_FUZZ_RUNS ?? 25)
 const SEED = Number(process.env.TAILSIM_FUZZ_SEED ?? 20261128)
 const DOCUMENTED = new Set([0, 1, 64, 65, 73, 75])
 let dir: string
+/** Loaded once: each command line reuses its plugins instead of reading every manifest again. */
+let config: Config
 
 /** Values any flag may get: the classic breakers. */
 const NASTY = ['', ' ', '0', '-1', '-0', '1e300', '-1e300', '1e-300', 'NaN', 'Infinity', 'abc', '0x10', '4294967296', '9007199254740993', '1,2', ':', '::', '=', 'a=b', '%s', '\u00e9\u00f1', 'x'.repeat(300), '--', 'no/such/dir/f.parquet', '.']
@@ -161,7 +164,7 @@ async function run(argv: string[]) {
   const cwd = process.cwd()
   process.chdir(dir)
   try {
-    const r = await runCommand(argv, {root}, {testNodeEnv: 'production'} as never)
+    const r = await runCommand(argv, config, {testNodeEnv: 'production'} as never)
     const exit = (r.error as {oclif?: {exit?: number}} | undefined)?.oclif?.exit ?? (r.error ? -1 : 0)
     return {stdout: r.stdout, stderr: r.stderr, exit, error: r.error}
   } finally {
@@ -193,6 +196,7 @@ function check(argv: string[], r: {stdout: string; stderr: string; exit: number}
 }
 
 beforeAll(async () => {
+  config = await Config.load({root})
   dir = mkdtempSync(join(tmpdir(), 'tailsim-flag-fuzz-'))
   const rows = ['arrival_ns,conn,service_ns,type']
   for (let i = 0; i < 300; i++) rows.push(`${i * 5000},${i % 23},${8000 + ((i * 7919) % 4000)},${i % 3}`)

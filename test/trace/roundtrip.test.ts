@@ -53,6 +53,7 @@ function dense(f: Flat): Flat {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'tailsim-rt-'))
+const ROWS = 100_000
 const specs = {
   exp: 'exp:10us',
   bimodal2: 'bimodal2:10us',
@@ -60,13 +61,38 @@ const specs = {
 }
 
 describe.each(Object.entries(specs))('round trip of %s', (label, service) => {
-  const src = syntheticTrace({requests: 150_000, service, load: 0.7, cores: 16, seed: 17, batchSize: 40_000})
+  // 100k rows: three written batches (40k, 40k and a partial 20k) and two read batches (readers
+  // yield 65 536 rows at a time), so batch boundaries on both sides are crossed.
+  const src = syntheticTrace({requests: ROWS, service, load: 0.7, cores: 16, seed: 17, batchSize: 40_000})
+  // Computed once for the file's tests: the trace as generated (and as a reader numbers its
+  // connections), its summary, and each format written once (the Parquet file also serves the
+  // independent reader below).
+  const once = <T>(f: () => Promise<T>): (() => Promise<T>) => {
+    let p: Promise<T> | undefined
+    return () => (p ??= f())
+  }
+  const generated = once(() => flatten(src))
+  const expectedDense = once(async () => dense(await generated()))
+  const summary = once(() => scanTrace(src))
+  const files = new Map<string, () => Promise<string>>()
+  const written = (ext: string): Promise<string> => {
+    if (!files.has(ext)) {
+      files.set(
+        ext,
+        once(async () => {
+          const out = join(dir, `${label}.${ext}`)
+          const w = await writeTrace(src, out)
+          expect(w.rows).toBe(ROWS)
+          return out
+        }),
+      )
+    }
+    return files.get(ext)!()
+  }
 
   it.each(['arrow', 'arrows', 'parquet', 'csv'])('.%s reads back to identical cycle values', async (ext) => {
-    const expected = dense(await flatten(src))
-    const out = join(dir, `${label}.${ext}`)
-    const w = await writeTrace(src, out)
-    expect(w.rows).toBe(150_000)
+    const expected = await expectedDense()
+    const out = await written(ext)
     const back = await flatten(openTrace(out, {ghz: 2.4}))
     expect(sameBytes(back.arrival, expected.arrival)).toBe(true)
     expect(sameBytes(back.conn, expected.conn)).toBe(true)
@@ -75,19 +101,18 @@ describe.each(Object.entries(specs))('round trip of %s', (label, service) => {
     expect(back.type.every((t, i) => t === expected.type[i])).toBe(true)
     // And via stats: the same summary whatever the format.
     const st = await scanTrace(openTrace(out, {ghz: 2.4}))
-    const ref = await scanTrace(src)
+    const ref = await summary()
     expect({...st, sha256: '', name: ''}).toEqual({...ref, sha256: '', name: ''})
   })
 
   it('Parquet values agree with an independent reader (hyparquet)', async () => {
-    const out = join(dir, `${label}-hy.parquet`)
-    await writeTrace(src, out)
+    const out = await written('parquet')
     const buf = readFileSync(out)
     const rows = (await parquetReadObjects({
       file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
       compressors,
     })) as {arrival_ns: number; conn: number; service_ns: number; type?: string}[]
-    const expected = await flatten(src)
+    const expected = await generated()
     expect(rows.length).toBe(expected.arrival.length)
     let bad = 0
     for (let i = 0; i < rows.length; i++) {

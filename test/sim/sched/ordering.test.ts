@@ -67,33 +67,39 @@ describe('max load at a slowdown SLO (p99.9 of latency / service ≤ 50), 99.5/0
     const {rows} = await runRows(cols, {policy, cores: CORES, load, costPreset: 'paper', costs, allowOverload: true})
     return quantile(rows.filter((r) => r.seq >= n / 10).map((r) => r.latency / cols.service[r.seq]), 0.999)
   }
-  /** Bisection on [0.05, 0.99], 7 steps (resolution 0.0073): the largest load found meeting the SLO. */
-  async function maxLoad(policy: string, costs = resolveCosts('paper')): Promise<number> {
+  const meets = async (policy: string, load: number, costs = resolveCosts('paper')) => (await slowdown(policy, load, costs)) <= 50
+  /**
+   * Bisection on [0.05, 0.99], 7 steps (resolution 0.0073): `met` is the largest load found
+   * meeting the SLO, `failed` the smallest one above it that did not.
+   */
+  async function maxLoad(policy: string): Promise<{met: number; failed: number}> {
     let lo = 0.05
     let hi = 0.99
-    if ((await slowdown(policy, lo, costs)) > 50) return 0
+    expect(await meets(policy, lo), `${policy} meets the SLO at ${lo}`).toBe(true)
     for (let i = 0; i < 7; i++) {
       const mid = (lo + hi) / 2
-      if ((await slowdown(policy, mid, costs)) <= 50) lo = mid
+      if (await meets(policy, mid)) lo = mid
       else hi = mid
     }
-    return lo
+    expect(hi, `${policy} fails the SLO below 0.99`).toBeLessThan(0.99)
+    return {met: lo, failed: hi}
   }
 
+  // Each ordering against shinjuku's max load ρ (met ≤ ρ < failed) is checked with one run of the
+  // other policy instead of a second bisection: meeting the SLO at failed × 1.05 puts its max load
+  // above ρ × 1.05, failing at met / 1.05 puts it below ρ / 1.05 (the slowdown percentile rises
+  // with the load on this fixed trace), which counts the bisection's resolution against the margin.
   test('concord > shinjuku > c-fcfs; a costlier preemption lowers shinjuku\'s; preempt=always never beats pending', async () => {
-    const v = {
-      concord: await maxLoad('concord'),
-      shinjuku: await maxLoad('shinjuku'),
-      cfcfs: await maxLoad('c-fcfs'),
-      pending: await maxLoad('shinjuku:preempt=pending'),
-      cheap: await maxLoad('shinjuku', resolveCosts('paper', {preempt_interrupt: 240})),
-    }
-    const msg = JSON.stringify(v)
-    expect(v.concord, msg).toBeGreaterThan(v.shinjuku * MARGIN)
-    expect(v.shinjuku, msg).toBeGreaterThan(v.cfcfs * MARGIN)
-    // preempt_interrupt 0.1 µs (240 cycles) vs the paper's 1 µs.
-    expect(v.cheap, msg).toBeGreaterThan(v.shinjuku * MARGIN)
-    expect(v.pending, msg).toBeGreaterThanOrEqual(v.shinjuku)
+    const sh = await maxLoad('shinjuku')
+    const msg = `shinjuku meets the SLO at ${sh.met.toFixed(4)}, fails at ${sh.failed.toFixed(4)}`
+    expect(await meets('concord', sh.failed * MARGIN), `${msg}; concord must meet it at ${(sh.failed * MARGIN).toFixed(4)}`).toBe(true)
+    expect(await meets('c-fcfs', sh.met / MARGIN), `${msg}; c-fcfs must fail it at ${(sh.met / MARGIN).toFixed(4)}`).toBe(false)
+    // preempt_interrupt 0.1 µs (240 cycles) vs the paper's 1 µs. Its gain is close to the margin
+    // (max loads 0.696 vs 0.660, docs/policies.md): like the two-search version of this test, the
+    // check is against the lower end of shinjuku's bracket, ρ ≥ met.
+    const cheap = resolveCosts('paper', {preempt_interrupt: 240})
+    expect(await meets('shinjuku', sh.met * MARGIN, cheap), `${msg}; with preempt_interrupt 240 it must meet it at ${(sh.met * MARGIN).toFixed(4)}`).toBe(true)
+    expect(await meets('shinjuku:preempt=pending', sh.met), `${msg}; preempt=pending must meet it there too`).toBe(true)
   }, 900_000)
 
   test('preempt=always never beats pending: short p99 and long p99 at loads 0.3 to 0.7', async () => {
