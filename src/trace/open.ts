@@ -4,7 +4,7 @@
  * `PAR1` Parquet), then the extension; anything else that looks like text is CSV.
  */
 import {createHash} from 'node:crypto'
-import {createReadStream, statSync} from 'node:fs'
+import {closeSync, createReadStream, openSync, readSync, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {extname} from 'node:path'
 
@@ -23,10 +23,11 @@ import {cachedStats, storeStats} from './stats-cache.js'
 export {fileSha256}
 
 /**
- * A CSV file (plain or gzip-compressed) up to this size is read in the calling thread by default
- * instead of a reader worker (`TraceOptions.isolate` undefined). Starting the worker costs
- * 0.2–0.35 s of CPU, more than reading such a file (a few hundred thousand rows at 4–6 M rows per
- * CPU-second); a small command (a replay in a script, a test) then runs in one thread. Isolation
+ * A CSV file up to this size (a gzip-compressed one up to an eighth of it, which inflates to about
+ * as many rows) is read in the calling thread by default instead of a reader worker
+ * (`TraceOptions.isolate` undefined). Starting the worker costs 0.2–0.35 s of CPU, more than
+ * reading such a file (up to ~200 000 rows at 4–6 M rows per CPU-second); a small command (a
+ * replay in a script, a test) then runs in one thread. Isolation
  * is kept for larger files (decoding overlaps the simulation) and for Arrow and Parquet files of
  * any size: their third-party decoders can hang or trap on a corrupt file (isolated.ts), the CSV
  * reader is ours. The rows are the same either way (test/cli/startup.test.ts).
@@ -78,6 +79,24 @@ export async function detectFormat(path: string, forced?: TraceFormat): Promise<
     return 'csv'
   }
   return magic === 'arrow-stream' ? 'arrow' : (magic as TraceFormat)
+}
+
+/** True when the file starts with the gzip magic bytes, or cannot be read (the worker then says why). */
+function gzipped(path: string): boolean {
+  const head = Buffer.alloc(2)
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return true
+  }
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && isGzip(head)
+  } catch {
+    return true
+  } finally {
+    closeSync(fd)
+  }
 }
 
 async function openFile(path: string) {
@@ -168,7 +187,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
     if (opts.isolate === true || size > INLINE_MAX_BYTES) return Promise.resolve(false)
     // A file whose format cannot be told goes to the worker, which reports the problem as before.
     inThreadDecision ??= detectFormat(path, opts.format).then(
-      (format) => format === 'csv',
+      (format) => format === 'csv' && (size <= INLINE_MAX_BYTES / 8 || !gzipped(path)),
       () => false,
     )
     return inThreadDecision

@@ -5,6 +5,7 @@
 // library, so this file imports dist/ (npm test builds first).
 import {createHash} from 'node:crypto'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {gzipSync} from 'node:zlib'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -54,6 +55,33 @@ describe('a small CSV trace is read and hashed in the main thread', () => {
     expect(digest).toBe(sha256(path))
     expect(await hash.hashFile(path, -1)).toBe(digest)
     expect(await worker.digest()).toBe(digest)
+  })
+
+  test('gzip: a small one is read in the main thread; above an eighth of the limit, in the worker', async () => {
+    const plain = join(dir, 'typed.csv') // from the first test
+    const small = join(dir, 'small.csv.gz')
+    writeFileSync(small, gzipSync(readFileSync(plain)))
+    const before = {...iso.readerWorkerCounts}
+    const rows = await collectRows(lib.openTrace(small, opts))
+    expect(iso.readerWorkerCounts).toEqual(before)
+    expect(rows).toEqual(await collectRows(lib.openTrace(plain, opts)))
+    // Pseudo-random rows compress about 2–3×: 120 000 of them are well above INLINE_MAX_BYTES / 8.
+    const lines = ['arrival_ns,conn,service_ns']
+    let x = 12345
+    for (let i = 0; i < 120_000; i++) {
+      x = (x * 1103515245 + 12345) % 2147483648
+      lines.push(`${i * 1000 + (x % 997)},${x % 4093},${1000 + (x % 99991)}`)
+    }
+    const large = join(dir, 'large.csv.gz')
+    writeFileSync(large, gzipSync(lines.join('\n') + '\n'))
+    expect(readFileSync(large).length).toBeGreaterThan(open.INLINE_MAX_BYTES / 8)
+    await iso.closeIdleReader()
+    const at = {...iso.readerWorkerCounts}
+    for await (const b of lib.openTrace(large, opts).batches()) {
+      expect(b.length).toBe(1000)
+      break
+    }
+    expect(iso.readerWorkerCounts.started).toBe(at.started + 1)
   })
 
   test('a small Arrow file still goes to the reader worker (its decoder can hang on a corrupt file)', async () => {
