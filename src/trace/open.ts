@@ -27,10 +27,10 @@ export {fileSha256}
  * as many rows) is read in the calling thread by default instead of a reader worker
  * (`TraceOptions.isolate` undefined). Starting the worker costs 0.2–0.35 s of CPU, more than
  * reading such a file (up to ~200 000 rows at 4–6 M rows per CPU-second); a small command (a
- * replay in a script, a test) then runs in one thread. Isolation
- * is kept for larger files (decoding overlaps the simulation) and for Arrow and Parquet files of
- * any size: their third-party decoders can hang or trap on a corrupt file (isolated.ts), the CSV
- * reader is ours. The rows are the same either way (test/cli/startup.test.ts).
+ * replay in a script, a test) then runs in one thread. Isolation is kept for larger files
+ * (decoding overlaps the simulation) and for Arrow and Parquet files of any size: their
+ * third-party decoders can hang or trap on a corrupt file (isolated.ts); the CSV reader is ours.
+ * The rows are the same either way (test/cli/startup.test.ts).
  */
 export const INLINE_MAX_BYTES = 4 << 20
 
