@@ -23,7 +23,6 @@ import {refuseInputAsOutput} from '../src/results/guard.js'
 import type {ResultRow} from '../src/results/schema.js'
 import {traceFlags, traceOptions} from '../src/cli/trace-flags.js'
 import {reportFlags, reportOptions} from '../src/cli/report-flags.js'
-import {buildReport, writeReport} from '../src/report/report.js'
 
 export const DEFAULT_POLICIES = 'zygos,ix,linux-partitioned,linux-floating,mgn-fcfs,n-mg1-fcfs'
 export const DEFAULT_LOADS = '0.1:0.9:0.1'
@@ -264,6 +263,9 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
     }
     // Charts and page (--charts, --html): the same as `tailsim report` on the results.
     if (flags.charts !== undefined || flags.html !== undefined) {
+      // The chart stack (vega, vega-lite; pdfkit for --pdf) is loaded only for these flags: it
+      // costs about 1 s of CPU, more than a small comparison.
+      const {buildReport, writeReport} = await import('../src/report/report.js')
       const report = await buildReport(outcome.rows, {percentile: flags.percentile, ...chartOpts})
       const written = writeReport(report, {chartsDir: flags.charts, htmlPath: flags.html, force: flags.force})
       if (!this.jsonEnabled()) {

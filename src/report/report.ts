@@ -20,7 +20,6 @@ import {writeAtomic} from '../results/write.js'
 import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel, type TraceTables} from './tables.js'
 import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
 import {latencyPoints, provenance, traceBaseName} from './chart-data.js'
-import {svgToPdf} from './pdf.js'
 import {type VaryPoint, varyChartSvg, varyNumber} from './vary-chart.js'
 import {type GroupedBar, groupedBarChartSvg} from './type-chart.js'
 import {describeTarget, rowSloTargets} from '../experiment/slo.js'
@@ -346,6 +345,8 @@ export async function buildReport(rows: readonly ResultRow[], opts: ReportOption
     }
   }
   if (opts.pdf === true) {
+    // pdfkit and its font stack take ~0.25 s of CPU to load: only for --pdf.
+    const {svgToPdf} = await import('./pdf.js')
     for (const c of charts) {
       const r = await svgToPdf(c.svg, opts.fontFiles?.[0] !== undefined ? {fontFile: opts.fontFiles[0]} : {})
       c.pdf = r.pdf

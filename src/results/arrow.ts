@@ -7,9 +7,11 @@
 import {Table, vectorFromArray, type Vector} from '../arrow-lib.js'
 
 import {ResultsError} from '../errors.js'
-import {arrowTypeOf, FILE_COLUMNS, fromRecord, perTypeOf, plainValue, toRecord, type FileKind} from './file-columns.js'
+import {arrowTypeOf} from './arrow-types.js'
+import {FILE_COLUMNS, fromRecord, perTypeOf, plainValue, toRecord, type FileKind} from './file-columns.js'
 
-export {perTypeArrowType, perTypeOf} from './file-columns.js'
+export {perTypeArrowType} from './arrow-types.js'
+export {perTypeOf} from './file-columns.js'
 import {configDoc} from './naming.js'
 import {COLUMNS, SCHEMA_VERSION, type ResultRow} from './schema.js'
 

@@ -15,10 +15,9 @@
  *   `costs_cycles` (list<struct<name: utf8, value: int64>>). These are written, not read back
  *   (config_json is the source).
  * Every other column is the in-memory one, renamed where its unit was missing (FILE_NAMES).
- * Integers are int32/int64 (a reader of int64 gets BigInt: converted back to number here).
+ * Integers are int32/int64 (a reader of int64 gets BigInt: converted back to number here). The
+ * Arrow types of these columns are in ./arrow-types.ts.
  */
-import {Bool, Field, Float64, Int32, Int64, List, Struct, Utf8, type DataType} from '../arrow-lib.js'
-
 import {ResultsError} from '../errors.js'
 import {COLUMNS, PER_TYPE_FIELDS, type ColumnDef, type PerTypeRow, type ResultRow} from './schema.js'
 
@@ -80,12 +79,6 @@ export const FILE_COLUMNS: readonly FileColumn[] = COLUMNS.flatMap((c) =>
   c.name === 'config_json' ? [fileColumn(c), ...CONFIG_COLUMNS.map(([name, kind]): FileColumn => ({name, kind, nullable: true}))] : [fileColumn(c)],
 )
 
-/** The Arrow type of the `per_type` column: list<struct<type: utf8, count: int64, the statistics: float64>>. */
-export function perTypeArrowType(): List {
-  const fields = [new Field('type', new Utf8(), false), ...PER_TYPE_FIELDS.map((n) => new Field(n, n === 'count' ? new Int64() : new Float64(), true))]
-  return new List(new Field('item', new Struct(fields), false))
-}
-
 /** A `per_type` cell (Arrow list of structs, or plain objects) as plain objects; undefined when it is not one. */
 export function perTypeOf(v: unknown): PerTypeRow[] | undefined {
   if (v === null || typeof v !== 'object' || !(Symbol.iterator in v)) return undefined
@@ -105,33 +98,6 @@ export function perTypeOf(v: unknown): PerTypeRow[] | undefined {
   return out
 }
 
-const pairStruct = (value: DataType) => new Struct([new Field('name', new Utf8(), false), new Field('value', value, true)])
-
-/** The Arrow type of a stored column. */
-export function arrowTypeOf(kind: FileKind): DataType {
-  switch (kind) {
-    case 'int32':
-      return new Int32()
-    case 'int64':
-      return new Int64()
-    case 'float64':
-      return new Float64()
-    case 'utf8':
-      return new Utf8()
-    case 'bool':
-      return new Bool()
-    case 'float64_list':
-      return new List(new Field('item', new Float64(), true))
-    case 'int_pairs':
-      return new List(new Field('item', pairStruct(new Int64()), false))
-    case 'float_pairs':
-      return new List(new Field('item', pairStruct(new Float64()), false))
-    case 'per_type':
-      return perTypeArrowType()
-    case 'warning_list':
-      return new List(new Field('item', new Struct([new Field('code', new Utf8(), false), new Field('message', new Utf8(), false)]), false))
-  }
-}
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
 const parse = (text: string, empty: unknown): unknown => (text === '' ? empty : (JSON.parse(text) as unknown))

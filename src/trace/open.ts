@@ -4,7 +4,7 @@
  * `PAR1` Parquet), then the extension; anything else that looks like text is CSV.
  */
 import {createHash} from 'node:crypto'
-import {createReadStream, statSync} from 'node:fs'
+import {closeSync, createReadStream, openSync, readSync, statSync} from 'node:fs'
 import {open} from 'node:fs/promises'
 import {extname} from 'node:path'
 
@@ -21,6 +21,18 @@ import {readColumns, sliceColumns} from './memory.js'
 import {cachedStats, storeStats} from './stats-cache.js'
 
 export {fileSha256}
+
+/**
+ * A CSV file up to this size (a gzip-compressed one up to an eighth of it, which inflates to about
+ * as many rows) is read in the calling thread by default instead of a reader worker
+ * (`TraceOptions.isolate` undefined). Starting the worker costs 0.2–0.35 s of CPU, more than
+ * reading such a file (up to ~200 000 rows at 4–6 M rows per CPU-second); a small command (a
+ * replay in a script, a test) then runs in one thread. Isolation is kept for larger files
+ * (decoding overlaps the simulation) and for Arrow and Parquet files of any size: their
+ * third-party decoders can hang or trap on a corrupt file (isolated.ts); the CSV reader is ours.
+ * The rows are the same either way (test/cli/startup.test.ts).
+ */
+export const INLINE_MAX_BYTES = 4 << 20
 
 const ARROW_EXT = new Set(['.arrow', '.arrows', '.feather', '.ipc'])
 const PARQUET_EXT = new Set(['.parquet', '.pq'])
@@ -67,6 +79,24 @@ export async function detectFormat(path: string, forced?: TraceFormat): Promise<
     return 'csv'
   }
   return magic === 'arrow-stream' ? 'arrow' : (magic as TraceFormat)
+}
+
+/** True when the file starts with the gzip magic bytes, or cannot be read (the worker then says why). */
+function gzipped(path: string): boolean {
+  const head = Buffer.alloc(2)
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return true
+  }
+  try {
+    return readSync(fd, head, 0, 2, 0) === 2 && isGzip(head)
+  } catch {
+    return true
+  } finally {
+    closeSync(fd)
+  }
 }
 
 async function openFile(path: string) {
@@ -122,9 +152,12 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   // stdin, and any input that can be read only once (a named pipe, a device): one pass.
   const stdin = isOnePass(path)
   const name = path === '-' ? '-' : path
+  let size = Infinity
   if (!stdin) {
     try {
-      if (statSync(path).isDirectory()) throw new TraceError('Expected a trace file, got a directory', {file: path})
+      const st = statSync(path)
+      if (st.isDirectory()) throw new TraceError('Expected a trace file, got a directory', {file: path})
+      if (st.isFile()) size = st.size
     } catch (error) {
       if (error instanceof TraceError) throw error
       const e = error as NodeJS.ErrnoException
@@ -146,6 +179,19 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
   let sorted: ReturnType<typeof sortColumns> | undefined
   let rowsHint: number | undefined
   let fileHash: Promise<string> | undefined
+  let inThreadDecision: Promise<boolean> | undefined
+
+  /** True when this file is read in this thread, false when in a reader worker (see INLINE_MAX_BYTES). */
+  function inThread(): Promise<boolean> {
+    if (opts.isolate === false || !isolationAvailable()) return Promise.resolve(true)
+    if (opts.isolate === true || size > INLINE_MAX_BYTES) return Promise.resolve(false)
+    // A file whose format cannot be told goes to the worker, which reports the problem as before.
+    inThreadDecision ??= detectFormat(path, opts.format).then(
+      (format) => format === 'csv' && (size <= INLINE_MAX_BYTES / 8 || !gzipped(path)),
+      () => false,
+    )
+    return inThreadDecision
+  }
 
   async function* raw(): AsyncGenerator<TraceBatch> {
     if (stdin) {
@@ -165,7 +211,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       }
       return
     }
-    if (opts.isolate !== false && isolationAvailable()) {
+    if (!(await inThread())) {
       yield* readIsolated(path, opts, typeNames, ingest)
       return
     }
@@ -247,7 +293,8 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
         // A named pipe's digest resolves when its one pass is over.
         return stdinHash
       }
-      // Started once, in a thread of its own (hash.ts), and shared by every caller of this source.
+      // Started once, in a thread of its own unless the file is small (hash.ts), and shared by
+      // every caller of this source.
       if (fileHash === undefined) {
         fileHash = hashFile(path)
         fileHash.catch(() => {})
@@ -259,7 +306,7 @@ export function openTrace(path: string, options: TraceOptions): TraceSource {
       const cached = await cachedStats(path, opts)
       if (cached !== undefined) return cached
       if (opts.sort) return undefined
-      const quick = opts.isolate !== false && isolationAvailable() ? await quickStatsIsolated(path, opts) : await quickStatsOf(path, opts)
+      const quick = (await inThread()) ? await quickStatsOf(path, opts) : await quickStatsIsolated(path, opts)
       if (quick !== undefined) await storeStats(path, opts, quick)
       return quick
     },

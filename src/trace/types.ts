@@ -82,9 +82,10 @@ export interface TraceOptions {
   unordered?: boolean
   maxSortRows?: number
   /**
-   * Read files in a worker thread (default true when the compiled worker exists): contains
-   * decoder hangs, traps and runaway memory, and overlaps decoding with simulation.
-   * See src/trace/isolated.ts. Stdin is always read in-thread.
+   * Read files in a worker thread (when the compiled worker exists): contains decoder hangs, traps
+   * and runaway memory, and overlaps decoding with simulation. See src/trace/isolated.ts. Default
+   * (undefined): every file except a CSV of at most INLINE_MAX_BYTES (open.ts), which is read in
+   * this thread; true: every file; false: none. Stdin is always read in-thread.
    */
   isolate?: boolean
   /** With isolation: a reader that yields nothing for this long, not counting time it waited for a CPU, is stopped (default 30 000 ms). */

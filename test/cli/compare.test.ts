@@ -1,6 +1,7 @@
 /**
- * End-to-end tests of `tailsim compare` through the compiled CLI (bin/run.js → dist/; `npm test`
- * builds first). Kept small: a few thousand requests per trace except where a tolerance needs more.
+ * End-to-end tests of `tailsim compare` through the compiled CLI (dist/; `npm test` builds first),
+ * in-process (./inproc.ts) except the sweep stopped by signals, which needs real processes
+ * (bin/run.js). Kept small: a few thousand requests per trace except where a tolerance needs more.
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, readFileSync} from 'node:fs'
@@ -12,14 +13,15 @@ import {beforeAll, describe, expect, it} from 'vitest'
 
 import type {TablesModel} from '../../src/report/tables.js'
 import {SCHEMA_VERSION} from '../../src/results/schema.js'
+import {tailsimIn} from './inproc.js'
 
 const BIN = join(process.cwd(), 'bin', 'run.js')
 // NODE_ENV=test (set by vitest) makes oclif look for TypeScript sources; run the built CLI as users do.
 const env = {...process.env, NODE_ENV: 'production'}
 
-function tailsim(args: string[]): {status: number | null; stdout: string; stderr: string} {
-  const r = spawnSync(process.execPath, [BIN, ...args], {encoding: 'utf8', maxBuffer: 64 << 20, env})
-  return {status: r.status, stdout: r.stdout, stderr: r.stderr}
+async function tailsim(args: string[]): Promise<{status: number; stdout: string; stderr: string}> {
+  const r = await tailsimIn(process.cwd(), args)
+  return {status: r.exit, stdout: r.stdout, stderr: r.stderr}
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'tailsim-compare-'))
@@ -51,8 +53,8 @@ beforeAll(() => {
 })
 
 describe('compare on the paper model workloads (16 cores, 10 µs, 2720 connections)', () => {
-  it('reproduces the model-figure ordering and the 16×M/M/1 max load 1 − ln(100)/10', () => {
-    const r = tailsim([
+  it('reproduces the model-figure ordering and the 16×M/M/1 max load 1 − ln(100)/10', async () => {
+    const r = await tailsim([
       'compare',
       'synthetic:exp:10us',
       'synthetic:bimodal2:10us',
@@ -95,7 +97,7 @@ describe('compare results files', () => {
   it('Parquet output reads back with hyparquet to the numbers of --format json', async () => {
     const dir = tmp()
     const out = join(dir, 'results.parquet')
-    const r = tailsim([...SMALL, '--format', 'json', '--out', out])
+    const r = await tailsim([...SMALL, '--format', 'json', '--out', out])
     expect(r.status, r.stderr).toBe(0)
     expect(readdirSync(dir)).toEqual(['results.parquet']) // staging parts merged and removed
     const model = JSON.parse(r.stdout) as TablesModel
@@ -125,16 +127,16 @@ describe('compare results files', () => {
     expect(rows.every((x) => x.sweep_id === rows[0].sweep_id && x.trace_sha256 === kv['tailsim.trace_sha256'])).toBe(true)
   })
 
-  it('three shards merged by `report` give exactly the table of the unsharded run', () => {
-    const whole = tailsim([...SMALL, '--format', 'csv'])
+  it('three shards merged by `report` give exactly the table of the unsharded run', async () => {
+    const whole = await tailsim([...SMALL, '--format', 'csv'])
     expect(whole.status, whole.stderr).toBe(0)
     const dir = tmp()
     for (let i = 1; i <= 3; i++) {
-      const s = tailsim([...SMALL, '--format', 'csv', '--shard', `${i}/3`, '--out', join(dir, `part-${i}-of-3.parquet`)])
+      const s = await tailsim([...SMALL, '--format', 'csv', '--shard', `${i}/3`, '--out', join(dir, `part-${i}-of-3.parquet`)])
       expect(s.status, s.stderr).toBe(0)
     }
     expect(readdirSync(dir).sort()).toEqual(['part-1-of-3.parquet', 'part-2-of-3.parquet', 'part-3-of-3.parquet'])
-    const merged = tailsim(['report', dir, '--format', 'csv'])
+    const merged = await tailsim(['report', dir, '--format', 'csv'])
     expect(merged.status, merged.stderr).toBe(0)
     expect(merged.stdout).toBe(whole.stdout)
   })
@@ -142,7 +144,7 @@ describe('compare results files', () => {
   it('a sweep stopped by SIGTERM, then killed (SIGKILL), then resumed gives byte-identical tables', async () => {
     // --jobs 1: cells run in a worker thread, finishing one by one (the pool path of a real sweep).
     const args = [...SMALL.map((a) => (a === '3000' ? '12000' : a === '0' ? '1' : a)), '--format', 'csv']
-    const whole = tailsim(args)
+    const whole = await tailsim(args)
     expect(whole.status, whole.stderr).toBe(0)
     const dir = join(tmp(), 'parts')
     const partsNow = () => (existsSync(dir) ? readdirSync(dir).filter((n) => /^cell-\d+\.parquet$/.test(n)).length : 0)
@@ -166,29 +168,29 @@ describe('compare results files', () => {
     const keptTerm = partsNow()
     expect(term.code).toBe(143)
     expect(term.stderr).toMatch(new RegExp(`Interrupted by SIGTERM: ${keptTerm} of 12 cells finished.*kept ${keptTerm} finished cell\\(s\\) in .*parts.*--resume`))
-    const again = tailsim([...args, '--out', `${dir}/`])
+    const again = await tailsim([...args, '--out', `${dir}/`])
     expect(again.status).not.toBe(0) // refuses to mix with existing parts without --resume
     expect(again.stderr).toMatch(/--resume/)
     await interrupt(['--resume'], 'SIGKILL', keptTerm + 2)
     const kept = partsNow()
     expect(kept).toBeGreaterThanOrEqual(keptTerm + 2)
     expect(kept).toBeLessThan(12) // 3 searches + 9 latency cells: killed before the end
-    const resumed = tailsim([...args, '--out', `${dir}/`, '--resume'])
+    const resumed = await tailsim([...args, '--out', `${dir}/`, '--resume'])
     expect(resumed.status, resumed.stderr).toBe(0)
     expect(resumed.stderr).toMatch(new RegExp(`${kept} resumed`))
     expect(resumed.stdout).toBe(whole.stdout)
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([])
-    const report = tailsim(['report', dir, '--format', 'csv'])
+    const report = await tailsim(['report', dir, '--format', 'csv'])
     expect(report.stdout).toBe(whole.stdout)
   })
 })
 
 describe('compare failures', () => {
-  it('a failing cell is reported with its parameters, the others finish, the exit code is non-zero', () => {
+  it('a failing cell is reported with its parameters, the others finish, the exit code is non-zero', async () => {
     // 4 cores, 10 µs, 3000 requests: the trace spans ~19 ms at load 0.4 and ~9 ms at load 0.85,
     // so a 12 ms simulated-time limit fails exactly the load-0.4 cells.
     const dir = tmp()
-    const r = tailsim([
+    const r = await tailsim([
       ...SMALL.map((a) => (a === '0.3,0.6,0.85' ? '0.4,0.85' : a === '0' ? '2' : a)), // --jobs 2: failures inside workers
       '--no-max-load',
       '--max-sim-time',
@@ -205,19 +207,19 @@ describe('compare failures', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.parquet'))).toHaveLength(3)
   })
 
-  it('refuses load >= 1 without --allow-overload', () => {
-    const r = tailsim([...SMALL.map((a) => (a === '0.3,0.6,0.85' ? '0.5,1.1' : a))])
+  it('refuses load >= 1 without --allow-overload', async () => {
+    const r = await tailsim([...SMALL.map((a) => (a === '0.3,0.6,0.85' ? '0.5,1.1' : a))])
     expect(r.status).toBe(64)
     expect(r.stderr).toMatch(/--loads: .*allow-overload/)
   })
 })
 
 describe('tailsim compare --charts / --html', () => {
-  it('writes the charts (SVG, PDF) and the page of its results, titled by --title', () => {
+  it('writes the charts (SVG, PDF) and the page of its results, titled by --title', async () => {
     const dir = tmp()
     const charts = join(dir, 'charts')
     const page = join(dir, 'page.html')
-    const r = tailsim([...SMALL, '--no-max-load', '--charts', charts, '--pdf', '--html', page, '--title', 'Small sweep'])
+    const r = await tailsim([...SMALL, '--no-max-load', '--charts', charts, '--pdf', '--html', page, '--title', 'Small sweep'])
     expect(r.stderr).not.toMatch(/Error/)
     expect(r.status).toBe(0)
     expect(readdirSync(charts).sort()).toEqual(['latency.pdf', 'latency.svg'])
@@ -228,10 +230,10 @@ describe('tailsim compare --charts / --html', () => {
     expect(html).toContain("<dd>tailsim compare synthetic:exp:10us --policies n-mg1-fcfs,mgn-ps")
     expect(r.stderr).toContain(`Wrote ${page}`)
     // The page is checked before the sweep runs: an existing one stops it at once.
-    const again = tailsim([...SMALL, '--html', page])
+    const again = await tailsim([...SMALL, '--html', page])
     expect(again.status).toBe(73)
     expect(again.stderr).toContain('already exists; pass --force')
-    const pdfAlone = tailsim([...SMALL, '--pdf'])
+    const pdfAlone = await tailsim([...SMALL, '--pdf'])
     expect(pdfAlone.status).toBe(64)
   })
 })

@@ -182,8 +182,8 @@ describe('outputs that are inputs are refused, even with --force (exit 73)', () 
 describe('help documents the exit codes', () => {
   test('every command', async () => {
     for (const c of ['generate', 'inspect', 'replay', 'compare', 'report']) {
-      const r = spawnSync(process.execPath, [BIN, c, '--help'], {env: ENV, encoding: 'utf8'})
-      expect(r.status).toBe(0)
+      const r = await tailsim([c, '--help'])
+      expect(r.exit).toBe(0)
       expect(r.stdout).toMatch(/EXIT CODES\n(.|\n)*\b64\s+usage(.|\n)*\b73\s+output(.|\n)*\b143\s+terminated/)
     }
   })

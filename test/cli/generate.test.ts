@@ -1,5 +1,6 @@
 /**
- * `tailsim generate` end to end through the real binary (bin/run.js over dist/; `npm test` builds first).
+ * `tailsim generate` end to end through the built CLI (dist/; `npm test` builds first): in-process
+ * (./inproc.ts), except writing to stdout, which needs a real process (binary data on a pipe).
  */
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
@@ -10,14 +11,19 @@ import {join} from 'node:path'
 import {tableFromIPC} from 'apache-arrow'
 import {beforeAll, describe, expect, it} from 'vitest'
 
+import {tailsimIn} from './inproc.js'
+
 const BIN = join(process.cwd(), 'bin/run.js')
 const ENV = {...process.env, NODE_ENV: 'production'}
 let dir: string
 
-function tailsim(args: string[], input?: Buffer) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {cwd: dir, env: ENV, input, maxBuffer: 256 << 20})
-  return {stdout: r.stdout, out: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), exit: r.status}
+/** A real process (bin/run.js): for binary stdout. */
+function spawned(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {cwd: dir, env: ENV, maxBuffer: 256 << 20})
+  return {stdout: r.stdout, stderr: r.stderr.toString('utf8'), exit: r.status}
 }
+
+const tailsim = (args: string[]) => tailsimIn(dir, args)
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(join(dir, p))).digest('hex')
 
@@ -26,22 +32,31 @@ beforeAll(() => {
 })
 
 describe('tailsim generate', () => {
-  it('writes each format, bit-identical for the same flags', () => {
+  it('writes each format, bit-identical for the same flags', async () => {
+    // Each command is a process of its own. parquet-wasm orders a Parquet file's key-value
+    // metadata by a hash map whose seed changes with each write within one process, so the two
+    // Parquet files of the same flags are made as a user makes them, each by a real process.
+    const gen = async (name: string, seed: string) => {
+      const args = ['generate', name, '--requests', '20000', '--load', '0.7', '--seed', seed]
+      if (!name.endsWith('.parquet') || seed !== '5') return tailsim(args)
+      const r = spawned(args)
+      return {...r, out: r.stdout.toString('utf8')}
+    }
     for (const ext of ['arrow', 'arrows', 'parquet', 'csv']) {
-      const a = tailsim(['generate', `a.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '5'])
+      const a = await gen(`a.${ext}`, '5')
       expect(a.stderr).toBe('')
       expect(a.exit).toBe(0)
       expect(a.out).toMatch(new RegExp(`^Wrote 20000 requests to a\\.${ext} \\(`))
-      tailsim(['generate', `b.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '5'])
+      expect((await gen(`b.${ext}`, '5')).exit).toBe(0)
       expect(sha(`a.${ext}`)).toBe(sha(`b.${ext}`))
-      tailsim(['generate', `c.${ext}`, '--requests', '20000', '--load', '0.7', '--seed', '6'])
+      expect((await gen(`c.${ext}`, '6')).exit).toBe(0)
       expect(sha(`a.${ext}`)).not.toBe(sha(`c.${ext}`))
     }
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
   })
 
-  it('--json returns the generation summary', () => {
-    const r = tailsim(['generate', 'j.parquet', '--requests', '1000', '--service', 'bimodal1:10us', '--load', '0.5', '--cores', '8', '--json'])
+  it('--json returns the generation summary', async () => {
+    const r = await tailsim(['generate', 'j.parquet', '--requests', '1000', '--service', 'bimodal1:10us', '--load', '0.5', '--cores', '8', '--json'])
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({path: 'j.parquet', format: 'parquet', requests: 1000, service: 'bimodal1:10us', service_mean_us: 10, cores: 8, connections: 2720, seed: 1, ghz: 2.4})
@@ -50,16 +65,16 @@ describe('tailsim generate', () => {
     expect(j.spec_sha256).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it('--rate sets requests per second; --format overrides the extension', () => {
-    const r = tailsim(['generate', 'r.dat', '--format', 'csv', '--requests', '2000', '--rate', '100000', '--json'])
+  it('--rate sets requests per second; --format overrides the extension', async () => {
+    const r = await tailsim(['generate', 'r.dat', '--format', 'csv', '--requests', '2000', '--rate', '100000', '--json'])
     const j = JSON.parse(r.out)
     expect(j.format).toBe('csv')
     expect(j.rate_rps).toBeCloseTo(100_000, 6)
     expect(readFileSync(join(dir, 'r.dat'), 'utf8').split('\n')[0]).toBe('arrival_ns,conn,service_ns')
   })
 
-  it('- writes an Arrow IPC stream to stdout, with the summary on stderr', () => {
-    const r = tailsim(['generate', '-', '--requests', '3000', '--load', '0.5', '--connections', '10'])
+  it('- writes an Arrow IPC stream to stdout, with the summary on stderr', async () => {
+    const r = spawned(['generate', '-', '--requests', '3000', '--load', '0.5', '--connections', '10'])
     expect(r.exit).toBe(0)
     expect(r.stderr).toMatch(/^Wrote 3000 requests to stdout \(arrow-stream/)
     const t = tableFromIPC(r.stdout)
@@ -69,20 +84,20 @@ describe('tailsim generate', () => {
     expect(conns.size).toBe(10)
   })
 
-  it('a mix: spec writes a type column', () => {
-    tailsim(['generate', 'typed.csv', '--requests', '500', '--load', '0.5', '--service', 'mix:get=0.9*exp:5us;scan=0.1*fixed:100us'])
+  it('a mix: spec writes a type column', async () => {
+    await tailsim(['generate', 'typed.csv', '--requests', '500', '--load', '0.5', '--service', 'mix:get=0.9*exp:5us;scan=0.1*fixed:100us'])
     const lines = readFileSync(join(dir, 'typed.csv'), 'utf8').trim().split('\n')
     expect(lines[0]).toBe('arrival_ns,conn,service_ns,type')
     expect(lines.slice(1).every((l) => /^[\d.]+,\d+,[\d.]+,(get|scan)$/.test(l))).toBe(true)
   })
 
-  it('refuses to clobber without --force (exit 73) and overwrites with it', () => {
+  it('refuses to clobber without --force (exit 73) and overwrites with it', async () => {
     writeFileSync(join(dir, 'keep.csv'), 'precious\n')
-    const r = tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5'])
+    const r = await tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5'])
     expect(r.exit).toBe(73)
     expect(r.stderr).toMatch(/^Error: Expected OUT not to exist, got an existing file "keep.csv" \(pass --force to overwrite\)\. See `tailsim generate --help`\.\n$/)
     expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toBe('precious\n')
-    expect(tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5', '--force']).exit).toBe(0)
+    expect((await tailsim(['generate', 'keep.csv', '--requests', '10', '--load', '0.5', '--force'])).exit).toBe(0)
     expect(readFileSync(join(dir, 'keep.csv'), 'utf8')).toMatch(/^arrival_ns,conn,service_ns\n/)
   })
 
@@ -95,8 +110,8 @@ describe('tailsim generate', () => {
     [['x.txt', '--load', '0.5'], 64, /--format: Expected OUT to end in .arrow, .arrows, .parquet or .csv/],
     [['no/such/dir/x.csv', '--load', '0.5'], 73, /Expected the folder of OUT to exist/],
     [['-', '--load', '0.5', '--json'], 64, /Expected OUT to be a file when --json is given/],
-  ])('rejects %j with exit %i', (args, exit, message) => {
-    const r = tailsim(['generate', ...args])
+  ])('rejects %j with exit %i', async (args, exit, message) => {
+    const r = await tailsim(['generate', ...args])
     if (!args.includes('--json')) {
       expect(r.stderr).toMatch(message)
       expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
@@ -107,8 +122,8 @@ describe('tailsim generate', () => {
     expect(existsSync(join(dir, 'x.csv'))).toBe(false)
   })
 
-  it('--arrivals fixed writes exact gaps; the summary names the process', () => {
-    const r = tailsim(['generate', 'fixed.csv', '--requests', '1000', '--rate', '1e6', '--arrivals', 'fixed', '--json'])
+  it('--arrivals fixed writes exact gaps; the summary names the process', async () => {
+    const r = await tailsim(['generate', 'fixed.csv', '--requests', '1000', '--rate', '1e6', '--arrivals', 'fixed', '--json'])
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({arrivals: 'fixed', requests: 1000})
@@ -118,9 +133,9 @@ describe('tailsim generate', () => {
     expect(arrivals.every((a, i) => a === 1000 * (i + 1))).toBe(true)
   })
 
-  it('--arrivals mmpp and SERVICE@ARRIVALS are the same trace; the rate is the one asked for', {timeout: 300_000}, () => {
-    const a = tailsim(['generate', 'm1.arrow', '--requests', '5000', '--load', '0.6', '--arrivals', 'mmpp:high=5,low=0.2,dwell=50us', '--json'])
-    const b = tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
+  it('--arrivals mmpp and SERVICE@ARRIVALS are the same trace; the rate is the one asked for', {timeout: 300_000}, async () => {
+    const a = await tailsim(['generate', 'm1.arrow', '--requests', '5000', '--load', '0.6', '--arrivals', 'mmpp:high=5,low=0.2,dwell=50us', '--json'])
+    const b = await tailsim(['generate', 'm2.arrow', '--requests', '5000', '--load', '0.6', '--service', 'exp:10us@mmpp:dwell=50us,low=0.2,high=5'])
     expect(a.exit).toBe(0)
     expect(b.exit).toBe(0)
     expect(JSON.parse(a.out)).toMatchObject({arrivals: 'mmpp:high=5,low=0.2,dwell=50us', load_fraction: 0.6})
@@ -128,10 +143,10 @@ describe('tailsim generate', () => {
     expect(sha('m1.arrow')).toBe(sha('m2.arrow'))
   })
 
-  it('--arrivals replay:FILE keeps the arrivals and connections of FILE, with new service times', {timeout: 300_000}, () => {
-    const src = tailsim(['generate', 'src.csv', '--requests', '3000', '--load', '0.5', '--connections', '50', '--seed', '3'])
+  it('--arrivals replay:FILE keeps the arrivals and connections of FILE, with new service times', {timeout: 300_000}, async () => {
+    const src = await tailsim(['generate', 'src.csv', '--requests', '3000', '--load', '0.5', '--connections', '50', '--seed', '3'])
     expect(src.exit).toBe(0)
-    const r = tailsim(['generate', 'redrawn.csv', '--service', 'fixed:7us', '--arrivals', 'replay:src.csv', '--json'])
+    const r = await tailsim(['generate', 'redrawn.csv', '--service', 'fixed:7us', '--arrivals', 'replay:src.csv', '--json'])
     expect(r.stderr).toBe('')
     const j = JSON.parse(r.out)
     expect(j).toMatchObject({requests: 3000, arrivals: 'replay:src.csv', connections: 50})
@@ -145,7 +160,7 @@ describe('tailsim generate', () => {
     for (const x of before) if (!firstSeen.has(x[1])) firstSeen.set(x[1], firstSeen.size)
     expect(after.map((x) => Number(x[1]))).toEqual(before.map((x) => firstSeen.get(x[1])))
     expect(after.every((x) => x[2] === '7000')).toBe(true)
-    const capped = tailsim(['generate', 'capped.csv', '--arrivals', 'replay:src.csv', '--requests', '100', '--json'])
+    const capped = await tailsim(['generate', 'capped.csv', '--arrivals', 'replay:src.csv', '--requests', '100', '--json'])
     expect(JSON.parse(capped.out).requests).toBe(100)
   })
 
@@ -157,31 +172,31 @@ describe('tailsim generate', () => {
     [['--arrivals', 'replay:nope.csv'], 65, /^Error: nope\.csv: Expected a readable trace file/],
     [['--load', '0.5', '--service', 'exp:1us@fixed', '--arrivals', 'fixed'], 64, /^Error: --arrivals: Expected the arrival process once/],
     [['--arrivals', 'replay:src.csv', '--load', '0.5'], 64, /^Error: --load: Expected no --load with replay:src\.csv arrivals/],
-  ])('rejects --arrivals problems in one line: %j', (args, exit, message) => {
-    const r = tailsim(['generate', 'bad.csv', ...args])
+  ])('rejects --arrivals problems in one line: %j', async (args, exit, message) => {
+    const r = await tailsim(['generate', 'bad.csv', ...args])
     expect(r.stderr).toMatch(message)
     expect(r.exit).toBe(exit)
     expect(existsSync(join(dir, 'bad.csv'))).toBe(false)
   })
 
-  it('replay --synthetic takes the same arrival processes: it simulates what generate then replay FILE simulates', {timeout: 300_000}, () => {
+  it('replay --synthetic takes the same arrival processes: it simulates what generate then replay FILE simulates', {timeout: 300_000}, async () => {
     const common = ['--policy', 'mgn-fcfs', '--cores', '4', '--load', '0.6', '--seed', '4', '--json']
-    tailsim(['generate', 'paced.arrow', '--requests', '20000', '--load', '0.6', '--cores', '4', '--seed', '4', '--arrivals', 'mmpp:high=3,dwell=40us'])
-    const fromFile = JSON.parse(tailsim(['replay', 'paced.arrow', ...common]).out)
-    const direct = tailsim(['replay', '--synthetic', 'exp:10us', '--arrivals', 'mmpp:high=3,dwell=40us', '--requests', '20000', ...common])
+    await tailsim(['generate', 'paced.arrow', '--requests', '20000', '--load', '0.6', '--cores', '4', '--seed', '4', '--arrivals', 'mmpp:high=3,dwell=40us'])
+    const fromFile = JSON.parse((await tailsim(['replay', 'paced.arrow', ...common])).out)
+    const direct = await tailsim(['replay', '--synthetic', 'exp:10us', '--arrivals', 'mmpp:high=3,dwell=40us', '--requests', '20000', ...common])
     expect(direct.stderr).toBe('')
     const synthetic = JSON.parse(direct.out)
     expect(synthetic.latency).toEqual(fromFile.latency)
     expect(synthetic.trace).toMatch(/mmpp:high=3,low=0\.5,dwell=40us arrivals/)
-    const suffix = JSON.parse(tailsim(['replay', '--synthetic', 'exp:10us@mmpp:high=3,dwell=40us', '--requests', '20000', ...common]).out)
+    const suffix = JSON.parse((await tailsim(['replay', '--synthetic', 'exp:10us@mmpp:high=3,dwell=40us', '--requests', '20000', ...common])).out)
     expect(suffix.latency).toEqual(fromFile.latency)
-    const bad = tailsim(['replay', 'paced.arrow', '--arrivals', 'fixed', ...common])
+    const bad = await tailsim(['replay', 'paced.arrow', '--arrivals', 'fixed', ...common])
     expect(JSON.parse(bad.out).error.message).toMatch(/^--arrivals: Expected --arrivals only with --synthetic/)
     expect(bad.exit).toBe(64)
   })
 
-  it('has help with examples', () => {
-    const r = tailsim(['generate', '--help'])
+  it('has help with examples', async () => {
+    const r = await tailsim(['generate', '--help'])
     expect(r.exit).toBe(0)
     expect(r.out).toMatch(/bimodal2:MEAN/)
     expect(r.out).toMatch(/mmpp:high=H,low=L,dwell=D/)

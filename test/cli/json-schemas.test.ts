@@ -1,9 +1,8 @@
 /**
  * Every `--json` document follows its schema in docs/schemas/ (validated with Ajv, an independent
  * validator), and so one naming scheme: snake_case keys with units in the names (see
- * src/results/naming.ts). The commands run on small inputs, in parallel.
+ * src/results/naming.ts). The commands run on small inputs, in-process (./inproc.ts).
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync, readdirSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,25 +11,16 @@ import {Ajv, type ValidateFunction} from 'ajv'
 import {beforeAll, describe, expect, it} from 'vitest'
 
 import {FILE_COLUMNS} from '../../src/results/file-columns.js'
+import {tailsimIn} from './inproc.js'
 
-const BIN = join(process.cwd(), 'bin/run.js')
 const SCHEMAS = join(process.cwd(), 'docs/schemas')
-const ENV = {...process.env, NODE_ENV: 'production'}
 
-function tailsim(args: string[]): Promise<{stdout: string; exit: number | null}> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: ENV})
-    let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.resume()
-    child.on('close', (exit) => resolve({stdout, exit}))
-  })
-}
+const tailsim = (args: string[]) => tailsimIn(process.cwd(), args)
 
 const ajv = new Ajv({allErrors: true, strict: true, allowUnionTypes: true})
 const validators = new Map<string, ValidateFunction>()
 let dir: string
-const out = new Map<string, {doc: unknown; exit: number | null}>()
+const out = new Map<string, {doc: unknown; exit: number}>()
 
 beforeAll(async () => {
   for (const f of readdirSync(SCHEMAS).filter((n) => n.endsWith('.schema.json')).sort()) {
@@ -50,8 +40,10 @@ beforeAll(async () => {
     compare: ['compare', 'synthetic:exp:10us', ...small, '--policies', 'n-mg1-fcfs', '--loads', '0.5', '--out', join(dir, 'c.json'), '--json'],
     error: ['replay', join(dir, 'absent.csv'), '--policy', 'zygos', '--json'],
   }
-  const done = await Promise.all(Object.entries(runs).map(async ([k, args]) => [k, await tailsim(args)] as const))
-  for (const [k, r] of done) out.set(k, {doc: JSON.parse(r.stdout) as unknown, exit: r.exit})
+  for (const [k, args] of Object.entries(runs)) {
+    const r = await tailsim(args)
+    out.set(k, {doc: JSON.parse(r.stdout) as unknown, exit: r.exit})
+  }
   const rep = await tailsim(['report', join(dir, 'c.json'), '--json'])
   out.set('report', {doc: JSON.parse(rep.stdout) as unknown, exit: rep.exit})
 }, 120_000)

@@ -1,6 +1,7 @@
 /**
- * `tailsim replay` end to end through the real binary (bin/run.js over dist/; `npm test` builds
- * first). Small traces: every run here takes well under a second of simulation.
+ * `tailsim replay` end to end through the built CLI (dist/; `npm test` builds first): in-process,
+ * except stdin and Ctrl-C (real processes, bin/run.js). Small traces: every run here takes well
+ * under a second of simulation.
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync} from 'node:fs'
@@ -15,6 +16,7 @@ import {compressors} from 'hyparquet-compressors'
 import {beforeAll, describe, expect, test} from 'vitest'
 
 import {createProgress} from '../../src/cli/progress.js'
+import {tailsimIn} from './inproc.js'
 
 const root = process.cwd()
 const BIN = join(root, 'bin/run.js')
@@ -22,7 +24,7 @@ const BIN = join(root, 'bin/run.js')
 const ENV = {...process.env, NODE_ENV: 'production'}
 let dir: string
 
-/** `tailsim replay ARGS` (or another command when args[0] is `generate`) in a child process: stdin, signals. */
+/** `tailsim replay ARGS` (or another command when args[0] is `generate`) in a child process: stdin. */
 function spawnTailsim(args: string[], input?: Buffer) {
   const argv = args[0] === 'generate' ? args : ['replay', ...args]
   const r = spawnSync(process.execPath, [BIN, ...argv], {cwd: dir, env: ENV, input, encoding: 'utf8', maxBuffer: 64 << 20})
@@ -69,8 +71,8 @@ beforeAll(() => {
 })
 
 describe('tailsim replay', () => {
-  test('prints a readable summary and nothing on stderr (not a TTY: no progress bar)', () => {
-    const r = spawnTailsim([...SYN, '--policy', 'mgn-fcfs'])
+  test('prints a readable summary and nothing on stderr (not a TTY: no progress bar)', async () => {
+    const r = await tailsimIn(dir, ['replay', ...SYN, '--policy', 'mgn-fcfs'])
     expect(r.exit).toBe(0)
     expect(r.stderr).toBe('')
     expect(r.stdout).toMatch(/^mgn-fcfs on 4 cores/)
@@ -187,7 +189,7 @@ describe('tailsim replay', () => {
   })
 
   test('--show-config prints the effective costs and machine and simulates nothing', async () => {
-    const r = spawnTailsim(['--show-config', '--preset', 'paper', '--cost', 'ipi_latency=1200', '--cores', '8'])
+    const r = await tailsimIn(dir, ['replay', '--show-config', '--preset', 'paper', '--cost', 'ipi_latency=1200', '--cores', '8'])
     expect(r.exit).toBe(0)
     expect(r.stdout).toMatch(/machine: 8 cores at 2\.4 GHz/)
     expect(r.stdout).toMatch(/ipi_latency\s+1200\s+0\.500\s+IPI delivery latency/)
