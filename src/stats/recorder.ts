@@ -20,6 +20,8 @@
  * sum, so it does not depend on the order in which completions are reported.
  */
 import type {RequestTable} from '../sim/machine/requests.js'
+import {Bins} from './bins.js'
+import type {HistogramFront} from './histogram.js'
 import {type LatencySummary, PERCENTILES, SlicedHistogram, emptySummary} from './sliced.js'
 import {SECTION_KEYS, SparseHistogram} from './sparse.js'
 
@@ -110,19 +112,40 @@ export class Recorder {
   private readonly types: (SparseHistogram | undefined)[] = []
   /** Per request type: slowdowns (fixed point, see SLOWDOWN_SCALE). */
   private readonly typesSd: (SparseHistogram | undefined)[] = []
-  private readonly batchScale: number
   private readonly span: number
   private readonly warmupUntil: number
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
-  // MSER series (see RunSeries): latency sum and count per arrival-time bin.
+  /*
+   * Two binnings of the time line, each tracked as "the current bin and the integer range of
+   * times that fall in it" (Bins): a completion whose time lies in that range needs two
+   * comparisons, not a multiplication and a floor; the bin is recomputed, with the same formula
+   * as the bins' definition, only when a time falls outside it (see bins.ts).
+   */
+  /** Batch-means slice of a measured arrival (clamped to the last slice). */
+  private readonly sliceBins: Bins
+  private sliceIdx = 0
+  private sliceLo = Infinity
+  private sliceHi = -Infinity
+  /** The current slice's fronts of `lat` and `sd`. */
+  private latFront: HistogramFront
+  private sdFront: HistogramFront
+  /** Per batch-means slice: completions whose reply left within its time range. */
+  private readonly batchDone: Float64Array
+  private readonly doneBins: Bins
+  private doneIdx = 0
+  private doneLo = Infinity
+  private doneHi = -Infinity
+  /**
+   * MSER series (see RunSeries): latency sum and count per arrival-time bin. Bins hold ~5 to ~30
+   * requests, so tracking the current one (as for the slices) would recompute its range every few
+   * requests: the bin is computed from the arrival instead.
+   */
   private readonly mserSum: Float64Array
   private readonly mserCount: Float64Array
   private readonly mserFirst: number
   private readonly mserScale: number
-  /** Per batch-means slice: completions whose reply left within its time range. */
-  private readonly batchDone: Float64Array
 
   constructor(
     private readonly requests: RequestTable,
@@ -134,16 +157,28 @@ export class Recorder {
     const span = opts.lastArrival - opts.warmupUntil
     this.span = span
     this.slices = k >= 2 && span > 0 ? k : 0
-    this.batchScale = this.slices > 0 ? k / span : 0
+    const batchScale = this.slices > 0 ? k / span : 0
     this.lat = new SlicedHistogram(this.slices)
     this.sd = new SlicedHistogram(this.slices)
+    this.latFront = this.lat.fronts[0]
+    this.sdFront = this.sd.fronts[0]
+    this.sliceBins = new Bins(opts.warmupUntil, batchScale, Math.max(1, this.slices), true)
+    // One counter per slice, and one for the replies outside the window.
+    this.batchDone = new Float64Array(this.slices + 1)
+    this.doneBins = new Bins(opts.warmupUntil, batchScale, this.slices, false)
+    if (this.slices === 0) {
+      // One bin: slice 0 and the (unused) completions counter.
+      this.sliceLo = -Infinity
+      this.sliceHi = Infinity
+      this.doneLo = -Infinity
+      this.doneHi = Infinity
+    }
     const bins = Math.max(1, Math.min(MSER_CAP, Math.floor((opts.expectedRequests ?? MSER_BLOCK * MSER_CAP) / MSER_BLOCK)))
     this.mserSum = new Float64Array(bins)
     this.mserCount = new Float64Array(bins)
     this.mserFirst = opts.firstArrival ?? 0
     const mserSpan = opts.lastArrival - this.mserFirst
     this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
-    this.batchDone = new Float64Array(Math.max(1, this.slices))
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -191,25 +226,59 @@ export class Recorder {
     else if (mb < 0) mb = 0
     this.mserSum[mb] += latency
     this.mserCount[mb]++
-    if (end >= this.warmupUntil) {
-      const e = Math.floor((end - this.warmupUntil) * this.batchScale)
-      if (e < this.batchDone.length) this.batchDone[e]++
-    }
+    if (end >= this.doneLo && end <= this.doneHi) this.batchDone[this.doneIdx]++
+    else this.doneMiss(end)
     if (arrival >= this.warmupUntil) {
       this.measured++
       this.sum += latency
-      let b = 0
-      if (this.slices > 0) {
-        b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
-        if (b >= this.slices) b = this.slices - 1
-      }
-      this.lat.record(latency, b)
+      if (!(arrival >= this.sliceLo && arrival <= this.sliceHi)) this.sliceMove(arrival)
+      this.latFront.record(latency)
       const sdKey = Math.round(((end - arrival) / service) * SLOWDOWN_SCALE)
       this.sdSum += sdKey
-      this.sd.record(sdKey, b)
-      if (type !== 0) this.recordType(type, latency, sdKey, b)
+      this.sdFront.record(sdKey)
+      if (type !== 0) this.recordType(type, latency, sdKey, this.sliceIdx)
     }
     return latency
+  }
+
+  /**
+   * A reply left at `end`, outside the current range: count it in its slice, or in the extra
+   * counter `batchDone[slices]` when it left before the measured window or after its last slice.
+   */
+  private doneMiss(end: number): void {
+    const k = this.batchDone.length - 1
+    let e = k
+    let lo: number
+    let hi: number
+    if (!(end >= this.warmupUntil)) {
+      // Before the window: every time below the cut-off (the first slice's low end is at or after it).
+      lo = -Infinity
+      hi = Math.ceil(this.warmupUntil) - 1
+    } else {
+      e = this.doneBins.of(end)
+      if (e >= k) {
+        e = k
+        lo = this.doneBins.low(k)
+        hi = Infinity
+      } else {
+        lo = Math.max(this.doneBins.low(e), this.warmupUntil)
+        hi = this.doneBins.high(e)
+      }
+    }
+    this.batchDone[e]++
+    this.doneIdx = e
+    this.doneLo = lo
+    this.doneHi = hi
+  }
+
+  /** The batch-means slice of the measured `arrival` becomes the current one. */
+  private sliceMove(arrival: number): void {
+    const b = this.sliceBins.of(arrival)
+    this.sliceIdx = b
+    this.latFront = this.lat.fronts[b]
+    this.sdFront = this.sd.fronts[b]
+    this.sliceLo = this.sliceBins.low(b)
+    this.sliceHi = this.sliceBins.high(b)
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -273,25 +342,25 @@ export class Recorder {
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
     const k = this.slices
-    this.lat.settle()
-    const hists = this.lat.hists
-    const means = hists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
     const bins = this.mserSum.length
-    const z: number[] = []
-    const ends: number[] = []
+    const cnt = this.mserCount
+    let m = 0
+    for (let i = 0; i < bins; i++) if (cnt[i] !== 0) m++
+    const z = new Float64Array(m)
+    const ends = new Float64Array(m)
     let n = 0
-    for (let i = 0; i < bins; i++) {
-      if (this.mserCount[i] === 0) continue
-      z.push(this.mserSum[i] / this.mserCount[i])
-      ends.push(this.mserScale > 0 ? this.mserFirst + (i + 1) / this.mserScale : this.mserFirst)
-      n += this.mserCount[i]
+    for (let i = 0, j = 0; i < bins; i++) {
+      if (cnt[i] === 0) continue
+      z[j] = this.mserSum[i] / cnt[i]
+      ends[j++] = this.mserScale > 0 ? this.mserFirst + (i + 1) / this.mserScale : this.mserFirst
+      n += cnt[i]
     }
     return {
-      arrivals: hists.map((h) => h.totalCount),
-      completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone) : [],
-      means,
-      mser: Float64Array.from(z),
-      mserArrival: Float64Array.from(ends),
+      arrivals: this.lat.sliceCounts(),
+      completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone.subarray(0, k)) : [],
+      means: this.lat.sliceMeans(),
+      mser: z,
+      mserArrival: ends,
       blockSize: z.length > 0 ? n / z.length : MSER_BLOCK,
     }
   }

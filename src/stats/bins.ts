@@ -1,0 +1,56 @@
+/**
+ * Equal bins of the time line: bin(x) = ⌊(x − origin) · scale⌋, clamped to [0, count − 1] when
+ * `clamp` (otherwise out-of-range indices are returned as they are). The recorder keeps, for each
+ * of its binnings, the current bin and the range of times that fall in it, so that a completion
+ * costs two comparisons instead of a multiplication and a floor.
+ *
+ * `low(i)` and `high(i)` are the smallest and largest integers x with bin(x) = i (±Infinity at a
+ * clamped end), found by evaluating the same formula, so the comparisons give exactly the bins the
+ * formula gives: bin is non-decreasing in x (a rounded subtraction and a rounded multiplication
+ * by scale > 0 are monotone, and so are the floor and the clamp), hence every real x with
+ * low(i) ≤ x ≤ high(i) has bin(x) = i. A time outside the range, a fractional one between two
+ * bins included, is binned by the formula.
+ */
+/** The guess from the inverse formula is off by a step or two at most; beyond this, give up. */
+const MAX_STEPS = 64
+
+export class Bins {
+  constructor(
+    readonly origin: number,
+    readonly scale: number,
+    readonly count: number,
+    readonly clamp: boolean,
+  ) {}
+
+  of(x: number): number {
+    const i = Math.floor((x - this.origin) * this.scale)
+    if (!this.clamp) return i
+    return i >= this.count ? this.count - 1 : i < 0 ? 0 : i
+  }
+
+  /** Smallest integer x with of(x) >= i (−Infinity for the first bin when clamped or scale 0). */
+  low(i: number): number {
+    if (!(this.scale > 0)) return -Infinity
+    if (this.clamp && i <= 0) return -Infinity
+    let x = Math.ceil(this.origin + i / this.scale)
+    for (let step = 0; step < MAX_STEPS && this.of(x - 1) >= i; step++) x--
+    for (let step = 0; step < MAX_STEPS && this.of(x) < i; step++) x++
+    // Not settled (times beyond 2^53, where x ± 1 is x): an empty range, every time is binned by the formula.
+    return this.of(x) >= i && !(this.of(x - 1) >= i) ? x : Infinity
+  }
+
+  /** Largest integer x with of(x) <= i (+Infinity for the last bin when clamped or scale 0). */
+  high(i: number): number {
+    if (!(this.scale > 0)) return Infinity
+    if (this.clamp && i >= this.count - 1) return Infinity
+    let x = Math.floor(this.origin + (i + 1) / this.scale)
+    for (let step = 0; step < MAX_STEPS && this.of(x + 1) <= i; step++) x++
+    for (let step = 0; step < MAX_STEPS && this.of(x) > i; step++) x--
+    return this.of(x) <= i && !(this.of(x + 1) <= i) ? x : -Infinity
+  }
+
+  /** The end of bin i on the time line: origin + (i + 1) / scale (the origin when scale is 0). */
+  end(i: number): number {
+    return this.scale > 0 ? this.origin + (i + 1) / this.scale : this.origin
+  }
+}
