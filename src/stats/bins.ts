@@ -11,16 +11,18 @@
  * low(i) ≤ x ≤ high(i) has bin(x) = i. A time outside the range, a fractional one between two
  * bins included, is binned by the formula.
  */
-/** The guess from the inverse formula is off by a step or two at most; beyond this, give up. */
-const MAX_STEPS = 64
-
 export class Bins {
+  /** 1 / scale, for the first guess of a bin's range. */
+  private readonly width: number
+
   constructor(
     readonly origin: number,
     readonly scale: number,
     readonly count: number,
     readonly clamp: boolean,
-  ) {}
+  ) {
+    this.width = scale > 0 ? 1 / scale : 0
+  }
 
   of(x: number): number {
     const i = Math.floor((x - this.origin) * this.scale)
@@ -30,23 +32,22 @@ export class Bins {
 
   /** Smallest integer x with of(x) >= i (−Infinity for the first bin when clamped or scale 0). */
   low(i: number): number {
-    if (!(this.scale > 0)) return -Infinity
-    if (this.clamp && i <= 0) return -Infinity
-    let x = Math.ceil(this.origin + i / this.scale)
-    for (let step = 0; step < MAX_STEPS && this.of(x - 1) >= i; step++) x--
-    for (let step = 0; step < MAX_STEPS && this.of(x) < i; step++) x++
-    // Not settled (times beyond 2^53, where x ± 1 is x): an empty range, every time is binned by the formula.
-    return this.of(x) >= i && !(this.of(x - 1) >= i) ? x : Infinity
+    if (!(this.scale > 0) || (this.clamp && i <= 0)) return -Infinity
+    let x = Math.ceil(this.origin + i * this.width)
+    // The guess is off by one at most, but for times beyond 2^53 (where x ± 1 is x): then an
+    // empty range, every time is binned by the formula.
+    if (this.of(x) < i) x++
+    else if (this.of(x - 1) >= i) x--
+    return this.of(x) >= i && this.of(x - 1) < i ? x : Infinity
   }
 
   /** Largest integer x with of(x) <= i (+Infinity for the last bin when clamped or scale 0). */
   high(i: number): number {
-    if (!(this.scale > 0)) return Infinity
-    if (this.clamp && i >= this.count - 1) return Infinity
-    let x = Math.floor(this.origin + (i + 1) / this.scale)
-    for (let step = 0; step < MAX_STEPS && this.of(x + 1) <= i; step++) x++
-    for (let step = 0; step < MAX_STEPS && this.of(x) > i; step++) x--
-    return this.of(x) <= i && !(this.of(x + 1) <= i) ? x : -Infinity
+    if (!(this.scale > 0) || (this.clamp && i >= this.count - 1)) return Infinity
+    let x = Math.floor(this.origin + (i + 1) * this.width)
+    if (this.of(x) > i) x--
+    else if (this.of(x + 1) <= i) x++
+    return this.of(x) <= i && this.of(x + 1) > i ? x : -Infinity
   }
 
   /** The end of bin i on the time line: origin + (i + 1) / scale (the origin when scale is 0). */

@@ -92,8 +92,6 @@ const MSER_BLOCK = 5
 const MSER_CAP = 1 << 16
 
 export class Recorder {
-  completed = 0
-  measured = 0
   dropped = 0
   /** Cycle of the last completion. */
   lastEnd = 0
@@ -118,12 +116,22 @@ export class Recorder {
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
   /*
-   * Two binnings of the time line, each tracked as "the current bin and the integer range of
-   * times that fall in it" (Bins): a completion whose time lies in that range needs two
-   * comparisons, not a multiplication and a floor; the bin is recomputed, with the same formula
-   * as the bins' definition, only when a time falls outside it (see bins.ts).
+   * The hot path (measure) must stay small: V8 inlines it into each policy's completion code,
+   * and that code into the simulation loop only while the inlined bytecode fits its budget (at
+   * 2 M requests, one call left out of the loop cost mgn-fcfs more than all the statistics). So
+   * each binning of the time line is tracked as "the current bin and the integer range of times
+   * that fall in it" (Bins): a completion inside the range costs two comparisons and a count in
+   * a field; the bin changes, with the same formula as the bins' definition, in a separate
+   * method called only when a time falls outside the range (see bins.ts).
+   *
+   * By arrival: the MSER bin (a few to a few dozen requests: its sums accumulate in
+   * mserCurSum/mserCurCount and are stored when the bin changes) and the batch-means slice (its
+   * latency and slowdown fronts are the current ones). `winLo`/`winHi` is the intersection of
+   * their ranges: one check for both.
    */
-  /** Batch-means slice of a measured arrival (clamped to the last slice). */
+  private winLo = Infinity
+  private winHi = -Infinity
+  /** Batch-means slice of an arrival (clamped to the first and last slice). */
   private readonly sliceBins: Bins
   private sliceIdx = 0
   private sliceLo = Infinity
@@ -131,21 +139,30 @@ export class Recorder {
   /** The current slice's fronts of `lat` and `sd`. */
   private latFront: HistogramFront
   private sdFront: HistogramFront
-  /** Per batch-means slice: completions whose reply left within its time range. */
+  /** MSER series (see RunSeries): latency sum and count per arrival-time bin. */
+  private readonly mserSum: Float64Array
+  private readonly mserCount: Float64Array
+  private readonly mserBins: Bins
+  private mserIdx = -1
+  private mserLo = Infinity
+  private mserHi = -Infinity
+  private mserCurSum = 0
+  private mserCurCount = 0
+  /** Completions stored in mserCount (the others are in mserCurCount). */
+  private mserStored = 0
+  /** `measured`, kept when the fronts are released (-1 before). */
+  private measuredFinal = -1
+  /**
+   * By reply time: completions per batch-means slice, and one more counter (index `slices`) for
+   * the replies before the measured window or after its last slice. The current counter's
+   * completions accumulate in doneCur.
+   */
   private readonly batchDone: Float64Array
   private readonly doneBins: Bins
   private doneIdx = 0
   private doneLo = Infinity
   private doneHi = -Infinity
-  /**
-   * MSER series (see RunSeries): latency sum and count per arrival-time bin. Bins hold ~5 to ~30
-   * requests, so tracking the current one (as for the slices) would recompute its range every few
-   * requests: the bin is computed from the arrival instead.
-   */
-  private readonly mserSum: Float64Array
-  private readonly mserCount: Float64Array
-  private readonly mserFirst: number
-  private readonly mserScale: number
+  private doneCur = 0
 
   constructor(
     private readonly requests: RequestTable,
@@ -163,22 +180,19 @@ export class Recorder {
     this.latFront = this.lat.fronts[0]
     this.sdFront = this.sd.fronts[0]
     this.sliceBins = new Bins(opts.warmupUntil, batchScale, Math.max(1, this.slices), true)
-    // One counter per slice, and one for the replies outside the window.
     this.batchDone = new Float64Array(this.slices + 1)
     this.doneBins = new Bins(opts.warmupUntil, batchScale, this.slices, false)
     if (this.slices === 0) {
-      // One bin: slice 0 and the (unused) completions counter.
-      this.sliceLo = -Infinity
-      this.sliceHi = Infinity
+      // One counter (unused), for every reply.
       this.doneLo = -Infinity
       this.doneHi = Infinity
     }
     const bins = Math.max(1, Math.min(MSER_CAP, Math.floor((opts.expectedRequests ?? MSER_BLOCK * MSER_CAP) / MSER_BLOCK)))
     this.mserSum = new Float64Array(bins)
     this.mserCount = new Float64Array(bins)
-    this.mserFirst = opts.firstArrival ?? 0
-    const mserSpan = opts.lastArrival - this.mserFirst
-    this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
+    const mserFirst = opts.firstArrival ?? 0
+    const mserSpan = opts.lastArrival - mserFirst
+    this.mserBins = new Bins(mserFirst, mserSpan > 0 ? bins / mserSpan : 0, bins, true)
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -218,20 +232,15 @@ export class Recorder {
   /** Count a completion and, after the warm-up, its latency and slowdown; returns the latency. */
   private measure(arrival: number, end: number, type: number, service: number): number {
     const latency = end - arrival + this.networkRtt
-    this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    // MSER series over every completion, by arrival time; completions per slice by reply time.
-    let mb = Math.floor((arrival - this.mserFirst) * this.mserScale)
-    if (mb >= this.mserSum.length) mb = this.mserSum.length - 1
-    else if (mb < 0) mb = 0
-    this.mserSum[mb] += latency
-    this.mserCount[mb]++
-    if (end >= this.doneLo && end <= this.doneHi) this.batchDone[this.doneIdx]++
+    if (end >= this.doneLo && end <= this.doneHi) this.doneCur++
     else this.doneMiss(end)
+    if (arrival >= this.winLo && arrival <= this.winHi) {
+      this.mserCurSum += latency
+      this.mserCurCount++
+    } else this.arrivalMiss(arrival, latency)
     if (arrival >= this.warmupUntil) {
-      this.measured++
       this.sum += latency
-      if (!(arrival >= this.sliceLo && arrival <= this.sliceHi)) this.sliceMove(arrival)
       this.latFront.record(latency)
       const sdKey = Math.round(((end - arrival) / service) * SLOWDOWN_SCALE)
       this.sdSum += sdKey
@@ -241,11 +250,63 @@ export class Recorder {
     return latency
   }
 
+  /** Completions (every one is counted in the MSER series). */
+  get completed(): number {
+    return this.mserStored + this.mserCurCount
+  }
+
+  /** Measured completions (arrival after the warm-up). */
+  get measured(): number {
+    if (this.measuredFinal >= 0) return this.measuredFinal
+    let n = 0
+    for (const f of this.lat.fronts) n += f.pending
+    return n
+  }
+
   /**
-   * A reply left at `end`, outside the current range: count it in its slice, or in the extra
-   * counter `batchDone[slices]` when it left before the measured window or after its last slice.
+   * A completion whose arrival is outside the current window: its MSER bin and slice become the
+   * current ones (completions out of arrival order go back and forth: correct, a little slower).
    */
+  private arrivalMiss(arrival: number, latency: number): void {
+    const m = this.mserBins
+    const i = m.of(arrival)
+    if (i !== this.mserIdx) {
+      this.mserFlush()
+      this.mserIdx = i
+      this.mserLo = m.low(i)
+      this.mserHi = m.high(i)
+    }
+    this.mserCurSum += latency
+    this.mserCurCount++
+    if (!(arrival >= this.sliceLo && arrival <= this.sliceHi)) this.sliceMove(arrival)
+    this.winLo = Math.max(this.mserLo, this.sliceLo)
+    this.winHi = Math.min(this.mserHi, this.sliceHi)
+  }
+
+  /** A measured arrival outside the current slice's range: its slice becomes the current one. */
+  private sliceMove(arrival: number): void {
+    const sb = this.sliceBins
+    const b = sb.of(arrival)
+    this.sliceIdx = b
+    this.latFront = this.lat.fronts[b]
+    this.sdFront = this.sd.fronts[b]
+    this.sliceLo = sb.low(b)
+    this.sliceHi = sb.high(b)
+  }
+
+  private mserFlush(): void {
+    if (this.mserCurCount > 0) {
+      this.mserSum[this.mserIdx] += this.mserCurSum
+      this.mserCount[this.mserIdx] += this.mserCurCount
+      this.mserStored += this.mserCurCount
+      this.mserCurSum = 0
+      this.mserCurCount = 0
+    }
+  }
+
+  /** A reply left at `end`, outside the current counter's range: its counter becomes the current one. */
   private doneMiss(end: number): void {
+    this.doneFlush()
     const k = this.batchDone.length - 1
     let e = k
     let lo: number
@@ -265,20 +326,15 @@ export class Recorder {
         hi = this.doneBins.high(e)
       }
     }
-    this.batchDone[e]++
     this.doneIdx = e
     this.doneLo = lo
     this.doneHi = hi
+    this.doneCur = 1
   }
 
-  /** The batch-means slice of the measured `arrival` becomes the current one. */
-  private sliceMove(arrival: number): void {
-    const b = this.sliceBins.of(arrival)
-    this.sliceIdx = b
-    this.latFront = this.lat.fronts[b]
-    this.sdFront = this.sd.fronts[b]
-    this.sliceLo = this.sliceBins.low(b)
-    this.sliceHi = this.sliceBins.high(b)
+  private doneFlush(): void {
+    this.batchDone[this.doneIdx] += this.doneCur
+    this.doneCur = 0
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -342,6 +398,8 @@ export class Recorder {
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
     const k = this.slices
+    this.mserFlush()
+    this.doneFlush()
     const bins = this.mserSum.length
     const cnt = this.mserCount
     let m = 0
@@ -352,7 +410,7 @@ export class Recorder {
     for (let i = 0, j = 0; i < bins; i++) {
       if (cnt[i] === 0) continue
       z[j] = this.mserSum[i] / cnt[i]
-      ends[j++] = this.mserScale > 0 ? this.mserFirst + (i + 1) / this.mserScale : this.mserFirst
+      ends[j++] = this.mserBins.end(i)
       n += cnt[i]
     }
     return {
@@ -374,6 +432,7 @@ export class Recorder {
   }
 
   destroy(): void {
+    this.measuredFinal = this.measured
     this.lat.destroy()
     this.sd.destroy()
     this.types.length = 0
