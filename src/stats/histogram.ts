@@ -47,13 +47,16 @@ export function newHistogram(): Histogram {
  * counts to the histogram with `recordValueWithCount` on each bucket's lowest value. The
  * histogram's counts are therefore exactly those of recording every value; its minimum and
  * maximum too, because the exact extreme values are recorded as themselves. The library stays the
- * histogram: percentiles, merging and its bucket structure are its own. Values outside the front's
- * domain (non-integers, below 1, at or above 2^32) go to the histogram directly.
+ * histogram: percentiles, merging and its bucket structure are its own. The front counts the
+ * integers from 1 to 2^53 (the values from 2^32 on a slower path); other values (non-integers,
+ * below 1) go to the histogram directly, and are remembered for `valueAtRank` and `stats`, which
+ * read the counted values without the histogram (the batch-means slices' statistics, sliced.ts).
  * test/stats/histogram-front.test.ts compares every statistic with direct recording (a coarser
  * front fails it).
  *
- * The count arrays (184 kB) are recycled through `release()`: a run makes about a dozen fronts,
- * and allocating and zeroing fresh ones dominated short runs (sweeps run many).
+ * The count arrays (352 kB, of which a run touches the pages its values fall in) are recycled
+ * through `release()`, zeroed over the range that was counted: a run makes two fronts per
+ * batch-means slice, and allocating and zeroing fresh ones dominated short runs (sweeps run many).
  */
 const EXACT = 2048
 const EXACT_BITS = 11

@@ -10,6 +10,11 @@
  * every completion. Percentiles are clamped to [min, max] of the measured latencies (an HDR
  * histogram reports the top of a percentile's bucket, which may lie above the maximum).
  *
+ * Cost: completions are buffered and processed in batches (measure, process); the validity
+ * checks and intervals cost a few comparisons per completion there, and a per-run summary (the
+ * slices' fronts read once, the MSER series). README.md (performance) has the measurement
+ * against a recorder without them.
+ *
  * Slowdown = (cycle the reply leaves the NIC − arrival at the NIC) / (the request's service time
  * in the trace): the time the request spent in the server, every modelled overhead included
  * (network stack, dispatcher, hand-off, preemptions, queueing), over the work it asked for;
@@ -124,13 +129,11 @@ export class Recorder {
   private readonly bufType = new Int32Array(BUFFER)
   private bufLen = 0
   /*
-   * The hot path (measure) must stay small: V8 inlines it into each policy's completion code,
-   * and that code into the simulation loop only while the inlined bytecode fits its budget (at
-   * 2 M requests, one call left out of the loop cost mgn-fcfs more than all the statistics). So
-   * each binning of the time line is tracked as "the current bin and the integer range of times
-   * that fall in it" (Bins): a completion inside the range costs two comparisons and a count in
-   * a field; the bin changes, with the same formula as the bins' definition, in a separate
-   * method called only when a time falls outside the range (see bins.ts).
+   * In process(), each binning of the time line is tracked as "the current bin and the integer
+   * range of times that fall in it" (Bins): a completion inside the range costs two comparisons
+   * and a count in a field, not a multiplication, a floor and an indexed update; the bin
+   * changes, with the same formula as the bins' definition, in a separate method called only
+   * when a time falls outside the range (see bins.ts).
    *
    * By arrival: the MSER bin (a few to a few dozen requests: its sums accumulate in
    * mserCurSum/mserCurCount and are stored when the bin changes) and the batch-means slice (its

@@ -11,8 +11,8 @@
  * Why not an HDR histogram per slice (as before): handing 2 × k fronts to k WebAssembly histograms
  * at the end of a run cost ~20 ns per request at 2 M requests (every call into the WebAssembly
  * module goes through the loader's generic wrapper). Summing the counts in JavaScript first costs
- * one call per bucket of the whole run. The recorder's hot path switches its current front when
- * the slice changes, so a value costs what it costs without slices. Percentiles are clamped to
+ * one call per bucket of the whole run. The recorder switches its current front when the slice
+ * changes, so a value costs what it costs without slices. Percentiles are clamped to
  * [min, max] of the recorded values (an HDR histogram reports the top of a percentile's bucket,
  * which may lie above the maximum).
  */
