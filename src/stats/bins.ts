@@ -33,21 +33,39 @@ export class Bins {
   /** Smallest integer x with of(x) >= i (−Infinity for the first bin when clamped or scale 0). */
   low(i: number): number {
     if (!(this.scale > 0) || (this.clamp && i <= 0)) return -Infinity
-    let x = Math.ceil(this.origin + i * this.width)
     // The guess is off by one at most, but for times beyond 2^53 (where x ± 1 is x): then an
-    // empty range, every time is binned by the formula.
-    if (this.of(x) < i) x++
-    else if (this.of(x - 1) >= i) x--
-    return this.of(x) >= i && this.of(x - 1) < i ? x : Infinity
+    // empty range, and every time is binned by the formula.
+    let x = Math.ceil(this.origin + i * this.width)
+    let below = this.of(x - 1)
+    let at = this.of(x)
+    if (at < i) {
+      x++
+      below = at
+      at = this.of(x)
+    } else if (below >= i) {
+      x--
+      at = below
+      below = this.of(x - 1)
+    }
+    return at >= i && below < i ? x : Infinity
   }
 
   /** Largest integer x with of(x) <= i (+Infinity for the last bin when clamped or scale 0). */
   high(i: number): number {
     if (!(this.scale > 0) || (this.clamp && i >= this.count - 1)) return Infinity
     let x = Math.floor(this.origin + (i + 1) * this.width)
-    if (this.of(x) > i) x--
-    else if (this.of(x + 1) <= i) x++
-    return this.of(x) <= i && this.of(x + 1) > i ? x : -Infinity
+    let at = this.of(x)
+    let above = this.of(x + 1)
+    if (at > i) {
+      x--
+      above = at
+      at = this.of(x)
+    } else if (above <= i) {
+      x++
+      at = above
+      above = this.of(x + 1)
+    }
+    return at <= i && above > i ? x : -Infinity
   }
 
   /** The end of bin i on the time line: origin + (i + 1) / scale (the origin when scale is 0). */

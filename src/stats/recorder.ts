@@ -320,9 +320,11 @@ export class Recorder {
     const m = this.mserBins
     const i = m.of(arrival)
     if (i !== this.mserIdx) {
+      // The next bin (arrivals in order) starts after the current one's last integer.
+      const lo = i === this.mserIdx + 1 && this.mserIdx >= 0 && Number.isFinite(this.mserHi) ? this.mserHi + 1 : m.low(i)
       this.mserFlush()
       this.mserIdx = i
-      this.mserLo = m.low(i)
+      this.mserLo = lo
       this.mserHi = m.high(i)
     }
     this.mserCurSum += latency
