@@ -10,10 +10,9 @@
  * every completion. Percentiles are clamped to [min, max] of the measured latencies (an HDR
  * histogram reports the top of a percentile's bucket, which may lie above the maximum).
  *
- * Cost: completions are buffered and processed in batches (measure, process); the validity
- * checks and intervals cost a few comparisons per completion there, and a per-run summary (the
- * slices' fronts read once, the MSER series). README.md (performance) has the measurement
- * against a recorder without them.
+ * Cost: the validity checks and intervals cost a few comparisons per completion (see measure)
+ * and a per-run summary (the slices' fronts read once, the MSER series). README.md (performance)
+ * has the measurement against a recorder without them.
  *
  * Slowdown = (cycle the reply leaves the NIC − arrival at the NIC) / (the request's service time
  * in the trace): the time the request spent in the server, every modelled overhead included
@@ -92,16 +91,14 @@ export interface RunSeries {
 }
 
 const RECORD_CHUNK = 65536
-/** Completions buffered before they are processed (see Recorder.measure). */
-const BUFFER = 256
 /** MSER-5: bins of about 5 requests each by arrival time, at most MSER_CAP bins. */
 const MSER_BLOCK = 5
 const MSER_CAP = 1 << 16
 
 export class Recorder {
   dropped = 0
-  /** Cycle of the last completion (processed so far). */
-  private lastEndSeen = 0
+  /** Cycle of the last completion. */
+  lastEnd = 0
   private sum = 0
   /** Sum of the measured slowdowns, in units of 1/SLOWDOWN_SCALE (integers: exact in any order). */
   private sdSum = 0
@@ -122,18 +119,16 @@ export class Recorder {
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
-  /** Completions not processed yet (see measure): arrival, reply, service, type. */
-  private readonly bufArrival = new Float64Array(BUFFER)
-  private readonly bufEnd = new Float64Array(BUFFER)
-  private readonly bufService = new Float64Array(BUFFER)
-  private readonly bufType = new Int32Array(BUFFER)
-  private bufLen = 0
   /*
-   * In process(), each binning of the time line is tracked as "the current bin and the integer
-   * range of times that fall in it" (Bins): a completion inside the range costs two comparisons
-   * and a count in a field, not a multiplication, a floor and an indexed update; the bin
-   * changes, with the same formula as the bins' definition, in a separate method called only
-   * when a time falls outside the range (see bins.ts).
+   * The hot path (measure) must stay small: V8 inlines it into each policy's completion code,
+   * and that code into the simulation loop (or the front records into it) only while the inlined
+   * bytecode fits its budget (at 2 M requests, one call left out of mgn-fcfs's loop cost more than
+   * all the statistics; a buffer of completions processed in batches, tried to keep the call
+   * site tiny, cost mgn-fcfs 15 % more than this). So each binning of the time line is tracked
+   * as "the current bin and the integer range of times that fall in it" (Bins): a completion
+   * inside the range costs two comparisons and a count in a field, not a multiplication, a floor
+   * and an indexed update; the bin changes, with the same formula as the bins' definition, in a
+   * separate method called only when a time falls outside the range (see bins.ts).
    *
    * By arrival: the MSER bin (a few to a few dozen requests: its sums accumulate in
    * mserCurSum/mserCurCount and are stored when the bin changes) and the batch-means slice (its
@@ -240,73 +235,35 @@ export class Recorder {
     if (this.rec !== undefined) this.record(seq, arrival, conn, queue, core, start, end, latency)
   }
 
-  /**
-   * Count a completion; returns its latency. The completion is buffered and processed with the
-   * next BUFFER - 1 in one loop (process): this is all a policy's completion path inlines, a few
-   * stores, so that V8 keeps inlining the policy into the simulation loop and the front records
-   * into the policy's loop (its inlining budget is counted in bytecode; the whole processing
-   * inlined at every call site cost 5-20 % at 2 M requests). Buffering changes no result: the
-   * completions are processed in the order they were reported, and every statistic is read after
-   * the buffer is emptied.
-   */
+  /** Count a completion and, after the warm-up, its latency and slowdown; returns the latency. */
   private measure(arrival: number, end: number, type: number, service: number): number {
-    const i = this.bufLen
-    this.bufArrival[i] = arrival
-    this.bufEnd[i] = end
-    this.bufService[i] = service
-    this.bufType[i] = type
-    if ((this.bufLen = i + 1) === BUFFER) this.process()
-    return end - arrival + this.networkRtt
-  }
-
-  /** Process the buffered completions: after the warm-up, their latency and slowdown. */
-  private process(): void {
-    const n = this.bufLen
-    this.bufLen = 0
-    const arr = this.bufArrival
-    const ends = this.bufEnd
-    const svc = this.bufService
-    const types = this.bufType
-    const rtt = this.networkRtt
-    const warmupUntil = this.warmupUntil
-    for (let j = 0; j < n; j++) {
-      const arrival = arr[j]
-      const end = ends[j]
-      const latency = end - arrival + rtt
-      if (end > this.lastEndSeen) this.lastEndSeen = end
-      if (end >= this.doneLo && end <= this.doneHi) this.doneCur++
-      else this.doneMiss(end)
-      if (arrival >= this.winLo && arrival <= this.winHi) {
-        this.mserCurSum += latency
-        this.mserCurCount++
-      } else this.arrivalMiss(arrival, latency)
-      if (arrival >= warmupUntil) {
-        this.sum += latency
-        this.latFront.record(latency)
-        const sdKey = Math.round(((end - arrival) / svc[j]) * SLOWDOWN_SCALE)
-        this.sdSum += sdKey
-        this.sdFront.record(sdKey)
-        const type = types[j]
-        if (type !== 0) this.recordType(type, latency, sdKey, this.sliceIdx)
-      }
+    const latency = end - arrival + this.networkRtt
+    if (end > this.lastEnd) this.lastEnd = end
+    if (end >= this.doneLo && end <= this.doneHi) this.doneCur++
+    else this.doneMiss(end)
+    if (arrival >= this.winLo && arrival <= this.winHi) {
+      this.mserCurSum += latency
+      this.mserCurCount++
+    } else this.arrivalMiss(arrival, latency)
+    if (arrival >= this.warmupUntil) {
+      this.sum += latency
+      this.latFront.record(latency)
+      const sdKey = Math.round(((end - arrival) / service) * 1000) // SLOWDOWN_SCALE, a literal: less bytecode
+      this.sdSum += sdKey
+      this.sdFront.record(sdKey)
+      if (type !== 0) this.recordType(type, latency, sdKey, this.sliceIdx)
     }
-  }
-
-  /** Cycle of the last completion. */
-  get lastEnd(): number {
-    if (this.bufLen > 0) this.process()
-    return this.lastEndSeen
+    return latency
   }
 
   /** Completions (every one is counted in the MSER series). */
   get completed(): number {
-    return this.mserStored + this.mserCurCount + this.bufLen
+    return this.mserStored + this.mserCurCount
   }
 
   /** Measured completions (arrival after the warm-up). */
   get measured(): number {
     if (this.measuredFinal >= 0) return this.measuredFinal
-    if (this.bufLen > 0) this.process()
     let n = 0
     for (const f of this.lat.fronts) n += f.pending
     return n
@@ -394,9 +351,8 @@ export class Recorder {
     this.requests.release(slot)
   }
 
-  /** Flush buffered per-request records to the sink (and process the buffered completions). */
+  /** Flush buffered per-request records to the sink. */
   flush(): void {
-    if (this.bufLen > 0) this.process()
     if (this.rec !== undefined && this.rec.length > 0) {
       this.sink!.write(this.rec)
       this.rec.length = 0
@@ -404,13 +360,11 @@ export class Recorder {
   }
 
   summary(): LatencySummary {
-    if (this.bufLen > 0) this.process()
     return this.lat.summary(this.measured, this.sum)
   }
 
   /** Slowdowns of the measured requests, in units of SLOWDOWN_SCALE (divide every value by it). */
   slowdownSummary(): LatencySummary {
-    if (this.bufLen > 0) this.process()
     return this.sd.summary(this.measured, this.sdSum)
   }
 
@@ -428,7 +382,6 @@ export class Recorder {
   }
 
   private sparseSummaries(hs: (SparseHistogram | undefined)[]): Map<number, LatencySummary> {
-    if (this.bufLen > 0) this.process()
     const out = new Map<number, LatencySummary>()
     const ps = PERCENTILES.map(([, p]) => p)
     const k = this.slices
@@ -452,7 +405,6 @@ export class Recorder {
 
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
-    if (this.bufLen > 0) this.process()
     const k = this.slices
     this.mserFlush()
     this.doneFlush()
@@ -481,7 +433,6 @@ export class Recorder {
 
   /** Bytes held by the per-type statistics (for the memory test). */
   typeBytes(): number {
-    if (this.bufLen > 0) this.process()
     let b = 0
     for (const h of this.types) if (h !== undefined) b += h.bytes()
     for (const h of this.typesSd) if (h !== undefined) b += h.bytes()
