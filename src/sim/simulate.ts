@@ -380,6 +380,7 @@ export async function simulate(
       warmupUntil,
       lastArrival: last,
       cyclesPerUs: config.ghz * 1000,
+      types: Object.entries(perType).map(([name, t]) => [name, t.count] as const),
     })
     const wall = performance.now() - wallStart
     // The fingerprint was computed alongside the run (see preScan); this is where it is needed.

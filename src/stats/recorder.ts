@@ -10,6 +10,10 @@
  * every completion. Percentiles are clamped to [min, max] of the measured latencies (an HDR
  * histogram reports the top of a percentile's bucket, which may lie above the maximum).
  *
+ * Cost: the validity checks and intervals cost a few comparisons per completion (see measure)
+ * and a per-run summary (the slices' fronts read once, the MSER series). README.md (performance)
+ * has the measurement against a recorder without them.
+ *
  * Slowdown = (cycle the reply leaves the NIC − arrival at the NIC) / (the request's service time
  * in the trace): the time the request spent in the server, every modelled overhead included
  * (network stack, dispatcher, hand-off, preemptions, queueing), over the work it asked for;
@@ -20,6 +24,9 @@
  * sum, so it does not depend on the order in which completions are reported.
  */
 import type {RequestTable} from '../sim/machine/requests.js'
+import {Bins} from './bins.js'
+import type {RecordSink, RecorderOptions, RequestRecordBatch, RunSeries} from './recorder-types.js'
+import type {HistogramFront} from './histogram.js'
 import {type LatencySummary, PERCENTILES, SlicedHistogram, emptySummary} from './sliced.js'
 import {SECTION_KEYS, SparseHistogram} from './sparse.js'
 
@@ -28,61 +35,7 @@ export {PERCENTILES, type LatencySummary, type PercentileKey, type StatKey} from
 /** Slowdowns are recorded as integers round(slowdown · SLOWDOWN_SCALE). */
 export const SLOWDOWN_SCALE = 1000
 
-/** Per-request output rows, struct-of-arrays (times in cycles). */
-export interface RequestRecordBatch {
-  length: number
-  seq: Float64Array
-  arrival: Float64Array
-  conn: Uint32Array
-  queue: Int32Array
-  core: Int32Array
-  start: Float64Array
-  end: Float64Array
-  latency: Float64Array
-}
-
-/** Receives per-request records synchronously; the arrays are reused after `write` returns. */
-export interface RecordSink {
-  write(batch: RequestRecordBatch): void
-}
-
-export interface RecorderOptions {
-  /** Cycles; arrivals before this are not measured. */
-  warmupUntil: number
-  /** Cycles; arrival of the last request (for batch means). */
-  lastArrival: number
-  /** Cycles added to every latency. */
-  networkRtt: number
-  /** Number of batch-means slices (default 10; 0 disables). */
-  batches?: number
-  records?: RecordSink
-  /** Cycles; arrival of the first request (start of the MSER series). Default 0. */
-  firstArrival?: number
-  /** Requests the run will complete (sizes the MSER series: about 5 per bin). Default: the cap. */
-  expectedRequests?: number
-}
-
-/** What the validity checks need from a run (src/stats/validity.ts). */
-export interface RunSeries {
-  /** Per batch-means slice (by arrival time over the measured window): measured arrivals. */
-  arrivals: number[]
-  /** Per slice: completions whose reply left within the slice's time range (any arrival time). */
-  completions: number[]
-  /** Per slice: mean latency of its measured arrivals (cycles; NaN when empty). */
-  means: number[]
-  /**
-   * MSER input: mean latency of the requests (all, warm-up included) whose arrival falls in each
-   * of equal arrival-time bins over [firstArrival, lastArrival], empty bins left out. By arrival,
-   * not by completion order, so the series depends only on each request's (arrival, latency):
-   * a policy that reports completions in another order (the FCFS recursions) gives the same one.
-   */
-  mser: Float64Array
-  /** For each block: the latest arrival (cycles) among the requests completed so far. */
-  /** For each bin of `mser`: its end (cycles): truncating bins 0..d−1 cuts arrivals before it. */
-  mserArrival: Float64Array
-  /** Mean requests per non-empty bin (about MSER_BLOCK for traces up to MSER_BLOCK·MSER_CAP requests). */
-  blockSize: number
-}
+export type {RecordSink, RecorderOptions, RequestRecordBatch, RunSeries} from './recorder-types.js'
 
 const RECORD_CHUNK = 65536
 /** MSER-5: bins of about 5 requests each by arrival time, at most MSER_CAP bins. */
@@ -90,8 +43,6 @@ const MSER_BLOCK = 5
 const MSER_CAP = 1 << 16
 
 export class Recorder {
-  completed = 0
-  measured = 0
   dropped = 0
   /** Cycle of the last completion. */
   lastEnd = 0
@@ -110,19 +61,61 @@ export class Recorder {
   private readonly types: (SparseHistogram | undefined)[] = []
   /** Per request type: slowdowns (fixed point, see SLOWDOWN_SCALE). */
   private readonly typesSd: (SparseHistogram | undefined)[] = []
-  private readonly batchScale: number
   private readonly span: number
   private readonly warmupUntil: number
   private readonly networkRtt: number
   private readonly sink: RecordSink | undefined
   private readonly rec: RequestRecordBatch | undefined
-  // MSER series (see RunSeries): latency sum and count per arrival-time bin.
+  /*
+   * The hot path (measure) must stay small: V8 inlines it into each policy's completion code,
+   * and that code into the simulation loop (or the front records into it) only while the inlined
+   * bytecode fits its budget (at 2 M requests, one call left out of mgn-fcfs's loop cost more than
+   * all the statistics; a buffer of completions processed in batches, tried to keep the call
+   * site tiny, cost mgn-fcfs 15 % more than this). So each binning of the time line is tracked
+   * as "the current bin and the integer range of times that fall in it" (Bins): a completion
+   * inside the range costs two comparisons and a count in a field, not a multiplication, a floor
+   * and an indexed update; the bin changes, with the same formula as the bins' definition, in a
+   * separate method called only when a time falls outside the range (see bins.ts).
+   *
+   * By arrival: the MSER bin (a few to a few dozen requests: its sums accumulate in
+   * mserCurSum/mserCurCount and are stored when the bin changes) and the batch-means slice (its
+   * latency and slowdown fronts are the current ones). `winLo`/`winHi` is the intersection of
+   * their ranges: one check for both.
+   */
+  private winLo = Infinity
+  private winHi = -Infinity
+  /** Batch-means slice of an arrival (clamped to the first and last slice). */
+  private readonly sliceBins: Bins
+  private sliceIdx = 0
+  private sliceLo = Infinity
+  private sliceHi = -Infinity
+  /** The current slice's fronts of `lat` and `sd`. */
+  private latFront: HistogramFront
+  private sdFront: HistogramFront
+  /** MSER series (see RunSeries): latency sum and count per arrival-time bin. */
   private readonly mserSum: Float64Array
   private readonly mserCount: Float64Array
-  private readonly mserFirst: number
-  private readonly mserScale: number
-  /** Per batch-means slice: completions whose reply left within its time range. */
+  private readonly mserBins: Bins
+  private mserIdx = -1
+  private mserLo = Infinity
+  private mserHi = -Infinity
+  private mserCurSum = 0
+  private mserCurCount = 0
+  /** Completions stored in mserCount (the others are in mserCurCount). */
+  private mserStored = 0
+  /** `measured`, kept when the fronts are released (-1 before). */
+  private measuredFinal = -1
+  /**
+   * By reply time: completions per batch-means slice, and one more counter (index `slices`) for
+   * the replies before the measured window or after its last slice. The current counter's
+   * completions accumulate in doneCur.
+   */
   private readonly batchDone: Float64Array
+  private readonly doneBins: Bins
+  private doneIdx = 0
+  private doneLo = Infinity
+  private doneHi = -Infinity
+  private doneCur = 0
 
   constructor(
     private readonly requests: RequestTable,
@@ -134,16 +127,25 @@ export class Recorder {
     const span = opts.lastArrival - opts.warmupUntil
     this.span = span
     this.slices = k >= 2 && span > 0 ? k : 0
-    this.batchScale = this.slices > 0 ? k / span : 0
+    const batchScale = this.slices > 0 ? k / span : 0
     this.lat = new SlicedHistogram(this.slices)
     this.sd = new SlicedHistogram(this.slices)
+    this.latFront = this.lat.fronts[0]
+    this.sdFront = this.sd.fronts[0]
+    this.sliceBins = new Bins(opts.warmupUntil, batchScale, Math.max(1, this.slices), true)
+    this.batchDone = new Float64Array(this.slices + 1)
+    this.doneBins = new Bins(opts.warmupUntil, batchScale, this.slices, false)
+    if (this.slices === 0) {
+      // One counter (unused), for every reply.
+      this.doneLo = -Infinity
+      this.doneHi = Infinity
+    }
     const bins = Math.max(1, Math.min(MSER_CAP, Math.floor((opts.expectedRequests ?? MSER_BLOCK * MSER_CAP) / MSER_BLOCK)))
     this.mserSum = new Float64Array(bins)
     this.mserCount = new Float64Array(bins)
-    this.mserFirst = opts.firstArrival ?? 0
-    const mserSpan = opts.lastArrival - this.mserFirst
-    this.mserScale = mserSpan > 0 ? bins / mserSpan : 0
-    this.batchDone = new Float64Array(Math.max(1, this.slices))
+    const mserFirst = opts.firstArrival ?? 0
+    const mserSpan = opts.lastArrival - mserFirst
+    this.mserBins = new Bins(mserFirst, mserSpan > 0 ? bins / mserSpan : 0, bins, true)
     this.sink = opts.records
     if (this.sink) {
       this.rec = {
@@ -183,33 +185,111 @@ export class Recorder {
   /** Count a completion and, after the warm-up, its latency and slowdown; returns the latency. */
   private measure(arrival: number, end: number, type: number, service: number): number {
     const latency = end - arrival + this.networkRtt
-    this.completed++
     if (end > this.lastEnd) this.lastEnd = end
-    // MSER series over every completion, by arrival time; completions per slice by reply time.
-    let mb = Math.floor((arrival - this.mserFirst) * this.mserScale)
-    if (mb >= this.mserSum.length) mb = this.mserSum.length - 1
-    else if (mb < 0) mb = 0
-    this.mserSum[mb] += latency
-    this.mserCount[mb]++
-    if (end >= this.warmupUntil) {
-      const e = Math.floor((end - this.warmupUntil) * this.batchScale)
-      if (e < this.batchDone.length) this.batchDone[e]++
-    }
+    if (end >= this.doneLo && end <= this.doneHi) this.doneCur++
+    else this.doneMiss(end)
+    if (arrival >= this.winLo && arrival <= this.winHi) {
+      this.mserCurSum += latency
+      this.mserCurCount++
+    } else this.arrivalMiss(arrival, latency)
     if (arrival >= this.warmupUntil) {
-      this.measured++
       this.sum += latency
-      let b = 0
-      if (this.slices > 0) {
-        b = Math.floor((arrival - this.warmupUntil) * this.batchScale)
-        if (b >= this.slices) b = this.slices - 1
-      }
-      this.lat.record(latency, b)
-      const sdKey = Math.round(((end - arrival) / service) * SLOWDOWN_SCALE)
+      this.latFront.record(latency)
+      const sdKey = Math.round(((end - arrival) / service) * 1000) // SLOWDOWN_SCALE, a literal: less bytecode
       this.sdSum += sdKey
-      this.sd.record(sdKey, b)
-      if (type !== 0) this.recordType(type, latency, sdKey, b)
+      this.sdFront.record(sdKey)
+      if (type !== 0) this.recordType(type, latency, sdKey, this.sliceIdx)
     }
     return latency
+  }
+
+  /** Completions (every one is counted in the MSER series). */
+  get completed(): number {
+    return this.mserStored + this.mserCurCount
+  }
+
+  /** Measured completions (arrival after the warm-up). */
+  get measured(): number {
+    if (this.measuredFinal >= 0) return this.measuredFinal
+    let n = 0
+    for (const f of this.lat.fronts) n += f.pending
+    return n
+  }
+
+  /**
+   * A completion whose arrival is outside the current window: its MSER bin and slice become the
+   * current ones (completions out of arrival order go back and forth: correct, a little slower).
+   */
+  private arrivalMiss(arrival: number, latency: number): void {
+    const m = this.mserBins
+    const i = m.of(arrival)
+    if (i !== this.mserIdx) {
+      // The next bin (arrivals in order) starts after the current one's last integer.
+      const lo = i === this.mserIdx + 1 && this.mserIdx >= 0 && Number.isFinite(this.mserHi) ? this.mserHi + 1 : m.low(i)
+      this.mserFlush()
+      this.mserIdx = i
+      this.mserLo = lo
+      this.mserHi = m.high(i)
+    }
+    this.mserCurSum += latency
+    this.mserCurCount++
+    if (!(arrival >= this.sliceLo && arrival <= this.sliceHi)) this.sliceMove(arrival)
+    this.winLo = Math.max(this.mserLo, this.sliceLo)
+    this.winHi = Math.min(this.mserHi, this.sliceHi)
+  }
+
+  /** A measured arrival outside the current slice's range: its slice becomes the current one. */
+  private sliceMove(arrival: number): void {
+    const sb = this.sliceBins
+    const b = sb.of(arrival)
+    this.sliceIdx = b
+    this.latFront = this.lat.fronts[b]
+    this.sdFront = this.sd.fronts[b]
+    this.sliceLo = sb.low(b)
+    this.sliceHi = sb.high(b)
+  }
+
+  private mserFlush(): void {
+    if (this.mserCurCount > 0) {
+      this.mserSum[this.mserIdx] += this.mserCurSum
+      this.mserCount[this.mserIdx] += this.mserCurCount
+      this.mserStored += this.mserCurCount
+      this.mserCurSum = 0
+      this.mserCurCount = 0
+    }
+  }
+
+  /** A reply left at `end`, outside the current counter's range: its counter becomes the current one. */
+  private doneMiss(end: number): void {
+    this.doneFlush()
+    const k = this.batchDone.length - 1
+    let e = k
+    let lo: number
+    let hi: number
+    if (!(end >= this.warmupUntil)) {
+      // Before the window: every time below the cut-off (the first slice's low end is at or after it).
+      lo = -Infinity
+      hi = Math.ceil(this.warmupUntil) - 1
+    } else {
+      e = this.doneBins.of(end)
+      if (e >= k) {
+        e = k
+        lo = this.doneBins.low(k)
+        hi = Infinity
+      } else {
+        lo = Math.max(this.doneBins.low(e), this.warmupUntil)
+        hi = this.doneBins.high(e)
+      }
+    }
+    this.doneIdx = e
+    this.doneLo = lo
+    this.doneHi = hi
+    this.doneCur = 1
+  }
+
+  private doneFlush(): void {
+    this.batchDone[this.doneIdx] += this.doneCur
+    this.doneCur = 0
   }
 
   /** Request `slot` was dropped (bounded NIC ring overflow). Frees the slot. */
@@ -273,25 +353,27 @@ export class Recorder {
   /** The per-slice and MSER series of the run, for the validity checks. */
   series(): RunSeries {
     const k = this.slices
-    this.lat.settle()
-    const hists = this.lat.hists
-    const means = hists.map((h) => (h.totalCount > 0 ? h.mean : NaN))
+    this.mserFlush()
+    this.doneFlush()
     const bins = this.mserSum.length
-    const z: number[] = []
-    const ends: number[] = []
+    const cnt = this.mserCount
+    let m = 0
+    for (let i = 0; i < bins; i++) if (cnt[i] !== 0) m++
+    const z = new Float64Array(m)
+    const ends = new Float64Array(m)
     let n = 0
-    for (let i = 0; i < bins; i++) {
-      if (this.mserCount[i] === 0) continue
-      z.push(this.mserSum[i] / this.mserCount[i])
-      ends.push(this.mserScale > 0 ? this.mserFirst + (i + 1) / this.mserScale : this.mserFirst)
-      n += this.mserCount[i]
+    for (let i = 0, j = 0; i < bins; i++) {
+      if (cnt[i] === 0) continue
+      z[j] = this.mserSum[i] / cnt[i]
+      ends[j++] = this.mserBins.end(i)
+      n += cnt[i]
     }
     return {
-      arrivals: hists.map((h) => h.totalCount),
-      completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone) : [],
-      means,
-      mser: Float64Array.from(z),
-      mserArrival: Float64Array.from(ends),
+      arrivals: this.lat.sliceCounts(),
+      completions: k >= 2 && this.span > 0 ? Array.from(this.batchDone.subarray(0, k)) : [],
+      means: this.lat.sliceMeans(),
+      mser: z,
+      mserArrival: ends,
       blockSize: z.length > 0 ? n / z.length : MSER_BLOCK,
     }
   }
@@ -305,6 +387,7 @@ export class Recorder {
   }
 
   destroy(): void {
+    this.measuredFinal = this.measured
     this.lat.destroy()
     this.sd.destroy()
     this.types.length = 0

@@ -19,6 +19,9 @@
  *   above it: printed as `n/a`, null in JSON.
  * - `no_interval`: a percentile is reported but its interval is not (too few samples per slice,
  *   or batch means off).
+ * - `type_too_few_samples`: the same rule per request type: some type has a percentile with fewer
+ *   than MIN_TAIL_SAMPLES of its measured samples above it (printed `n/a (k samples)`, null in
+ *   JSON). One warning per run, naming the first types concerned and how many there are.
  *
  * Thresholds are one-sided 99% so that a stationary run is rarely flagged; both tests also need
  * a material effect size, so very long runs do not flag negligible drifts.
@@ -26,9 +29,9 @@
 import {MIN_TAIL_SAMPLES, percentileSupported, samplesBeyond, t99} from './intervals.js'
 import {PERCENTILES, type LatencySummary, type RunSeries} from './recorder.js'
 
-export type WarningCode = 'saturated' | 'not_stationary' | 'warmup_too_short' | 'too_few_samples' | 'no_interval' | 'slo_infeasible'
+export type WarningCode = 'saturated' | 'not_stationary' | 'warmup_too_short' | 'too_few_samples' | 'no_interval' | 'type_too_few_samples' | 'slo_infeasible'
 
-export const WARNING_CODES: readonly WarningCode[] = ['saturated', 'not_stationary', 'warmup_too_short', 'too_few_samples', 'no_interval', 'slo_infeasible']
+export const WARNING_CODES: readonly WarningCode[] = ['saturated', 'not_stationary', 'warmup_too_short', 'too_few_samples', 'no_interval', 'type_too_few_samples', 'slo_infeasible']
 
 export interface RunWarning {
   code: WarningCode
@@ -136,6 +139,8 @@ export interface ValidityInput {
   lastArrival: number
   /** Cycles per µs, for messages. */
   cyclesPerUs: number
+  /** Per request type (trace order): its name and measured count, for `type_too_few_samples`. */
+  types?: readonly (readonly [string, number])[]
 }
 
 export interface Validity {
@@ -190,5 +195,26 @@ export function checkRun(v: ValidityInput): Validity {
       message: `no interval for ${noCi.map(([, p]) => pctName(p)).join(', ')}: fewer than ${MIN_TAIL_SAMPLES} samples above it per batch-means slice (or batch means off)`,
     })
   }
+  const typeWarning = typeSampleWarning(v.types ?? [])
+  if (typeWarning !== undefined) warnings.push(typeWarning)
   return {warnings, saturation, trend, mser: m, mserWarmup}
+}
+
+/** Types named in a `type_too_few_samples` message; the others are counted. */
+const TYPES_NAMED = 5
+
+/** `type_too_few_samples` when some type (name, measured count) has a percentile that is n/a. */
+export function typeSampleWarning(types: readonly (readonly [string, number])[]): RunWarning | undefined {
+  const short = types.filter(([, n]) => n > 0 && PERCENTILES.some(([, p]) => !percentileSupported(n, p)))
+  if (short.length === 0) return undefined
+  const describe = ([name, n]: readonly [string, number]) => {
+    const missing = PERCENTILES.filter(([, p]) => !percentileSupported(n, p))
+    return `${JSON.stringify(name)} (${n} measured): ${missing.map(([, p]) => `${pctName(p)} has ${samplesBeyond(n, p)} above it`).join(', ')}`
+  }
+  const named = short.slice(0, TYPES_NAMED).map(describe).join('; ')
+  const more = short.length > TYPES_NAMED ? `; and ${short.length - TYPES_NAMED} more type${short.length - TYPES_NAMED === 1 ? '' : 's'}` : ''
+  return {
+    code: 'type_too_few_samples',
+    message: `too few samples per type: ${short.length} of ${types.length} type${types.length === 1 ? '' : 's'} ha${short.length === 1 ? 's' : 've'} percentiles reported as n/a: ${named}${more} (needs >= ${MIN_TAIL_SAMPLES} samples of the type above a percentile)`,
+  }
 }

@@ -9,6 +9,7 @@ import {describe, expect, test} from 'vitest'
 
 import {resolveCosts} from '../../src/sim/machine/costs.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond, sectioningInterval} from '../../src/stats/intervals.js'
+import {typeSampleWarning} from '../../src/stats/validity.js'
 import type {TraceColumns} from '../../src/trace/memory.js'
 import {CollectSink, run} from '../helpers.js'
 import {typedColumns, US} from '../sim/sched/lib.js'
@@ -83,6 +84,13 @@ for (const [policy, preset] of [
         }
       }
       expect(naSeen, 'type c (1 %) has too few samples above its p99.9').toBe(true)
+      // ... and the run says so: one type_too_few_samples warning naming each type with an n/a
+      // percentile (every type here: p99.99 needs 100 000 samples), with its samples above it.
+      const tw = r.warnings.filter((w) => w.code === 'type_too_few_samples')
+      expect(tw).toHaveLength(1)
+      const nC = r.per_type.c.count
+      expect(tw[0].message).toContain(`"c" (${nC} measured): p99 has ${samplesBeyond(nC, 99)} above it`)
+      expect(tw[0].message).toContain('3 of 3 types')
       // Type a's p99 interval against sectioning over the exact slice p99s (10 slices by arrival).
       const k = 10
       const span = last - warmupUntil
@@ -101,6 +109,25 @@ for (const [policy, preset] of [
     }, 60_000)
   })
 }
+
+test('type_too_few_samples: raised exactly when some type has an n/a percentile; the first five types named, the others counted', () => {
+  // The fewest samples with every percentile reportable (p99.99 needs 10 above it).
+  let enough = 1
+  while (samplesBeyond(enough, 99.99) < MIN_TAIL_SAMPLES) enough++
+  expect(typeSampleWarning([])).toBeUndefined()
+  expect(typeSampleWarning([['a', enough], ['b', 10 * enough]])).toBeUndefined()
+  // A type with no measured request has no percentile to report (printed '-', not n/a).
+  expect(typeSampleWarning([['a', enough], ['idle', 0]])).toBeUndefined()
+  const one = typeSampleWarning([['a', enough], ['b', enough - 1]])!
+  expect(one.code).toBe('type_too_few_samples')
+  expect(one.message).toContain(`1 of 2 types has percentiles reported as n/a: "b" (${enough - 1} measured): p99.99 has ${samplesBeyond(enough - 1, 99.99)} above it`)
+  expect(one.message).not.toContain('"a"')
+  const many = typeSampleWarning(Array.from({length: 8}, (_, i) => [`t${i}`, 50 + i] as const))!
+  for (let i = 0; i < 5; i++) expect(many.message).toContain(`"t${i}"`)
+  expect(many.message).not.toContain('"t5"')
+  expect(many.message).toContain('8 of 8 types')
+  expect(many.message).toContain('and 3 more types')
+})
 
 test('slowdown leaves --network-rtt out; latency includes it', async () => {
   const small = trace(3000)
