@@ -1,11 +1,16 @@
-/** The example extractor: blocks, commands, continuations, scripts and directives. */
+/**
+ * The example extractor (blocks, commands, continuations, scripts and directives), and the split
+ * of the documentation files over the example shards (one test file: each file Vitest starts
+ * costs a worker process).
+ */
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {expect, test} from 'vitest'
 
-import {exampleName, examplesOf} from './examples.js'
+import {documentationFiles, exampleName, examplesOf} from './examples.js'
+import {EXAMPLE_SHARDS, shardFiles} from './run-examples.js'
 
 function doc(text: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tailsim-examples-parse-'))
@@ -58,4 +63,11 @@ test('a skip or stand-in without a reason, and an unknown directive, are errors'
   expect(doc('<!-- example: skip -->\n```sh\ntailsim a\n```\n')).toThrow(/x\.md:1: .*needs reason=/)
   expect(doc('<!-- example: stand-in -->\n```sh\ntailsim a\n```\n')).toThrow(/needs reason=/)
   expect(doc('<!-- example: sikp reason="x" -->\n```sh\ntailsim a\n```\n')).toThrow(/unknown example directive "sikp"/)
+})
+
+test('every Markdown file with examples is in exactly one shard', () => {
+  const all = documentationFiles(process.cwd())
+  const shards = [...Object.keys(EXAMPLE_SHARDS), 'rest'].map(shardFiles)
+  expect(shards.flat().sort()).toEqual([...all].sort())
+  for (const named of Object.values(EXAMPLE_SHARDS)) for (const f of named) expect(all, `${f} is named in EXAMPLE_SHARDS but does not exist`).toContain(f)
 })

@@ -5,7 +5,9 @@
  * side; within one Markdown file the commands run in order. `tailsim` is the built
  * bin/run.js (`npm test` builds first); each Markdown file gets its own temporary working
  * directory holding a copy of the repository's traces/ (and examples/), with HOME pointing there,
- * and its commands run in document order (a block marked fresh-dir gets a directory of its own). Output is captured and shown only when a command fails.
+ * and its commands run in document order (a block marked fresh-dir gets a directory of its own).
+ * Output is captured and shown only when a command fails. The environment sets TAILSIM_JOBS=1
+ * (see sh() below: one worker thread per `compare` unless the example passes --jobs).
  */
 import {spawn} from 'node:child_process'
 import {chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
@@ -68,7 +70,13 @@ afterAll(() => rmSync(scratch, {recursive: true, force: true}))
 
 function sh(command: string, cwd: string, e: Example): Promise<{code: number | null; out: string}> {
   const path = [shims, ...(e.standIn ? [standIns] : []), process.env.PATH ?? ''].join(delimiter)
-  const env = {...process.env, NODE_ENV: 'production', PATH: path, HOME: cwd, ...e.env}
+  // TAILSIM_JOBS=1: a `compare` without --jobs runs its cells in one worker thread, not one per
+  // CPU. Each worker thread loads the simulator and the readers again (about 0.6 s of CPU each,
+  // measured on `compare` of two synthetic traces: 7.7 s with two workers, 6.2 s with one), and
+  // the suite already runs two test files on two cores. One worker still takes the pool path a
+  // user's run takes; the rows do not depend on the worker count (test/experiment/pool.test.ts
+  // compares a pooled sweep with an in-process one). An example's own --jobs wins over it.
+  const env = {...process.env, NODE_ENV: 'production', TAILSIM_JOBS: '1', PATH: path, HOME: cwd, ...e.env}
   return new Promise((resolve) => {
     const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', command], {cwd, env, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
@@ -84,7 +92,7 @@ function sh(command: string, cwd: string, e: Example): Promise<{code: number | n
 
 /**
  * Which test file runs which Markdown files: the heaviest on their own, every other file in
- * `rest` (examples-shards.test.ts checks the split covers every file once).
+ * `rest` (examples-parse.test.ts checks the split covers every file once).
  */
 export const EXAMPLE_SHARDS: Record<string, readonly string[]> = {
   readme: ['README.md'],
