@@ -22,7 +22,7 @@ describe('npm pack', () => {
 
   it('packs the built CLI and installs a working tailsim bin from the tarball', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tailsim-pack-'))
-    const env = {...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}
+    const env = {...process.env, NODE_ENV: 'production', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false'}
     const {stdout: packed} = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {cwd: ROOT, env})
     const info = JSON.parse(packed)[0] as {filename: string; files: {path: string}[]}
     const files = info.files.map((f) => f.path)
