@@ -11,6 +11,20 @@ export type ServiceDraw = (rng: Rng) => number
 export const expService = (mean: number): ServiceDraw => (rng) => Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
 export const fixedService = (mean: number): ServiceDraw => () => mean
 
+/** A trace from (gap, conn, service) triples (property tests): arrival i = start + gaps 0..i. Times in cycles. */
+export function gapColumns(reqs: readonly (readonly [number, number, number])[], start: number): TraceColumns {
+  const n = reqs.length
+  const cols: TraceColumns = {arrival: new Float64Array(n), conn: new Uint32Array(n), service: new Float64Array(n)}
+  let t = start
+  reqs.forEach(([gap, conn, svc], i) => {
+    t += gap
+    cols.arrival[i] = t
+    cols.conn[i] = conn
+    cols.service[i] = svc
+  })
+  return cols
+}
+
 /** Poisson arrivals at `load` for `cores` cores, uniform connections. Times in cycles. */
 export function poissonColumns(opts: {
   n: number

@@ -13,7 +13,7 @@ import {describe, expect, test} from 'vitest'
 
 import type {TraceColumns} from '../../src/trace/memory.js'
 import type {RunResult} from '../../src/sim/simulate.js'
-import {CollectSink, run} from '../helpers.js'
+import {CollectSink, gapColumns, run} from '../helpers.js'
 
 type Row = CollectSink['rows'][number]
 
@@ -38,16 +38,7 @@ const traceArb = fc
     }),
   })
   .map(({cores, seed, reqs}) => {
-    const n = reqs.length
-    const cols: TraceColumns = {arrival: new Float64Array(n), conn: new Uint32Array(n), service: new Float64Array(n)}
-    let t = 1000
-    reqs.forEach(([gap, conn, svc], i) => {
-      t += gap
-      cols.arrival[i] = t
-      cols.conn[i] = conn
-      cols.service[i] = svc
-    })
-    return {cores, seed, cols}
+    return {cores, seed, cols: gapColumns(reqs, 1000)}
   })
 
 async function simulateRows(cols: TraceColumns, policy: string, cores: number, seed: number): Promise<{r: RunResult; rows: Row[]}> {

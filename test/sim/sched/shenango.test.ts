@@ -16,7 +16,7 @@ import {describe, expect, test} from 'vitest'
 
 import {resolveCosts} from '../../../src/sim/machine/costs.js'
 import type {TraceColumns} from '../../../src/trace/memory.js'
-import {expService, poissonColumns} from '../../helpers.js'
+import {expService, gapColumns, poissonColumns} from '../../helpers.js'
 import {type Row, runRows, US} from './lib.js'
 
 function expectSameSchedule(a: Row[], b: Row[], what: string): void {
@@ -180,14 +180,7 @@ describe('invariants on random traces, costs and modes', () => {
     await fc.assert(
       fc.asyncProperty(arb, async ({cores, seed, policy, costs, reqs}) => {
         const n = reqs.length
-        const cols: TraceColumns = {arrival: new Float64Array(n), conn: new Uint32Array(n), service: new Float64Array(n)}
-        let t = 100
-        reqs.forEach(([gap, svc, conn], i) => {
-          t += gap
-          cols.arrival[i] = t
-          cols.service[i] = svc
-          cols.conn[i] = conn
-        })
+        const cols = gapColumns(reqs.map(([gap, svc, conn]) => [gap, conn, svc] as const), 100)
         const [iok, probe, steal, grant, preempt] = costs
         const table = resolveCosts('zero', {iokernel_packet: iok, rq_probe: probe, rq_steal: steal, core_grant: grant, preempt_interrupt: preempt})
         const config = {policy, cores, seed, costs: table, warmup: 0, allowOverload: true, batches: 0}
@@ -218,14 +211,7 @@ describe('invariants on random traces, costs and modes', () => {
     await fc.assert(
       fc.asyncProperty(arb, async ({cores, seed, reqs}) => {
         const n = reqs.length
-        const cols: TraceColumns = {arrival: new Float64Array(n), conn: new Uint32Array(n), service: new Float64Array(n)}
-        let t = 100
-        reqs.forEach(([gap, svc, conn], i) => {
-          t += gap
-          cols.arrival[i] = t
-          cols.service[i] = svc
-          cols.conn[i] = conn
-        })
+        const cols = gapColumns(reqs.map(([gap, svc, conn]) => [gap, conn, svc] as const), 100)
         for (const policy of ['shenango:alloc=static', 'caladan:alloc=static']) {
           const {rows} = await runRows(cols, {policy, cores, seed, warmup: 0, allowOverload: true, batches: 0})
           const busyAt = (x: number) => rows.reduce((k, r) => k + (r.start <= x && x < r.end ? 1 : 0), 0)

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {CollectSink, expService, fixedService, poissonColumns, run} from '../../helpers.js'
+import {CollectSink, expService, fixedService, gapColumns, poissonColumns, run} from '../../helpers.js'
 import {resolveCosts} from '../../../src/sim/machine/costs.js'
 import type {TraceColumns} from '../../../src/trace/memory.js'
 
@@ -140,15 +140,7 @@ describe('ix', () => {
           reqs: fc.array(fc.tuple(fc.integer({min: 0, max: 90}).map((g) => Math.max(0, g - 30)), fc.integer({min: 0, max: 7}), fc.integer({min: 1, max: 120})), {minLength: 1, maxLength: 150}),
         }),
         async ({cores, batch, assignment, ring, costs, seed, reqs}) => {
-          const n = reqs.length
-          const cols: TraceColumns = {arrival: new Float64Array(n), conn: new Uint32Array(n), service: new Float64Array(n)}
-          let t = 1000
-          reqs.forEach(([gap, conn, svc], i) => {
-            t += gap
-            cols.arrival[i] = t
-            cols.conn[i] = conn
-            cols.service[i] = svc
-          })
+          const cols = gapColumns(reqs, 1000)
           const c = {...resolveCosts('zero'), rx_packet: costs[0], tx_reply: costs[1], user_kernel: costs[2]}
           const spec = `ix:batch=${batch}:assignment=${assignment === 'jsq:d=2' && cores < 2 ? 'jsq' : assignment}`
           const go = async (events: string) => {
@@ -164,7 +156,7 @@ describe('ix', () => {
           expect(lazy.r.counters).toEqual(eager.r.counters)
           expect(lazy.r.metrics).toEqual(eager.r.metrics)
           expect(lazy.r.sim_time_us).toBe(eager.r.sim_time_us)
-          expect(lazy.r.dropped + lazy.r.completed).toBe(n)
+          expect(lazy.r.dropped + lazy.r.completed).toBe(reqs.length)
           expect(lazy.r.events).toBe(0)
         },
       ),
