@@ -1,11 +1,9 @@
-import {Readable} from 'node:stream'
-
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {TypeIndexer} from '../../src/trace/columns.js'
-import {type CsvParser, readCsv} from '../../src/trace/csv.js'
+import type {CsvParser} from '../../src/trace/csv.js'
 import type {TraceOptions} from '../../src/trace/types.js'
+import {readCsvText} from './csv-read.js'
 
 /**
  * The fast path's inline conversions (epoch arrivals rebased as they are scanned, services and
@@ -15,26 +13,8 @@ import type {TraceOptions} from '../../src/trace/types.js'
 
 const COLUMNS = {arrival: 'timestamp_ns', conn: 'client', service: 'latency_us', type: 'kind'}
 
-async function read(text: string, parser: CsvParser, chunk: number, opts: Partial<TraceOptions>) {
-  const bytes = Buffer.from(text)
-  const chunks: Buffer[] = []
-  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk))
-  const names: string[] = []
-  const out: {arrival: number[]; conn: number[]; service: number[]; type: string[]; error?: string} = {arrival: [], conn: [], service: [], type: []}
-  try {
-    const it = readCsv(Readable.from(chunks), 'log.csv', {ghz: 2.4, batchSize: 5, ...opts}, new TypeIndexer(names), parser)
-    for await (const b of it) {
-      for (let i = 0; i < b.length; i++) {
-        out.arrival.push(b.arrival[i])
-        out.conn.push(b.conn[i])
-        out.service.push(b.service[i])
-        if (b.type) out.type.push(names[b.type[i]])
-      }
-    }
-  } catch (error) {
-    out.error = (error as Error).message
-  }
-  return out
+function read(text: string, parser: CsvParser, chunk: number, opts: Partial<TraceOptions>) {
+  return readCsvText(text, parser, chunk, {batchSize: 5, ...opts}, 'log.csv')
 }
 
 const BASE = 1732700000n * 1_000_000_000n

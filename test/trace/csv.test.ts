@@ -1,41 +1,9 @@
-import {Readable} from 'node:stream'
-
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {TypeIndexer} from '../../src/trace/columns.js'
-import {type CsvParser, readCsv} from '../../src/trace/csv.js'
+import type {CsvParser} from '../../src/trace/csv.js'
 import type {TraceOptions} from '../../src/trace/types.js'
-
-interface Read {
-  arrival: number[]
-  conn: number[]
-  service: number[]
-  type: string[]
-  error?: string
-}
-
-/** Read CSV text (split into chunks of `chunk` bytes) with one parser. */
-async function read(text: string | Buffer, parser: CsvParser, chunk = 1 << 20, opts: Partial<TraceOptions> = {}): Promise<Read> {
-  const bytes = typeof text === 'string' ? Buffer.from(text) : text
-  const chunks: Buffer[] = []
-  for (let i = 0; i < bytes.length; i += chunk) chunks.push(bytes.subarray(i, i + chunk))
-  const names: string[] = []
-  const out: Read = {arrival: [], conn: [], service: [], type: []}
-  try {
-    for await (const b of readCsv(Readable.from(chunks), 'mem.csv', {ghz: 2.4, batchSize: 7, ...opts}, new TypeIndexer(names), parser)) {
-      for (let i = 0; i < b.length; i++) {
-        out.arrival.push(b.arrival[i])
-        out.conn.push(b.conn[i])
-        out.service.push(b.service[i])
-        if (b.type) out.type.push(names[b.type[i]])
-      }
-    }
-  } catch (error) {
-    out.error = (error as Error).message
-  }
-  return out
-}
+import {type Read, readCsvText as read} from './csv-read.js'
 
 async function both(text: string | Buffer, chunk?: number, opts?: Partial<TraceOptions>): Promise<[Read, Read]> {
   return [await read(text, 'auto', chunk, opts), await read(text, 'csv-parse', chunk, opts)]
