@@ -26,7 +26,7 @@ import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
 import {rowsToCsv} from '../results/csv.js'
 import {withEfficiency} from '../results/row.js'
-import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow} from '../results/schema.js'
+import {PERCENTILE_COLUMNS, type PerTypeField, type PerTypeRow, rowSloValue, type ResultRow} from '../results/schema.js'
 import {meanCi, samplesBeyond} from '../stats/intervals.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
@@ -264,35 +264,24 @@ function typeTableRows(policy: string, rs: readonly ResultRow[]): {rows: Cell[][
   type V = {v: number | null; lo: number | null; hi: number | null}
   type Stat = {count: number | null; p50: V; p99: V; p999: V; sd99: V; sd999: V}
   const none: V = {v: null, lo: null, hi: null}
-  const groups: [string, Stat[]][] = [
-    [
-      'all',
-      rs.map((r) => ({
-        count: r.measured,
-        p50: {v: r.p50_us, lo: r.p50_ci_low_us, hi: r.p50_ci_high_us},
-        p99: {v: r.p99_us, lo: r.p99_ci_low_us, hi: r.p99_ci_high_us},
-        p999: {v: r.p999_us, lo: r.p999_ci_low_us, hi: r.p999_ci_high_us},
-        sd99: {v: r.slowdown_p99, lo: r.slowdown_p99_ci_low, hi: r.slowdown_p99_ci_high},
-        sd999: {v: r.slowdown_p999, lo: r.slowdown_p999_ci_low, hi: r.slowdown_p999_ci_high},
-      })),
-    ],
-  ]
+  // A run row and a per-type row name these statistics alike (PER_TYPE_FIELDS).
+  type StatFields = Pick<PerTypeRow, Exclude<PerTypeField, 'count'>>
+  const stat = (x: StatFields, count: number | null): Stat => ({
+    count,
+    p50: {v: x.p50_us, lo: x.p50_ci_low_us, hi: x.p50_ci_high_us},
+    p99: {v: x.p99_us, lo: x.p99_ci_low_us, hi: x.p99_ci_high_us},
+    p999: {v: x.p999_us, lo: x.p999_ci_low_us, hi: x.p999_ci_high_us},
+    sd99: {v: x.slowdown_p99, lo: x.slowdown_p99_ci_low, hi: x.slowdown_p99_ci_high},
+    sd999: {v: x.slowdown_p999, lo: x.slowdown_p999_ci_low, hi: x.slowdown_p999_ci_high},
+  })
+  const groups: [string, Stat[]][] = [['all', rs.map((r) => stat(r, r.measured))]]
   const types = [...new Set(rs.flatMap((r) => r.per_type.map((t) => t.type)))]
   for (const type of types) {
     groups.push([
       type,
       rs.map((r) => {
         const t = r.per_type.find((x) => x.type === type)
-        return t === undefined
-          ? {count: 0, p50: none, p99: none, p999: none, sd99: none, sd999: none}
-          : {
-              count: t.count,
-              p50: {v: t.p50_us, lo: t.p50_ci_low_us, hi: t.p50_ci_high_us},
-              p99: {v: t.p99_us, lo: t.p99_ci_low_us, hi: t.p99_ci_high_us},
-              p999: {v: t.p999_us, lo: t.p999_ci_low_us, hi: t.p999_ci_high_us},
-              sd99: {v: t.slowdown_p99, lo: t.slowdown_p99_ci_low, hi: t.slowdown_p99_ci_high},
-              sd999: {v: t.slowdown_p999, lo: t.slowdown_p999_ci_low, hi: t.slowdown_p999_ci_high},
-            }
+        return t === undefined ? {count: 0, p50: none, p99: none, p999: none, sd99: none, sd999: none} : stat(t, t.count)
       }),
     ])
   }
