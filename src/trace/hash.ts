@@ -9,7 +9,6 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream, existsSync, statSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import {fileURLToPath} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
@@ -35,21 +34,19 @@ export async function fileSha256(path: string): Promise<string> {
   return h.digest('hex')
 }
 
-/** A read error as the TraceError the hashing thread reports. */
+/** A read error, in this thread or reported by the hashing thread, as one TraceError. */
 function unreadable(path: string, error: unknown): TraceError {
   const e = error as NodeJS.ErrnoException
   return new TraceError(`Expected a readable trace file, got ${e?.code ?? 'an error'} (${e?.message ?? String(error)})`, {file: path})
 }
 
-/** SHA-256 (hex) of a small file's bytes, read whole in this thread. */
+/** SHA-256 (hex) of a small file's bytes, in this thread; a read error as the hashing thread reports it. */
 async function smallFileSha256(path: string): Promise<string> {
-  let bytes: Buffer
   try {
-    bytes = await readFile(path)
+    return await fileSha256(path)
   } catch (error) {
     throw unreadable(path, error)
   }
-  return createHash('sha256').update(bytes).digest('hex')
 }
 
 /** Size of a regular file in bytes, or undefined (not a regular file, or not readable). */
@@ -77,7 +74,7 @@ export function hashFile(path: string, inlineMaxBytes: number = HASH_INLINE_MAX_
     worker.once('message', (m: {sha256?: string; error?: string; code?: string}) => {
       settled = true
       if (m.sha256 !== undefined) resolve(m.sha256)
-      else reject(new TraceError(`Expected a readable trace file, got ${m.code ?? 'an error'} (${m.error})`, {file: path}))
+      else reject(unreadable(path, {code: m.code, message: m.error}))
     })
     worker.once('error', (error) => {
       if (!settled) reject(new TraceError(`Expected to fingerprint the trace, got ${error.message}`, {file: path}))
