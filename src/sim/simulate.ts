@@ -12,7 +12,6 @@
 import {ConfigError, LimitError, TailsimError} from '../errors.js'
 import {Rng} from '../rng.js'
 import {roundHalfUp} from '../round.js'
-import {initHistograms} from '../stats/histogram.js'
 import {type LatencySummary, Recorder} from '../stats/recorder.js'
 import {slowdownStats} from '../stats/slowdown.js'
 
@@ -103,7 +102,6 @@ export async function simulate(
   if (config.warmupAuto) return simulateAutoWarmup(source, stats, config, opts)
   await loadPolicyModules([config.policy]) // plug-in policies (no-op for built-in names)
   const spec = parsePolicySpec(config.policy)
-  await initHistograms()
   const wallStart = performance.now()
 
   if (stats.requests === 0) throw new ConfigError(`The trace ${source.name} has no requests`)

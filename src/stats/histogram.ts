@@ -1,39 +1,33 @@
 /**
  * Latency histograms: HdrHistogram (hdr-histogram-js) with 3 significant digits, i.e. at most
  * 0.1% relative error on every percentile. Values are whole cycles (the library truncates
- * fractions). The WebAssembly build is used: it records ~5x faster than the JS build (measured
- * 53 M vs 10 M values/s on this machine), which matters at millions of requests per second.
- * `initHistograms()` must be awaited once per process before `newHistogram()`.
+ * fractions).
+ *
+ * The library's JavaScript build (its Float64Histogram, the build `hdr.build({bitBucketSize: 64})`
+ * returns without WebAssembly), loaded by its own module. Why not the WebAssembly build or the
+ * package's index: no value is recorded into a histogram one by one on the hot path any more
+ * (HistogramFront below counts them; a run hands each histogram one call per non-empty bucket when
+ * it is summarised), so the WebAssembly build's faster `recordValue` buys nothing, while loading
+ * it cost every process that simulates 130–180 ms of CPU on this machine (measured under load:
+ * requiring the package's index 53–90 ms, which loads pako, base64-js, the AssemblyScript loader
+ * and the embedded module, against 7–10 ms for the one histogram class; `initWebAssembly` 76–103
+ * ms, of which ~40 ms is the loader's `typeof Response` check making Node load its fetch stack).
+ * Both builds implement the same HdrHistogram layout, so counts, percentiles, min and max are the
+ * same (test/stats/histogram-front.test.ts checks them against recording every value).
  */
-import * as hdr from 'hdr-histogram-js'
+import {createRequire} from 'node:module'
+import type * as hdr from 'hdr-histogram-js'
 
 export type Histogram = hdr.Histogram
 
-let wasmReady: Promise<void> | undefined
-let wasmOk = false
+type HistogramClass = new (lowest: number, highest: number, digits: number) => Histogram & {autoResize: boolean}
+const Float64Histogram = (createRequire(import.meta.url)('hdr-histogram-js/dist/Float64Histogram.js') as {default: HistogramClass}).default
 
-export async function initHistograms(): Promise<void> {
-  wasmReady ??= hdr.initWebAssembly().then(
-    () => {
-      wasmOk = true
-    },
-    () => {
-      wasmOk = false // fall back to the JS build
-    },
-  )
-  await wasmReady
-}
-
-/** A new histogram for values from 1 to 2^50 cycles. Call `destroy()` when done (WASM memory). */
+/** A new histogram for values from 1 up (it grows to the largest value recorded). `destroy()` when done. */
 export function newHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2 ** 50,
-    numberOfSignificantValueDigits: 3,
-    bitBucketSize: 64,
-    autoResize: true,
-    useWebAssembly: wasmOk,
-  })
+  const h = new Float64Histogram(1, 2, 3)
+  h.autoResize = true
+  return h
 }
 
 /**

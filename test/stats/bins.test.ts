@@ -6,15 +6,10 @@
  * completions out of arrival order, fractional times and a fractional warm-up cut-off.
  */
 import fc from 'fast-check'
-import {beforeAll, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
 import {Bins} from '../../src/stats/bins.js'
-import {initHistograms} from '../../src/stats/histogram.js'
 import {Recorder} from '../../src/stats/recorder.js'
-
-beforeAll(async () => {
-  await initHistograms()
-})
 
 describe('Bins', () => {
   test('low(i) and high(i) are the smallest and largest integers the formula puts in bin i', () => {

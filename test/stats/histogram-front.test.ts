@@ -1,23 +1,26 @@
 // HistogramFront (src/stats/histogram.ts) counts values in its own buckets and hands them to the
 // HDR histogram in bulk: the histogram must end up exactly as if every value had been recorded.
 import fc from 'fast-check'
-import {beforeAll, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
-import {HistogramFront, type Histogram, initHistograms, newHistogram} from '../../src/stats/histogram.js'
-
-beforeAll(async () => {
-  await initHistograms()
-})
+import {HistogramFront, type Histogram, newHistogram} from '../../src/stats/histogram.js'
 
 const PERCENTILES = [0, 1, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 99.999, 100]
 
-function stats(h: Histogram) {
+/**
+ * What the histogram holds: its totals, extremes and percentiles, and the count of the bucket of
+ * every value recorded. With equal totals, equal counts on those buckets mean equal counts
+ * everywhere (no other bucket can hold any), so every statistic the histogram computes (its mean
+ * too) is the same; reading the counts is cheaper than the library's iterating `mean`.
+ */
+function stats(h: Histogram, values: readonly number[]) {
+  const count = h as unknown as {getCountAtValue(v: number): number}
   return {
     total: h.totalCount,
     max: h.maxValue,
     min: h.minNonZeroValue,
-    mean: h.mean,
     pct: PERCENTILES.map((p) => h.getValueAtPercentile(p)),
+    counts: values.map((v) => count.getCountAtValue(v)),
   }
 }
 
@@ -32,13 +35,14 @@ function compare(values: number[], flushEvery = Infinity) {
       if ((i + 1) % flushEvery === 0) front.flush()
     })
     front.flush()
-    expect(stats(viaFront)).toEqual(stats(direct))
+    const distinct = [...new Set(values)]
+    expect(stats(viaFront, distinct)).toEqual(stats(direct, distinct))
     // Merged into another histogram (how the recorder combines its batch slices), too.
     const a = newHistogram()
     const b = newHistogram()
     a.add(direct)
     b.add(viaFront)
-    expect(stats(b)).toEqual(stats(a))
+    expect(stats(b, distinct)).toEqual(stats(a, distinct))
     a.destroy()
     b.destroy()
   } finally {
@@ -62,7 +66,7 @@ describe('HistogramFront', () => {
     compare([3_000_000_001, 3_000_000_001])
   })
 
-  test('random latencies (property): same counts, percentiles, min, max and mean as direct recording', () => {
+  test('random latencies (property): same bucket counts, percentiles, min and max as direct recording', () => {
     fc.assert(
       fc.property(
         fc.array(

@@ -5,19 +5,14 @@
  * simulated runs; per-type memory for 65 535 types.
  */
 import fc from 'fast-check'
-import {beforeAll, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
 import {RequestTable} from '../../src/sim/machine/requests.js'
-import {initHistograms} from '../../src/stats/histogram.js'
 import {MIN_TAIL_SAMPLES, replicationInterval, samplesBeyond, sectioningInterval} from '../../src/stats/intervals.js'
 import {PERCENTILES, Recorder} from '../../src/stats/recorder.js'
 import {bucketHigh, bucketOf, SparseHistogram} from '../../src/stats/sparse.js'
 import {mser, saturationCheck, trendCheck} from '../../src/stats/validity.js'
 import {expService, poissonColumns, run} from '../helpers.js'
-
-beforeAll(async () => {
-  await initHistograms()
-})
 
 const exactPercentile = (sorted: number[], p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length - 1e-9)) - 1]
 

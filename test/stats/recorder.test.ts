@@ -4,17 +4,13 @@
  * histograms, the t quantiles.
  */
 import fc from 'fast-check'
-import {beforeAll, describe, expect, test} from 'vitest'
+import {describe, expect, test} from 'vitest'
 
 import {RequestTable} from '../../src/sim/machine/requests.js'
 import {Counters} from '../../src/stats/counters.js'
-import {initHistograms, meanCi, t975} from '../../src/stats/histogram.js'
+import {meanCi, t975} from '../../src/stats/histogram.js'
 import {MIN_TAIL_SAMPLES, samplesBeyond, sectioningInterval} from '../../src/stats/intervals.js'
 import {Recorder, type RecorderOptions} from '../../src/stats/recorder.js'
-
-beforeAll(async () => {
-  await initHistograms()
-})
 
 /** Exact percentile with the HdrHistogram convention: the value at rank ceil(p/100 · n). */
 function exactPercentile(sorted: number[], p: number): number {
