@@ -119,7 +119,7 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
       },
     })({description: 'After Ctrl-C / SIGTERM: seconds the running cells get to finish (0 = stop them at once).', default: 10}),
     'worker-memory': Flags.integer({description: 'Heap limit per worker thread, MB.', min: 16}),
-    requests: count({char: 'n', description: 'Requests of synthetic:SPEC traces (1e6-style values accepted).', default: 100_000, min: 1}),
+    requests: count({char: 'n', description: 'Requests of synthetic:SPEC traces (default 100000; 1e6-style values accepted). Refused when every TRACE is a file (files are replayed whole).', min: 1}),
     ...progressFlags,
     ...reportFlags,
     ...simFlags,
@@ -166,7 +166,7 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
       maxLoad: flags['max-load'],
       sim,
       traceOptions: traceOptions(flags, sim.ghz),
-      synthetic: {requests: flags.requests, connections: flags.connections ?? 2720},
+      synthetic: {...(flags.requests !== undefined ? {requests: flags.requests} : {}), connections: flags.connections ?? 2720},
     })
 
     // SIGINT/SIGTERM: `stop` starts no new cell and lets the running ones finish; after --grace

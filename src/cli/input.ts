@@ -29,7 +29,7 @@ import {memoryTrace, readColumns} from '../trace/memory.js'
 import {openTrace} from '../trace/open.js'
 import {isOnePass} from '../trace/streams.js'
 import {preScan, scanTrace} from '../trace/scan.js'
-import {syntheticTrace} from '../trace/synthetic.js'
+import {DEFAULT_SYNTHETIC_REQUESTS, syntheticTrace} from '../trace/synthetic.js'
 import type {TraceOptions} from '../trace/types.js'
 import {yielding} from '../trace/yielding.js'
 
@@ -48,7 +48,7 @@ export const inputFlags = {
       'Arrival process of the --synthetic trace: poisson (default), fixed, mmpp:high=H,low=L,dwell=D (bursty), or replay:FILE (the arrivals and connections of a trace file; the trace flags below apply to it). See `tailsim generate --help`.',
     helpGroup: 'INPUT',
   }),
-  requests: count({char: 'n', description: 'Requests of the --synthetic trace (1e6-style values accepted; with replay:FILE arrivals, at most this many of FILE\'s rows).', default: 100_000, min: 1, helpGroup: 'INPUT'}),
+  requests: count({char: 'n', description: 'Requests of the --synthetic trace (default 100000; 1e6-style values accepted; with replay:FILE arrivals, at most this many of FILE\'s rows). Refused with a TRACE file, which is replayed whole.', min: 1, helpGroup: 'INPUT'}),
   // --connections (synthetic traces, and traces without a connection column) is a trace flag.
   ...traceFlags,
 }
@@ -60,8 +60,8 @@ export interface InputRequest {
   synthetic?: string
   /** Arrival process of a synthetic trace (default poisson). */
   arrivals?: string
-  /** Synthetic: requests and connections (default 2720; refused with replay:FILE arrivals). */
-  requests: number
+  /** Synthetic: requests (default DEFAULT_SYNTHETIC_REQUESTS; refused with a TRACE) and connections (default 2720; refused with replay:FILE arrivals). */
+  requests?: number
   connections?: number
   /** Base seed (synthetic trace seed for replication 0). */
   seed: number
@@ -98,7 +98,7 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
     }
     const make = (r: number) =>
       syntheticTrace({
-        requests: req.requests,
+        requests: req.requests ?? DEFAULT_SYNTHETIC_REQUESTS,
         service: req.synthetic!,
         arrivals: req.arrivals,
         connections: req.connections,
@@ -120,6 +120,9 @@ export async function resolveInput(req: InputRequest): Promise<ResolvedInput> {
   }
   if (req.trace === undefined) {
     throw new ConfigError('Expected a TRACE argument (a file, or - for stdin) or --synthetic SPEC, got neither', {flag: 'synthetic'})
+  }
+  if (req.requests !== undefined) {
+    throw new ConfigError(`Expected --requests only with --synthetic (the TRACE is replayed whole), got --requests ${req.requests} with ${req.trace}`, {flag: 'requests'})
   }
   if (isOnePass(req.trace)) {
     // stdin or a named pipe: read once, into memory.

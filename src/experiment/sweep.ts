@@ -28,8 +28,9 @@ import {planCells, shardCells, sweepId, type Cell, type PlannedTrace, type Shard
 import {runCells, type CellFailure} from './pool.js'
 import {DEFAULT_SEARCH, checkSearch, type SearchOptions} from './search.js'
 import {DEFAULT_SLO, resolveSlo, sloNamesTypes, type SloSpec} from './slo.js'
-import {openInput, scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
+import {SYNTHETIC_PREFIX, openInput, scanInput, traceInput, type SyntheticDefaults} from './trace-input.js'
 import {scanTrace} from '../trace/scan.js'
+import {DEFAULT_SYNTHETIC_REQUESTS} from '../trace/synthetic.js'
 import {parseVary} from './vary.js'
 
 export const REFERENCE_POLICY = 'mgn-fcfs'
@@ -103,7 +104,17 @@ export async function prepareSweep(req: SweepRequest): Promise<PreparedSweep> {
     throw new ConfigError(`Expected the search range to end below load 1, got ${search.hi}; pass --allow-overload to search beyond`, {flag: 'search-range'})
   }
   const traceOptions: TraceOptions = {...req.traceOptions, ghz: req.sim.ghz}
-  const synthetic: SyntheticDefaults = {requests: 100_000, connections: 2720, seed: req.sim.seed, ...req.synthetic}
+  const synthetic: SyntheticDefaults = {
+    requests: req.synthetic?.requests ?? DEFAULT_SYNTHETIC_REQUESTS,
+    connections: req.synthetic?.connections ?? 2720,
+    seed: req.synthetic?.seed ?? req.sim.seed,
+  }
+  if (req.synthetic?.requests !== undefined && !req.traces.some((t) => t.startsWith(SYNTHETIC_PREFIX))) {
+    throw new ConfigError(
+      `Expected --requests only with a ${SYNTHETIC_PREFIX}SPEC trace (trace files are replayed whole), got --requests ${req.synthetic.requests} with ${req.traces.join(', ')}`,
+      {flag: 'requests'},
+    )
+  }
   const traces: PlannedTrace[] = []
   for (const name of req.traces) {
     const input = traceInput(name, traceOptions, synthetic)

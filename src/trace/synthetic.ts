@@ -34,6 +34,9 @@ export {NAMED_WORKLOADS, parseServiceSpec, type ServiceSpec, type ServiceSampler
 export {parseArrivalSpec, mmppShape, type ArrivalSpec} from './synthetic-arrivals.js'
 
 /** Traces of at least this many requests are generated in a worker thread (when available). */
+/** Requests of a synthetic trace when the command line does not say (`--requests`). */
+export const DEFAULT_SYNTHETIC_REQUESTS = 100_000
+
 export const ISOLATE_MIN_REQUESTS = 1 << 19
 
 /** Options of `syntheticTrace`. Give exactly one of `ratePerCycle` or `load` (+ `cores`). */

@@ -123,6 +123,29 @@ describe('values that used to reach Internal error are typed errors', () => {
   })
 })
 
+describe('a flag the input gives no meaning to is refused, not ignored', () => {
+  // --requests sizes a synthetic trace; a trace file is replayed whole (it was once silently ignored).
+  const cases: [string[], RegExp][] = [
+    [['replay', 't.csv', '--policy', 'mgn-fcfs', '--requests', '2000'], /^Error: --requests: Expected --requests only with --synthetic \(the TRACE is replayed whole\), got --requests 2000 with t\.csv\./],
+    [['compare', 't.csv', '--policies', 'mgn-fcfs', '--loads', '0.5', '--no-max-load', '--jobs', '0', '-n', '2000'], /^Error: --requests: Expected --requests only with a synthetic:SPEC trace \(trace files are replayed whole\), got --requests 2000 with t\.csv\./],
+  ]
+  for (const [argv, message] of cases) {
+    test(argv.join(' '), async () => {
+      const r = await tailsim(argv)
+      expect(r.exit, r.stderr).toBe(64)
+      expectOneLine(r.stderr, argv[0])
+      expect(r.stderr).toMatch(message)
+    })
+  }
+
+  test('with a synthetic trace beside a file, compare sizes the synthetic one by --requests', async () => {
+    const r = await tailsim(['compare', 't.csv', 'synthetic:exp:10us', '--policies', 'mgn-fcfs', '--loads', '0.5', '--no-max-load', '--jobs', '0', '-n', '3000', '--json'])
+    expect(r.exit, r.stderr).toBe(0)
+    const rows = JSON.parse(r.stdout).rows as {trace: string; requests: number}[]
+    expect(rows.find((x) => x.trace.startsWith('synthetic'))!.requests).toBe(3000)
+  })
+})
+
 describe('unknown commands', () => {
   test('did you mean, exit 64, one line; JSON envelope with --json (a real process)', () => {
     const r = spawnSync(process.execPath, [BIN, 'replya', '--policy', 'zygos'], {cwd: dir, env: ENV, encoding: 'utf8'})
