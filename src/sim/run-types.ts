@@ -64,6 +64,13 @@ export interface SimRunOptions {
    * completion, and return their statistics marked `partial` (instead of throwing InterruptedError).
    */
   partialOnAbort?: boolean
+  /**
+   * Where the statistics are computed (src/stats/stats-thread.ts): 'off' in this thread; 'on' in
+   * a statistics thread alongside the simulation; 'auto' (the default) in a statistics thread for
+   * runs of at least STATS_THREAD_MIN_REQUESTS requests, from the main thread, when the process
+   * may use two CPUs or more and the compiled thread is there. The results are the same.
+   */
+  statsThread?: 'auto' | 'on' | 'off'
 }
 
 /**

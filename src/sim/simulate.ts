@@ -12,7 +12,10 @@
 import {ConfigError, LimitError, TailsimError} from '../errors.js'
 import {Rng} from '../rng.js'
 import {roundHalfUp} from '../round.js'
-import {type LatencySummary, Recorder} from '../stats/recorder.js'
+import {isMainThread} from 'node:worker_threads'
+import {usableCpus} from '../experiment/cpus.js'
+import {type LatencySummary, Recorder, type StatsOptions} from '../stats/recorder.js'
+import {STATS_THREAD_MIN_REQUESTS, StatsLink, statsThreadAvailable} from '../stats/stats-thread.js'
 import {slowdownStats} from '../stats/slowdown.js'
 
 export {slowdownStats, type SlowdownStats} from '../stats/slowdown.js'
@@ -85,6 +88,13 @@ export function rescaleFactor(stats: Pick<PreStats, 'ratePerCycle' | 'serviceMea
   return {factor, ratePerCycle: target}
 }
 
+/** Whether a run of `requests` requests computes its statistics in a statistics thread. */
+function useStatsThread(mode: 'auto' | 'on' | 'off', requests: number): boolean {
+  if (mode === 'off') return false
+  if (mode === 'on') return true
+  return requests >= STATS_THREAD_MIN_REQUESTS && isMainThread && usableCpus() >= 2 && statsThreadAvailable()
+}
+
 /** A copy of `a` with room for index `k`. */
 function grow(a: Uint8Array, k: number): Uint8Array {
   const g = new Uint8Array(Math.max(a.length * 2, k + 1))
@@ -128,15 +138,15 @@ export async function simulate(
     rssSalt: rng.derive(1).uint32(),
   })
   const requests = new RequestTable(1024)
-  const recorder = new Recorder(requests, {
+  const statsOpts: StatsOptions = {
     warmupUntil,
     lastArrival: last,
     networkRtt: Math.round(config.networkRttUs * 1000 * config.ghz),
     batches: config.batches,
-    records: opts.records,
     firstArrival: first,
     expectedRequests: stats.requests,
-  })
+  }
+  const recorder = new Recorder(requests, {...statsOpts, records: opts.records}, useStatsThread(opts.statsThread ?? 'auto', stats.requests) ? new StatsLink(statsOpts) : undefined)
   const engine = new Engine()
   const counters = new Counters()
   const usage = {app: new Float64Array(config.cores), net: new Float64Array(config.cores)}
@@ -201,6 +211,7 @@ export async function simulate(
     // Lazy policies (ix, the PS models) settle what is left of their work in `finish`.
     if (recorder.lastEnd > maxCycles) throw limitError()
     recorder.flush()
+    await recorder.finish()
     if (recorder.completed + recorder.dropped !== seq || requests.live !== 0) {
       throw new Error(
         `internal: ${seq} requests fed but ${recorder.completed} completed and ${recorder.dropped} dropped (${requests.live} still held)`,

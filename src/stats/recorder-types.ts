@@ -1,4 +1,6 @@
-/** The recorder's interfaces: its options, its per-request records and the series the validity checks read. */
+/** The recorder's interfaces: its options, its per-request records, its results and the series the validity checks read. */
+import type {LatencySummary} from './sliced.js'
+
 /** Per-request output rows, struct-of-arrays (times in cycles). */
 export interface RequestRecordBatch {
   length: number
@@ -15,6 +17,24 @@ export interface RequestRecordBatch {
 /** Receives per-request records synchronously; the arrays are reused after `write` returns. */
 export interface RecordSink {
   write(batch: RequestRecordBatch): void
+}
+
+/** What the statistics of a run need to know (RecorderOptions without the per-request records). */
+export type StatsOptions = Omit<RecorderOptions, 'records'>
+
+/** A run's statistics as plain data (see StatsCore.results): what crosses from a statistics thread. */
+export interface StatsResults {
+  /** Completions (measured or not). */
+  completed: number
+  /** Completions that arrived after the warm-up. */
+  measured: number
+  summary: LatencySummary
+  /** Slowdowns in units of SLOWDOWN_SCALE. */
+  slowdown: LatencySummary
+  /** Per type index (>= 1). */
+  types: Map<number, LatencySummary>
+  typesSlowdown: Map<number, LatencySummary>
+  series: RunSeries
 }
 
 export interface RecorderOptions {
