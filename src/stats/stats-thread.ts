@@ -23,9 +23,17 @@ import type {StatsOptions, StatsResults} from './recorder-types.js'
 export const STATS_THREAD_MIN_REQUESTS = 1 << 20
 export const CHUNK = 16384
 export const CHUNKS = 4
-/** Control words: CHUNKS states (0 free, 1 full), CHUNKS lengths, then the error flag. */
+/** Control words: CHUNKS states (0 free, 1 full), CHUNKS lengths, the error flag, the buffers measured. */
 export const ERROR_WORD = 2 * CHUNKS
-const CONTROL_BYTES = 8 * (ERROR_WORD + 2)
+export const MEASURED_WORD = ERROR_WORD + 1
+export const CONTROL_WORDS = MEASURED_WORD + 1
+const CONTROL_BYTES = 8 * Math.ceil(CONTROL_WORDS / 2)
+/**
+ * A simulation waiting for a free buffer gives up when the thread has measured none for this long:
+ * the thread is gone (a crash it could not report). A starved thread measures a buffer in
+ * milliseconds of CPU, so this is far beyond any load.
+ */
+const NO_PROGRESS_MS = 300_000
 
 const WORKER_URL = new URL('./stats-worker.js', import.meta.url)
 
@@ -55,8 +63,9 @@ export class StatsLink {
   private closed = false
 
   constructor(opts: StatsOptions) {
+    if (!statsThreadAvailable()) throw new Error(`internal: no statistics thread at ${fileURLToPath(WORKER_URL)} (run from the compiled library)`)
     const buffer = new SharedArrayBuffer(CONTROL_BYTES + CHUNKS * CHUNK * 4 * 8)
-    this.control = new Int32Array(buffer, 0, ERROR_WORD + 1)
+    this.control = new Int32Array(buffer, 0, CONTROL_WORDS)
     this.data = new Float64Array(buffer, CONTROL_BYTES)
     const data: StatsWorkerData = {opts, buffer}
     this.worker = new Worker(WORKER_URL, {workerData: data, stdout: false, stderr: false})
@@ -95,9 +104,18 @@ export class StatsLink {
     Atomics.store(c, i, 1)
     Atomics.notify(c, i)
     const next = (i + 1) % CHUNKS
+    let measured = Atomics.load(c, MEASURED_WORD)
+    let since = Date.now()
     while (Atomics.load(c, next) !== 0) {
       if (Atomics.load(c, ERROR_WORD) !== 0) throw new Error('internal: the statistics thread failed')
       Atomics.wait(c, next, 1, 1000)
+      const m = Atomics.load(c, MEASURED_WORD)
+      if (m !== measured) {
+        measured = m
+        since = Date.now()
+      } else if (Date.now() - since > NO_PROGRESS_MS) {
+        throw new Error(`internal: the statistics thread measured nothing for ${NO_PROGRESS_MS / 1000} s`)
+      }
     }
     this.chunk = next
     this.pos = next * CHUNK * 4
