@@ -16,7 +16,7 @@ import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
-import {slowdownAndTypeLines} from '../src/report/type-summary.js'
+import {overRuns, replicationTypeLines, slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
@@ -341,14 +341,15 @@ export function renderSummary(r: ReplayResult): string {
   lines.push(`         (intervals: sectioning over ${slices}; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
   lines.push(...slowdownAndTypeLines(r))
   if (r.replications) {
+    // Over the replications that finished (fewer than asked when interrupted).
     const s = r.replications
-    const row = stats.map(([h, key]) => {
-      const x = s.latency[key]
-      return `${h} ${us(x.mean)} [${us(x.low)}, ${us(x.high)}]`
-    })
+    const k = s.seeds.length
+    const row = stats.map(([h, key]) => `${h} ${overRuns(s.latency[key], k, 1)}`)
     lines.push(
-      `over ${s.k} replications (mean, 95% t-interval, µs${s.traceVaries ? '' : '; same trace each time: simulator randomness only'}):`,
-      '  ' + row.join(', '),
+      `over ${k} replication${k === 1 ? '' : 's'} (mean, 95% t-interval, µs${s.traceVaries ? '' : '; same trace each time: simulator randomness only'}):`,
+      '  ' + row.slice(0, 3).join(', '),
+      '  ' + row.slice(3).join(', '),
+      ...replicationTypeLines(s),
     )
   }
   const saturated = r.warnings.some((w) => w.code === 'saturated')
