@@ -79,7 +79,8 @@ export function replicationTypeLines(s: Pick<ReplicationSummary, 'seeds' | 'slow
   const types = Object.entries(s.per_type)
   const whole = types.filter(([, t]) => t.absent_runs === 0)
   if (types.length > 0) {
-    lines.push(`by type over ${runs} (mean over the runs [95% t-interval]; n/a in j of k runs: too few samples):`)
+    const what = k === 1 ? "the run's values, no interval" : 'mean over the runs [95% t-interval]'
+    lines.push(`by type over ${runs} (${what}; n/a in j of k runs: too few samples):`)
     if (whole.length > 0) {
       lines.push(
         ...table(
