@@ -8,7 +8,9 @@
  *   3. latency and slowdown by request type — per policy, one row for all requests and one per
  *      type of the trace: requests, p50/p99/p99.9 latency (µs), slowdown p99/p99.9, at the same
  *      load as the counters (or, in a sweep without latency cells, at each policy's max load);
- *      a percentile with too few samples above it reads `n/a (k samples)`;
+ *      a percentile with too few samples above it reads `n/a (k samples)` (over replications,
+ *      `n/a in j of n runs (k samples)`: never a mean of the runs that have it), and a type some
+ *      replication did not measure reads `absent from j of n runs`;
  *   4. counters — one column per policy at one common load (the highest swept load that every
  *      policy ran), one row per quantity: utilisation (total, application, network/kernel), drops,
  *      every counter per 100 completed requests (so `steals` reads as the % of requests stolen),
@@ -26,8 +28,9 @@ import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
 import {rowsToCsv} from '../results/csv.js'
 import {withEfficiency} from '../results/row.js'
-import {PERCENTILE_COLUMNS, type PerTypeField, type PerTypeRow, rowSloValue, type ResultRow} from '../results/schema.js'
-import {meanCi, samplesBeyond} from '../stats/intervals.js'
+import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow} from '../results/schema.js'
+import {meanCi} from '../stats/intervals.js'
+import {intervalHalf, typeTableRows} from './type-table.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -251,70 +254,6 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 function targetColumn(t: ResolvedTarget): string {
   const name = describeTarget(t).replace(/ <=.*$/, '')
   return t.metric === 'latency' ? `${name} at max load (µs)` : `${name} at max load`
-}
-
-/**
- * Rows of the by-type table for one policy's rows (replications averaged): all requests, then each
- * type. A percentile that some replication could not report reads `n/a (k samples)`, k the
- * fewest samples above it.
- */
-function typeTableRows(policy: string, rs: readonly ResultRow[]): {rows: Cell[][]; halves: (number | null)[][]} {
-  if (rs.length === 0) return {rows: [], halves: []}
-  /** A statistic with its run's 95 % interval (nulls: n/a). */
-  type V = {v: number | null; lo: number | null; hi: number | null}
-  type Stat = {count: number | null; p50: V; p99: V; p999: V; sd99: V; sd999: V}
-  const none: V = {v: null, lo: null, hi: null}
-  // A run row and a per-type row name these statistics alike (PER_TYPE_FIELDS).
-  type StatFields = Pick<PerTypeRow, Exclude<PerTypeField, 'count'>>
-  const stat = (x: StatFields, count: number | null): Stat => ({
-    count,
-    p50: {v: x.p50_us, lo: x.p50_ci_low_us, hi: x.p50_ci_high_us},
-    p99: {v: x.p99_us, lo: x.p99_ci_low_us, hi: x.p99_ci_high_us},
-    p999: {v: x.p999_us, lo: x.p999_ci_low_us, hi: x.p999_ci_high_us},
-    sd99: {v: x.slowdown_p99, lo: x.slowdown_p99_ci_low, hi: x.slowdown_p99_ci_high},
-    sd999: {v: x.slowdown_p999, lo: x.slowdown_p999_ci_low, hi: x.slowdown_p999_ci_high},
-  })
-  const groups: [string, Stat[]][] = [['all', rs.map((r) => stat(r, r.measured))]]
-  const types = [...new Set(rs.flatMap((r) => r.per_type.map((t) => t.type)))]
-  for (const type of types) {
-    groups.push([
-      type,
-      rs.map((r) => {
-        const t = r.per_type.find((x) => x.type === type)
-        return t === undefined ? {count: 0, p50: none, p99: none, p999: none, sd99: none, sd999: none} : stat(t, t.count)
-      }),
-    ])
-  }
-  const rows: Cell[][] = []
-  const halves: (number | null)[][] = []
-  for (const [type, stats] of groups) {
-    const counts = stats.map((x) => x.count ?? 0)
-    const cell = (key: Exclude<keyof Stat, 'count'>, p: number): [Cell, number | null] => {
-      const xs = stats.map((x) => x[key])
-      if (xs.every((x) => x.v !== null)) return [mean(xs.map((x) => x.v as number)), intervalHalf(xs)]
-      const k = Math.min(...counts.map((n) => samplesBeyond(n, p)))
-      return [`n/a (${k} sample${k === 1 ? '' : 's'})`, null]
-    }
-    const cells = [cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
-    rows.push([policy, type, mean(counts), ...cells.map((c) => c[0])])
-    halves.push([null, null, null, ...cells.map((c) => c[1])])
-  }
-  return {rows, halves}
-}
-
-/**
- * Half-width of a cell's 95 % interval: the t-interval of the replications' values, or, for one
- * run, the larger side of its own interval; null when there is none.
- */
-function intervalHalf(xs: readonly {v: number | null; lo: number | null; hi: number | null}[]): number | null {
-  if (xs.length === 0 || xs.some((x) => x.v === null)) return null
-  if (xs.length >= 2) {
-    const h = meanCi(xs.map((x) => x.v as number)).half
-    return Number.isFinite(h) ? h : null
-  }
-  const {v, lo, hi} = xs[0]
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) return null
-  return Math.max((v as number) - lo, hi - (v as number))
 }
 
 /** Half-width of a latency cell's 95 % interval (see intervalHalf), from the rows' `*_ci_low_us`/`*_ci_high_us`. */
