@@ -360,7 +360,7 @@ export function renderSummary(r: ReplayResult): string {
   for (const w of r.warnings) lines.push(`WARNING  [${w.code}] ${w.message}`)
   if (r.replications) {
     const codes = Object.entries(r.replications.warnings)
-    if (codes.length > 0) lines.push(`warnings over the replications: ${codes.map(([c, n]) => `${c} in ${n} of ${r.replications!.k}`).join(', ')}`)
+    if (codes.length > 0) lines.push(`warnings over the replications: ${codes.map(([c, n]) => `${c} in ${n} of ${r.replications!.seeds.length}`).join(', ')}`)
   }
   lines.push('')
   lines.push(`throughput ${rate(r.throughput_rps)}req/s over ${us(r.sim_time_us / 1000, 3)} ms simulated`)

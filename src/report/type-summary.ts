@@ -101,6 +101,6 @@ export function replicationTypeLines(s: Pick<ReplicationSummary, 'seeds' | 'slow
   for (const [name, t] of types) {
     if (t.absent_runs > 0) lines.push(`  type ${name}: absent from ${t.absent_runs} of ${k} runs (no measured request of it there): no statistics over the replications`)
   }
-  if (k === 1) lines.push('  (one replication: no interval over replications; it needs --replications k >= 2)')
+  if (k === 1) lines.push('  (one replication: no interval over replications, which needs two or more)')
   return lines
 }
