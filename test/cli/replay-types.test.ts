@@ -20,6 +20,7 @@ const RUN = ['--policy', 'n-mg1-fcfs:assignment=random', '--cores', '4', '--load
 
 type Iv = {mean: number | null; low: number | null; high: number | null; half: number | null; na_runs: number}
 type Doc = {
+  slowdown: Record<string, number>
   per_type: Record<string, {count: number; min_us: number; max_us: number; p50_us: number | null; p99_us: number | null; slowdown: Record<string, number | null>}>
   replications: {seeds: number[]; slowdown: Record<string, Iv>; per_type: Record<string, {absent_runs: number} & Record<string, Iv>>}
 }
@@ -76,7 +77,7 @@ describe('replay --replications on a typed trace', () => {
     expect(single.every((d) => d.per_type.long.p99_us === null)).toBe(true)
     expect(s.per_type.long.p99_us).toEqual({mean: null, low: null, high: null, half: null, na_runs: 3})
     // Slowdown of all requests, clamped to the runs' slowdown range.
-    const all = single.map((d) => d.per_type && (d as unknown as {slowdown: Record<string, number>}).slowdown)
+    const all = single.map((d) => d.slowdown)
     const want = oracle(all.map((x) => x.p50), Math.min(...all.map((x) => x.min)), Math.max(...all.map((x) => x.max)))
     expect(s.slowdown.p50.mean).toBeCloseTo(want.mean, 6)
     expect(s.slowdown.p50.low).toBeCloseTo(want.low, 6)
