@@ -27,10 +27,11 @@ import Table from 'cli-table3'
 import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
 import {rowsToCsv} from '../results/csv.js'
-import {withEfficiency} from '../results/row.js'
+import {efficiencyReference, withEfficiency} from '../results/row.js'
 import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow} from '../results/schema.js'
-import {meanCi} from '../stats/intervals.js'
-import {intervalHalf, typeTableRows} from './type-table.js'
+import {cellInterval, fmtBounds, type Bounds} from './cell-interval.js'
+import {splitColumns} from './table-split.js'
+import {typeTableRows} from './type-table.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -49,11 +50,12 @@ export interface TableModel {
   /** Per row and column: a mark shown next to the value (e.g. `saturated`), or null. */
   marks?: (string | null)[][]
   /**
-   * Per row and column: the half-width of the value's 95 % interval (a t-interval over
-   * replications; with one replication, the larger side of the run's batch-means interval), or
-   * null when there is none.
+   * Per row and column: the bounds of the value's 95 % interval, or null when there is none. Over
+   * replications, the t-interval of their mean clamped to the observed range of the quantity (so
+   * it may be uneven); with one replication, the run's own batch-means interval
+   * (./cell-interval.ts).
    */
-  halves?: (number | null)[][]
+  intervals?: (Bounds | null)[][]
   /** Lines printed under the table (e.g. why an SLO cannot be met). */
   notes?: string[]
 }
@@ -111,18 +113,11 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 
     const latCells = loads.map((load) => policies.map((p) => lat.filter((r) => seriesLabel(r) === p && r.load === load)))
     const latency: TableModel = {
-      title: `${percentile} latency (µs) vs offered load (± 95% interval: t over replications, or the larger side of the run's batch-means interval, none for a saturated run; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
+      title: `${percentile} latency (µs) vs offered load (value [95% interval]: a t-interval over replications clamped to the runs' [min, max] latency, or the run's batch-means interval, none for a saturated run; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
       columns: ['load', ...policies],
-      rows: loads.map((load, i) => [
-        load,
-        ...latCells[i].map((rs) => {
-          const vs = rs.map((r) => r[column] as number | null)
-          return vs.length === 0 || vs.some((v) => v === null) ? null : mean(vs as number[])
-        }),
-      ]),
+      rows: loads.map((load, i) => [load, ...latCells[i].map((rs) => latencyCell(rs, column).value)]),
       marks: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? 'saturated' : null))]),
-      // A saturated run has no steady state to estimate: its value is shown without an interval.
-      halves: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? null : latencyHalf(rs, column)))]),
+      intervals: latCells.map((row) => [null, ...row.map((rs) => latencyCell(rs, column).bounds)]),
     }
 
     const ml = tr.filter((r) => r.kind === 'max_load')
@@ -133,11 +128,12 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const groups = policies.map((p) => ml.filter((r) => seriesLabel(r) === p).sort((a, b) => a.replication - b.replication)).filter((g) => g.length > 0)
     const k = Math.max(0, ...groups.map((g) => g.length))
     const vary = first.vary_name
+    const refOf = efficiencyReference(rows)
     const maxLoad: TableModel = {
       title:
         `max load at SLO (${sloText})` +
         (k >= 2
-          ? `, mean ± 95% t-interval over ${k} replications (search resolution ±${tol})`
+          ? `, mean [95% t-interval over ${k} replications, clamped to [0, the search's upper bound]] (search resolution ±${tol})`
           : `${tol !== null ? `, search resolution ±${tol}` : ''}; one replication: no interval (run-to-run spread can exceed the resolution; use --replications)`),
       columns: [
         'policy',
@@ -146,30 +142,29 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         'throughput (req/s)',
         'efficiency vs mgn-fcfs',
         ...targets.map(targetColumn),
-        'max load ±95%',
-        'efficiency ±95%',
         'max load per replication',
         ...(vary !== '' ? [vary] : []),
       ],
       rows: groups.map((g) => {
         const r = g[0]
         const loadsR = g.map((x) => x.max_load)
-        const effs = g.map((x) => x.efficiency)
         const status = g.every((x) => x.search_status === r.search_status) ? r.search_status : 'mixed'
         const m = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : mean(xs as number[]))
-        const half = (xs: (number | null)[]) => (g.length < 2 || xs.some((x) => x === null) ? null : meanCi(xs as number[]).half)
         return [
           seriesLabel(r),
-          m(loadsR),
+          maxLoadCells(g, refOf).load.value,
           status,
           m(g.map((x) => x.throughput_rps)),
-          m(effs),
+          maxLoadCells(g, refOf).efficiency.value,
           ...targets.map((t) => m(g.map((x) => rowSloValue(x, t)))),
-          half(loadsR),
-          half(effs),
           g.length >= 2 ? loadsR.map((x) => (x === null ? 'n/a' : x.toFixed(3))).join(' ') : null,
           ...(vary !== '' ? [r.vary_value] : []),
         ]
+      }),
+      // Over replications only: one search's result has no interval.
+      intervals: groups.map((g) => {
+        const c = maxLoadCells(g, refOf)
+        return [null, g.length >= 2 ? c.load.bounds : null, null, null, g.length >= 2 ? c.efficiency.bounds : null, ...targets.map(() => null), null, ...(vary !== '' ? [null] : [])]
       }),
       notes: groups.flatMap((g) => {
         const w = (JSON.parse(g[0].warnings_json || '[]') as {code: string; message: string}[]).find((x) => x.code === 'slo_infeasible')
@@ -230,10 +225,10 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const perType: TableModel = {
       title:
         (at !== undefined ? `latency (µs) and slowdown by request type at load ${fmtNum(at)}` : 'latency (µs) and slowdown by request type at each policy\'s max load') +
-        ' (± 95% interval as in the latency table; slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
+        ' (value [95% interval] as in the latency table, clamped to the range of the type over the runs; slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
       columns: ['policy', 'type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'],
       rows: typeTables.flatMap((t) => t.rows),
-      halves: typeTables.flatMap((t) => t.halves),
+      intervals: typeTables.flatMap((t) => t.intervals),
     }
     traces.push({
       trace: first.trace,
@@ -256,15 +251,49 @@ function targetColumn(t: ResolvedTarget): string {
   return t.metric === 'latency' ? `${name} at max load (µs)` : `${name} at max load`
 }
 
-/** Half-width of a latency cell's 95 % interval (see intervalHalf), from the rows' `*_ci_low_us`/`*_ci_high_us`. */
-function latencyHalf(rs: readonly ResultRow[], column: keyof ResultRow): number | null {
+/**
+ * A latency cell (one policy at one load, its replications): the mean of the runs' statistic and
+ * its interval (./cell-interval.ts), clamped over replications to the runs' [min, max] latency.
+ * A saturated run has no steady state to estimate: its cell has no interval. The latency chart
+ * draws the same bounds.
+ */
+export function latencyCell(rs: readonly ResultRow[], column: keyof ResultRow): {value: number | null; bounds: Bounds | null} {
   const name = String(column)
   const ci = (side: 'low' | 'high') => (name.endsWith('_us') ? name.replace(/_us$/, `_ci_${side}_us`) : undefined)
   const num = (r: ResultRow, key: string | undefined) => {
     const x = key === undefined ? undefined : (r[key as keyof ResultRow] as unknown)
-    return typeof x === 'number' ? x : null
+    return typeof x === 'number' && Number.isFinite(x) ? x : null
   }
-  return intervalHalf(rs.map((r) => ({v: r[column] as number | null, lo: num(r, ci('low')), hi: num(r, ci('high'))})))
+  const c = cellInterval(
+    rs.map((r) => ({
+      v: r[column] as number | null,
+      lo: num(r, ci('low')),
+      hi: num(r, ci('high')),
+      // Files of schema 1 lack min_us: a latency is never negative.
+      min: num(r, 'min_us') ?? 0,
+      max: num(r, 'max_us') ?? Infinity,
+    })),
+  )
+  return rs.some((r) => hasWarning(r, 'saturated')) ? {value: c.value, bounds: null} : c
+}
+
+/**
+ * A max-load row group's (one policy, its replications) max load and efficiency with their
+ * intervals over replications. A max load lies in [0, the search's upper bound] (0: the SLO was
+ * unmet at the lowest load), so its interval is clamped there; the efficiency (max load / the
+ * mgn-fcfs max load of the same replication) to [0, upper bound / that reference].
+ */
+function maxLoadCells(g: readonly ResultRow[], refOf: (r: ResultRow) => number | undefined): {load: ReturnType<typeof cellInterval>; efficiency: ReturnType<typeof cellInterval>} {
+  const top = (r: ResultRow) => (r.search_hi !== null && Number.isFinite(r.search_hi) ? r.search_hi : Infinity)
+  return {
+    load: cellInterval(g.map((r) => ({v: r.max_load, lo: null, hi: null, min: 0, max: top(r)}))),
+    efficiency: cellInterval(
+      g.map((r) => {
+        const ref = refOf(r)
+        return {v: r.efficiency, lo: null, hi: null, min: 0, max: ref === undefined ? Infinity : top(r) / ref}
+      }),
+    ),
+  }
 }
 
 /** The column a row belongs to: its policy, with the --vary value when there is one. */
@@ -276,11 +305,7 @@ export function hasWarning(r: ResultRow, code: string): boolean {
   return r.warnings !== '' && r.warnings.split(',').includes(code)
 }
 
-/** Decimals that show an interval of half-width `half` to two significant digits (at most 4). */
-export function decimalsFor(half: number): number {
-  if (!(half > 0)) return 1
-  return Math.min(4, Math.max(1, 1 - Math.floor(Math.log10(half))))
-}
+export {decimalsFor} from './cell-interval.js'
 
 /** Numbers for humans: 4 significant digits, no exponent for ordinary magnitudes. */
 export function fmtNum(v: number): string {
@@ -292,20 +317,18 @@ export function fmtNum(v: number): string {
   return Number(v.toPrecision(4)).toString()
 }
 
-function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
+/** A cell as text; `b`: its 95 % interval, shown as `value [low, high]`. */
+export function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null = null): string {
   if (v === null) return model.columns[0] === 'load' && col > 0 ? 'n/a' : '—'
   if (typeof v === 'string') return v
   const name = model.columns[col]
   if (name === 'max load') {
     const status = row[model.columns.indexOf('status')]
-    const half = row[model.columns.indexOf('max load ±95%')]
-    const x = typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : v.toFixed(3)
+    const x = b !== null ? fmtBounds(v, b) : v.toFixed(3)
     return status === 'at_upper_bound' ? `>= ${x}` : status === 'unmet' ? `< lowest` : x
   }
-  if (name === 'efficiency vs mgn-fcfs') {
-    const half = row[model.columns.indexOf('efficiency ±95%')]
-    return typeof half === 'number' ? `${(v * 100).toFixed(decimalsFor(half * 100))}% ± ${(half * 100).toFixed(decimalsFor(half * 100))}` : `${(v * 100).toFixed(1)}%`
-  }
+  if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
+  if (b !== null) return fmtBounds(v, b)
   if (name === 'throughput (req/s)' || name === 'requests') return Math.round(v).toString()
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
@@ -317,8 +340,8 @@ function header(t: TraceTables): string {
 }
 
 function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
-  // Human formats: the interval columns are folded into "max load" and "efficiency".
-  const hidden = new Set(['max load ±95%', 'efficiency ±95%'].map((c) => model.columns.indexOf(c)).filter((i) => i >= 0))
+  // Human formats: without replications the per-replication column is left out.
+  const hidden = new Set<number>()
   if (model.rows.every((r) => r[model.columns.indexOf('max load per replication')] === null)) hidden.add(model.columns.indexOf('max load per replication'))
   hidden.delete(-1)
   const keep = (_: unknown, i: number) => !hidden.has(i)
@@ -326,8 +349,7 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
     r
       .map((v, i) => {
         const mark = model.marks?.[ri]?.[i]
-        const half = model.halves?.[ri]?.[i]
-        const text = typeof v === 'number' && typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : fmtCell(model, i, v, r)
+        const text = fmtCell(model, i, v, r, model.intervals?.[ri]?.[i] ?? null)
         return mark ? `${text} (${mark})` : text
       })
       .filter(keep),
@@ -340,14 +362,20 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
     if (model.notes?.length) lines.push('', ...model.notes.map((n) => `Note: ${n}`))
     return lines.join('\n')
   }
-  const table = new Table({
-    head: model.columns,
-    style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true},
-    colAligns: model.columns.map((_, i) => (i === 0 ? 'left' : 'right')),
+  // A table wider than the terminal's 120 columns is cut into several, each repeating the key
+  // columns (the load, or the policy and the type).
+  const keys = model.columns[1] === 'type' ? 2 : 1
+  const parts = splitColumns([model.columns, ...cells], keys, 120).map((cols, i) => {
+    const table = new Table({
+      head: cols.map((c) => model.columns[c]),
+      style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true},
+      colAligns: cols.map((c) => (c === 0 ? 'left' : 'right')),
+    })
+    for (const r of cells) table.push(cols.map((c) => r[c]))
+    return (i > 0 ? '(continued)\n' : '') + table.toString()
   })
-  for (const r of cells) table.push(r)
   const notes = (model.notes ?? []).map((n) => `note: ${n}`)
-  return [`${model.title}`, table.toString(), ...notes].join('\n')
+  return [`${model.title}`, ...parts, ...notes].join('\n')
 }
 
 /** Render the tables of `rows` as one string (ends with a newline). */

@@ -123,7 +123,7 @@ describe('the by-type table and replay lines', () => {
     expect(md).not.toContain('max load at SLO') // no max-load rows here: that table is left out
   })
 
-  it('over replications: the mean ± t half-width; n/a in some run stays n/a and says in how many; an absent type has no numbers', () => {
+  it('over replications: the mean with its t-interval clamped to the type\'s range; n/a in some run stays n/a and says in how many; an absent type has no numbers', () => {
     const [r0] = rows
     const short0 = r0.per_type.find((t) => t.type === 'short')!
     const long0 = r0.per_type.find((t) => t.type === 'long')!
@@ -136,17 +136,19 @@ describe('the by-type table and replay lines', () => {
     const t = buildTables(reps).traces[0].per_type
     expect(t.rows.map((r) => r[1])).toEqual(['all', 'short', 'long'])
     const [, short, long] = t.rows
-    const [, hShort] = t.halves!
+    const [, hShort] = t.intervals!
     const k = samplesBeyond(short0.count!, 99)
     expect(short[4]).toBe(`n/a in 1 of 3 runs (${k} sample${k === 1 ? '' : 's'})`)
     expect(hShort[4]).toBeNull()
     const sd = [short0.slowdown_p99!, short0.slowdown_p99! * 1.1, short0.slowdown_p99!]
     expect(short[6]).toBeCloseTo((sd[0] + sd[1] + sd[2]) / 3, 9)
-    expect(hShort[6]).toBeCloseTo(meanCi(sd).half, 9)
+    // Clamped to the type's slowdown range over the runs (its own min and max).
+    expect(hShort[6]!.low).toBeCloseTo(Math.max(short0.slowdown_min!, meanCi(sd).mean - meanCi(sd).half), 9)
+    expect(hShort[6]!.high).toBeCloseTo(Math.min(short0.slowdown_max!, meanCi(sd).mean + meanCi(sd).half), 9)
     expect(short[3]).toBe(short0.p50_us) // equal in all three runs
-    expect(hShort[3]).toBe(0)
+    expect(hShort[3]).toEqual({low: short0.p50_us, high: short0.p50_us})
     expect(long.slice(2)).toEqual(['absent from 1 of 3 runs', null, null, null, null, null])
-    expect(t.halves![2].every((h) => h === null)).toBe(true)
+    expect(t.intervals![2].every((h) => h === null)).toBe(true)
     const text = renderTables(reps, {format: 'table'})
     expect(text).toMatch(/long │ +absent from 1 of 3 runs │ +— │/)
   })
