@@ -59,7 +59,10 @@ export function decimalsFor(half: number): number {
  * `unit` for percentages (`97.3% [95.1%, 99.0%]`).
  */
 export function fmtBounds(v: number, b: Bounds, scale = 1, unit = ''): string {
-  const d = decimalsFor(((b.high - b.low) / 2) * scale)
-  const f = (x: number) => `${(x * scale).toFixed(d)}${unit}`
+  const half = ((b.high - b.low) / 2) * scale
+  // A zero-width interval (replications that agree; up to rounding): 4 significant digits.
+  const zero = !(half > 1e-9 * Math.max(Math.abs(v * scale), 1e-300))
+  const d = decimalsFor(half)
+  const f = (x: number) => `${zero ? Number((x * scale).toPrecision(4)).toString() : (x * scale).toFixed(d)}${unit}`
   return `${f(v)} [${f(b.low)}, ${f(b.high)}]`
 }
