@@ -129,6 +129,7 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const k = Math.max(0, ...groups.map((g) => g.length))
     const vary = first.vary_name
     const refOf = efficiencyReference(rows)
+    const mlCells = groups.map((g) => maxLoadCells(g, refOf))
     const maxLoad: TableModel = {
       title:
         `max load at SLO (${sloText})` +
@@ -145,25 +146,25 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         'max load per replication',
         ...(vary !== '' ? [vary] : []),
       ],
-      rows: groups.map((g) => {
+      rows: groups.map((g, gi) => {
         const r = g[0]
         const loadsR = g.map((x) => x.max_load)
         const status = g.every((x) => x.search_status === r.search_status) ? r.search_status : 'mixed'
         const m = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : mean(xs as number[]))
         return [
           seriesLabel(r),
-          maxLoadCells(g, refOf).load.value,
+          mlCells[gi].load.value,
           status,
           m(g.map((x) => x.throughput_rps)),
-          maxLoadCells(g, refOf).efficiency.value,
+          mlCells[gi].efficiency.value,
           ...targets.map((t) => m(g.map((x) => rowSloValue(x, t)))),
           g.length >= 2 ? loadsR.map((x) => (x === null ? 'n/a' : x.toFixed(3))).join(' ') : null,
           ...(vary !== '' ? [r.vary_value] : []),
         ]
       }),
       // Over replications only: one search's result has no interval.
-      intervals: groups.map((g) => {
-        const c = maxLoadCells(g, refOf)
+      intervals: groups.map((g, gi) => {
+        const c = mlCells[gi]
         return [null, g.length >= 2 ? c.load.bounds : null, null, null, g.length >= 2 ? c.efficiency.bounds : null, ...targets.map(() => null), null, ...(vary !== '' ? [null] : [])]
       }),
       notes: groups.flatMap((g) => {
