@@ -87,7 +87,7 @@ Charts and page: --charts DIR (SVG; --png, --pdf) and --html FILE draw the resul
     loads: Flags.string({char: 'l', description: 'Offered loads: LO:HI:STEP or a comma list.', default: DEFAULT_LOADS}),
     replications: Flags.integer({
       char: 'k',
-      description: 'Independent replications (seed + r) of each latency cell and of each max-load search: the max load is then reported as mean ± 95% t-interval.',
+      description: 'Independent replications (seed + r) of each latency cell and of each max-load search: every value is then the mean of the runs with its 95% t-interval, clamped to the range observed over them and printed as `value [low, high]`.',
       default: 1,
       min: 1,
       max: 10_000,

@@ -16,7 +16,7 @@ import {dispatcherCapacity, type DispatcherCapacity} from '../src/sim/mechanisms
 import {POLICIES, parsePolicySpec} from '../src/sim/policies/registry.js'
 import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
-import {slowdownAndTypeLines} from '../src/report/type-summary.js'
+import {overRuns, replicationTypeLines, slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
@@ -46,7 +46,7 @@ const rate = (rps: number) => (rps >= 1e6 ? `${(rps / 1e6).toFixed(3)} M` : rps 
 export default class Replay extends BaseCommand {
   static override summary = 'Replay one trace through one scheduling policy and print its latency distribution.'
 
-  static override description = `Streams the requests of TRACE (Arrow IPC, Parquet or CSV; - reads stdin) — or of a synthetic trace (--synthetic SPEC) — through the simulated server: one policy, one machine, one load. Prints latency percentiles in µs (HDR histogram, ≤ 0.1% error), throughput, utilisation (application / network stack / idle), 95% intervals on the mean and every percentile (sectioning over batch-means slices of the run; with --replications k, t-intervals over k independent seeds as well), the policy's counters, and validity warnings with stable codes: saturated, not_stationary, warmup_too_short (MSER-5), too_few_samples (a percentile with fewer than 10 samples above it prints as n/a, never a number), no_interval, type_too_few_samples (the same per request type). --json prints the full result row with its provenance (tool version, seed, effective config, trace SHA-256).
+  static override description = `Streams the requests of TRACE (Arrow IPC, Parquet or CSV; - reads stdin) — or of a synthetic trace (--synthetic SPEC) — through the simulated server: one policy, one machine, one load. Prints latency percentiles in µs (HDR histogram, ≤ 0.1% error), throughput, utilisation (application / network stack / idle), 95% intervals on the mean and every percentile (sectioning over batch-means slices of the run; with --replications k, t-intervals over k independent seeds as well, for the slowdown and each request type too; a statistic some run cannot report stays n/a), the policy's counters, and validity warnings with stable codes: saturated, not_stationary, warmup_too_short (MSER-5), too_few_samples (a percentile with fewer than 10 samples above it prints as n/a, never a number), no_interval, type_too_few_samples (the same per request type). --json prints the full result row with its provenance (tool version, seed, effective config, trace SHA-256).
 
 Load: --load ρ or --rate R rescales every inter-arrival gap by one factor so the offered load ρ = λ·E[S]/cores (or the rate) hits the target; service times never change. Without either the trace replays at its own timestamps. Requests that arrive in the first --warmup fraction of the time span are simulated but not measured.
 
@@ -76,7 +76,7 @@ Ctrl-C (SIGINT) or SIGTERM while simulating stops feeding requests, simulates th
     batch: Flags.integer({description: 'Shortcut for --policy ix:batch=B (IX batch size, packets).', min: 1}),
     load: Flags.string({char: 'l', description: 'Target offered load ρ = λ·E[S]/cores (rescales the arrivals).', exclusive: ['rate']}),
     rate: Flags.string({char: 'r', description: 'Target arrival rate, requests per second (rescales the arrivals).', exclusive: ['load']}),
-    replications: Flags.integer({char: 'k', description: 'Independent replications (seeds seed..seed+k−1); prints a 95% t-interval on p99 across them.', default: 1, min: 1, max: 10_000}),
+    replications: Flags.integer({char: 'k', description: 'Independent replications (seeds seed..seed+k−1); prints the mean and 95% t-interval across them of each latency statistic, the slowdown, and each request type.', default: 1, min: 1, max: 10_000}),
     records: Flags.string({description: 'Write one row per request to this .parquet or .arrow file (replication 0).'}),
     force: Flags.boolean({char: 'f', description: 'Overwrite an existing --records file.'}),
     'ci-batches': Flags.integer({description: 'Batch-means slices of the single-run intervals and validity checks (0 turns them off).', default: 10, min: 0, max: 1000}),
@@ -341,14 +341,15 @@ export function renderSummary(r: ReplayResult): string {
   lines.push(`         (intervals: sectioning over ${slices}; n/a: fewer than ${MIN_TAIL_SAMPLES} samples above the percentile)`)
   lines.push(...slowdownAndTypeLines(r))
   if (r.replications) {
+    // Over the replications that finished (fewer than asked when interrupted).
     const s = r.replications
-    const row = stats.map(([h, key]) => {
-      const x = s.latency[key]
-      return `${h} ${us(x.mean)} [${us(x.low)}, ${us(x.high)}]`
-    })
+    const k = s.seeds.length
+    const row = stats.map(([h, key]) => `${h} ${overRuns(s.latency[key], k, 1)}`)
     lines.push(
-      `over ${s.k} replications (mean, 95% t-interval, µs${s.traceVaries ? '' : '; same trace each time: simulator randomness only'}):`,
-      '  ' + row.join(', '),
+      `over ${k} replication${k === 1 ? '' : 's'} (mean, 95% t-interval, µs${s.traceVaries ? '' : '; same trace each time: simulator randomness only'}):`,
+      '  ' + row.slice(0, 3).join(', '),
+      '  ' + row.slice(3).join(', '),
+      ...replicationTypeLines(s),
     )
   }
   const saturated = r.warnings.some((w) => w.code === 'saturated')
@@ -359,7 +360,7 @@ export function renderSummary(r: ReplayResult): string {
   for (const w of r.warnings) lines.push(`WARNING  [${w.code}] ${w.message}`)
   if (r.replications) {
     const codes = Object.entries(r.replications.warnings)
-    if (codes.length > 0) lines.push(`warnings over the replications: ${codes.map(([c, n]) => `${c} in ${n} of ${r.replications!.k}`).join(', ')}`)
+    if (codes.length > 0) lines.push(`warnings over the replications: ${codes.map(([c, n]) => `${c} in ${n} of ${r.replications!.seeds.length}`).join(', ')}`)
   }
   lines.push('')
   lines.push(`throughput ${rate(r.throughput_rps)}req/s over ${us(r.sim_time_us / 1000, 3)} ms simulated`)

@@ -16,7 +16,8 @@
  * (`latency.*_ci_*_us`).
  */
 import {ConfigError} from '../errors.js'
-import {meanCi, replicationInterval} from '../stats/intervals.js'
+import {meanCi} from '../stats/intervals.js'
+import {perTypeReplicas, replicaStat, slowdownReplicas, type ReplicaInterval, type ReplicaStat, type SlowdownReplicas, type TypeReplicas} from './replication-stats.js'
 import type {RecordSink} from '../stats/recorder.js'
 import {simulate, type RunResult, type SimConfig} from '../sim/simulate.js'
 import type {PreStats, TraceSource} from '../trace/types.js'
@@ -48,14 +49,7 @@ export interface ReplicationOptions {
   partialOnAbort?: boolean
 }
 
-/** A 95% t-interval over replications. Units as in the field name. */
-export interface ReplicaInterval {
-  mean: number
-  low: number
-  high: number
-  /** Half-width; NaN for k = 1. */
-  half: number
-}
+export type {ReplicaInterval, ReplicaStat, SlowdownReplicas, TypeReplicas} from './replication-stats.js'
 
 export interface ReplicationSummary {
   k: number
@@ -72,9 +66,13 @@ export interface ReplicationSummary {
   /**
    * Every reported latency statistic: mean of the k runs ± 95% t-interval, clamped to the
    * observed [min, max] of all runs. A statistic that some run could not report (too few samples)
-   * has NaN bounds (null in JSON).
+   * is NaN (null in JSON), mean included, and `na_runs` says in how many runs it was missing.
    */
-  latency: Record<'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'p9999', ReplicaInterval>
+  latency: Record<'mean' | 'p50' | 'p90' | 'p99' | 'p999' | 'p9999', ReplicaStat>
+  /** Slowdown over all measured requests, by the same rules (replication-stats.ts). */
+  slowdown: SlowdownReplicas
+  /** Each request type of the trace (none without a type column), by the same rules. */
+  per_type: Record<string, TypeReplicas>
   /** Distinct warning codes of the runs, with how many runs raised each. */
   warnings: Record<string, number>
 }
@@ -130,10 +128,7 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
   const mean = runs.map((x) => x.latency.mean_us)
   const lo = Math.min(...runs.map((x) => x.latency.min_us))
   const hi = Math.max(...runs.map((x) => x.latency.max_us))
-  const iv = (xs: number[]): ReplicaInterval => {
-    const r = replicationInterval(xs, lo, hi)
-    return {mean: r.mean, low: r.low, high: r.high, half: (r.high - r.low) / 2}
-  }
+  const iv = (xs: number[]): ReplicaStat => replicaStat(xs, lo, hi)
   const warnings: Record<string, number> = {}
   for (const x of runs) for (const code of new Set(x.warnings.map((w) => w.code))) warnings[code] = (warnings[code] ?? 0) + 1
   return {
@@ -156,6 +151,8 @@ export async function runReplications(config: SimConfig, opts: ReplicationOption
         p999: iv(runs.map((x) => x.latency.p999_us)),
         p9999: iv(runs.map((x) => x.latency.p9999_us)),
       },
+      slowdown: slowdownReplicas(runs),
+      per_type: perTypeReplicas(runs),
       warnings,
     },
   }

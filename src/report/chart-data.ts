@@ -2,31 +2,22 @@
  * Result rows → the inputs of the charts and the page's provenance: the latency points of one
  * trace at one percentile with their 95% intervals, chart titles, and the provenance list.
  *
- * A latency point is the mean over the replications of a cell, as in the latency table (so chart
- * and table agree). Its interval: with two or more replications, the 95% t-interval over them
- * (`meanCi`); with one, the run's own 95% batch-means (sectioning) interval of that percentile when
- * the results carry it; none otherwise (no band is drawn: nothing is made up).
+ * A latency point is the mean over the replications of a cell with the interval of the latency
+ * table's cell (`latencyCell`, so chart and table agree): with two or more replications, the 95%
+ * t-interval over them clamped to the runs' [min, max] latency; with one, the run's own 95%
+ * batch-means (sectioning) interval of that percentile when the results carry it; none for a
+ * saturated cell or otherwise (no band is drawn: nothing is made up).
  */
 import {basename} from 'node:path'
 
 import {PERCENTILE_COLUMNS, type ResultRow} from '../results/schema.js'
-import {meanCi} from '../stats/intervals.js'
 import type {LatencyPoint} from './charts.js'
-import {hasWarning, seriesLabel} from './tables.js'
-
-/** The interval columns of a percentile column (`p99_us` → `p99_ci_low_us`, …), when recorded. */
-function ciColumns(column: keyof ResultRow): [keyof ResultRow, keyof ResultRow] | undefined {
-  const stem = String(column).replace(/_us$/, '')
-  const low = `${stem}_ci_low_us` as keyof ResultRow
-  const high = `${stem}_ci_high_us` as keyof ResultRow
-  return stem !== 'max' && stem !== 'min' ? [low, high] : undefined
-}
+import {hasWarning, latencyCell, seriesLabel} from './tables.js'
 
 /** The latency points of the latency rows of one trace at `percentile` (a PERCENTILE_COLUMNS key). */
 export function latencyPoints(rows: readonly ResultRow[], percentile: string): LatencyPoint[] {
   const column = PERCENTILE_COLUMNS[percentile]
   if (column === undefined) return []
-  const ci = ciColumns(column)
   const groups = new Map<string, ResultRow[]>()
   for (const r of rows) {
     if (r.kind !== 'latency' || r.load === null) continue
@@ -39,25 +30,13 @@ export function latencyPoints(rows: readonly ResultRow[], percentile: string): L
   for (const g of groups.values()) {
     const vs = g.map((r) => r[column] as number | null)
     if (vs.some((v) => v === null || !Number.isFinite(v))) continue
-    const xs = vs as number[]
-    const {mean, half} = xs.length >= 2 ? meanCi(xs) : {mean: xs[0], half: NaN}
-    let lo: number | undefined
-    let hi: number | undefined
-    if (xs.length >= 2 && Number.isFinite(half)) {
-      lo = mean - half
-      hi = mean + half
-    } else if (xs.length === 1 && ci !== undefined) {
-      const l = g[0][ci[0]] as number | null
-      const h = g[0][ci[1]] as number | null
-      if (l !== null && h !== null && Number.isFinite(l) && Number.isFinite(h) && h > l) {
-        lo = l
-        hi = h
-      }
-    }
+    const {value, bounds} = latencyCell(g, column)
+    const lo = bounds !== null && bounds.high > bounds.low ? bounds.low : undefined
+    const hi = lo !== undefined ? bounds?.high : undefined
     out.push({
       policy: seriesLabel(g[0]),
       load: g[0].load as number,
-      latencyUs: mean,
+      latencyUs: value as number,
       ...(g.some((r) => hasWarning(r, 'saturated')) ? {saturated: true} : {}),
       ...(lo !== undefined && hi !== undefined ? {lo, hi} : {}),
     })

@@ -49,8 +49,9 @@ export interface MaxLoadBar {
    * label reads `≥ value`).
    */
   status?: 'ok' | 'unmet' | 'at_upper_bound'
-  /** Half-width of the 95% interval over replications: drawn as an error bar. */
-  half?: number
+  /** Bounds of the 95% interval over replications (the table's, clamped): drawn as an error bar. */
+  lo?: number
+  hi?: number
 }
 
 /** Options common to both charts. Defaults in brackets. */
@@ -264,15 +265,16 @@ export function maxLoadChartSpec(input: MaxLoadChartInput): TopLevelSpec {
     input.policies,
   ).filter((p) => bars.some((b) => b.policy === p))
   // No interval on a bound: `unmet` and `at_upper_bound` are the ends of the searched range.
-  const halfOf = (b: MaxLoadBar) => (b.half !== undefined && Number.isFinite(b.half) && b.half > 0 && (b.status ?? 'ok') === 'ok' ? b.half : 0)
+  const hasBar = (b: MaxLoadBar) =>
+    b.lo !== undefined && b.hi !== undefined && Number.isFinite(b.lo) && Number.isFinite(b.hi) && b.hi > b.lo && (b.status ?? 'ok') === 'ok'
   const values = bars.map((b) => ({
     policy: b.policy,
     maxLoad: b.maxLoad,
-    lo: Math.max(0, b.maxLoad - halfOf(b)),
-    hi: Math.min(1, b.maxLoad + halfOf(b)),
+    lo: hasBar(b) ? (b.lo as number) : b.maxLoad,
+    hi: hasBar(b) ? (b.hi as number) : b.maxLoad,
     label:
       (b.status === 'unmet' ? 'SLO unmet at the lowest load' : (b.status === 'at_upper_bound' ? '≥ ' : '') + b.maxLoad.toFixed(3)) +
-      (halfOf(b) > 0 ? ` ± ${halfOf(b).toFixed(3)}` : '') +
+      (hasBar(b) ? ` [${(b.lo as number).toFixed(3)}, ${(b.hi as number).toFixed(3)}]` : '') +
       (b.efficiency !== undefined && Number.isFinite(b.efficiency) ? ` (${Math.round(b.efficiency * 100)}% of mgn-fcfs)` : ''),
   }))
   const xTitle = 'Max load at SLO ρ (fraction of cores/E[S])' + (input.sloLabel !== undefined ? `, ${input.sloLabel}` : '')

@@ -17,6 +17,7 @@ import {basename, join, resolve} from 'node:path'
 import {ConfigError, OutputError} from '../errors.js'
 import {PERCENTILE_COLUMNS, type ResultRow} from '../results/schema.js'
 import {writeAtomic} from '../results/write.js'
+import {fmtBounds, type Bounds} from './cell-interval.js'
 import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel, type TraceTables} from './tables.js'
 import {latencyChartSvg, type MaxLoadBar, maxLoadChartSvg, svgToPng} from './charts.js'
 import {latencyPoints, provenance, traceBaseName} from './chart-data.js'
@@ -111,17 +112,16 @@ function barsOf(t: TableModel): MaxLoadBar[] {
   const iMax = colIndex(t, 'max load')
   const iStatus = colIndex(t, 'status')
   const iEff = colIndex(t, 'efficiency vs mgn-fcfs')
-  const iHalf = t.columns.indexOf('max load ±95%')
   const bars: MaxLoadBar[] = []
-  for (const r of t.rows) {
+  for (const [ri, r] of t.rows.entries()) {
     const max = r[iMax]
     const status = r[iStatus]
     const eff = r[iEff]
-    const half = iHalf >= 0 ? r[iHalf] : null
+    const b = t.intervals?.[ri]?.[iMax] ?? null
     bars.push({
       policy: String(r[iPolicy]),
       maxLoad: typeof max === 'number' ? max : 0,
-      ...(typeof half === 'number' && Number.isFinite(half) ? {half} : {}),
+      ...(b !== null ? {lo: b.low, hi: b.high} : {}),
       ...(typeof eff === 'number' ? {efficiency: eff} : {}),
       ...(status === 'ok' || status === 'unmet' || status === 'at_upper_bound' ? {status} : {}),
     })
@@ -256,38 +256,39 @@ function typeBarsOf(t: TableModel): {bars: GroupedBar[]; stat: string} | undefin
 
 /** The max-load points of a --vary sweep (the table's last column is the varied parameter). */
 function varyOf(t: TableModel): {name: string; multiples: boolean; points: VaryPoint[]; policies: string[]} | undefined {
-  const known = ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', 'max load ±95%', 'efficiency ±95%', 'max load per replication']
+  const known = ['policy', 'max load', 'status', 'throughput (req/s)', 'efficiency vs mgn-fcfs', 'max load per replication']
   const name = t.columns[t.columns.length - 1]
   if (t.rows.length === 0 || known.includes(name) || name.includes(' at max load')) return undefined
   const iPolicy = colIndex(t, 'policy')
   const iMax = colIndex(t, 'max load')
-  const iHalf = colIndex(t, 'max load ±95%')
   const iVal = t.columns.length - 1
   const points: VaryPoint[] = []
   let multiples = true
-  for (const r of t.rows) {
+  for (const [ri, r] of t.rows.entries()) {
     const v = String(r[iVal])
     if (!v.startsWith('x')) multiples = false
     const policy = String(r[iPolicy]).replace(/ \[[^\]]*\]$/, '')
     const max = r[iMax]
-    const half = r[iHalf]
-    if (typeof max === 'number') points.push({policy, value: varyNumber(v), maxLoad: max, ...(typeof half === 'number' ? {half} : {})})
+    const b = t.intervals?.[ri]?.[iMax] ?? null
+    if (typeof max === 'number') points.push({policy, value: varyNumber(v), maxLoad: max, ...(b !== null ? {lo: b.low, hi: b.high} : {})})
   }
   return {name, multiples, points, policies: [...new Set(points.map((p) => p.policy))]}
 }
 
 /**
- * A table cell for the page, formatted like the terminal table (mirrors `fmtCell` of tables.ts,
- * which is not exported; thousands get separators here, as a page has room for them).
+ * A table cell for the page, formatted like the terminal table (`fmtCell` of tables.ts; thousands
+ * get separators here, as a page has room for them), with its 95 % interval as `value [low, high]`.
  */
-function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | number | null {
+function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null): string | number | null {
   if (v === null || typeof v === 'string') return v
   const name = t.columns[col]
   if (name === 'max load') {
     const status = row[t.columns.indexOf('status')]
-    return status === 'at_upper_bound' ? `≥ ${v.toFixed(3)}` : status === 'unmet' ? 'below the lowest load' : v.toFixed(3)
+    const x = b !== null ? fmtBounds(v, b) : v.toFixed(3)
+    return status === 'at_upper_bound' ? `≥ ${x}` : status === 'unmet' ? 'below the lowest load' : x
   }
-  if (name === 'efficiency vs mgn-fcfs') return `${(v * 100).toFixed(1)}%`
+  if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
+  if (b !== null) return fmtBounds(v, b)
   if (name === 'throughput (req/s)') return Math.round(v).toLocaleString('en-US')
   if (name === 'load') return Number(v.toFixed(3)).toString()
   // Percent columns, or percent rows of the transposed counters table (`quantity` first).
@@ -298,7 +299,7 @@ function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[]): string | nu
 function htmlTable(t: TableModel): HtmlTable {
   const rows = t.rows.map((r, ri) =>
     r.map((v, i) => {
-      const cell = htmlCell(t, i, v, r)
+      const cell = htmlCell(t, i, v, r, t.intervals?.[ri]?.[i] ?? null)
       const mark = t.marks?.[ri]?.[i]
       return mark ? `${cell === null ? 'n/a' : String(cell)} (${mark})` : cell
     }),

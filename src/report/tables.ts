@@ -8,7 +8,9 @@
  *   3. latency and slowdown by request type — per policy, one row for all requests and one per
  *      type of the trace: requests, p50/p99/p99.9 latency (µs), slowdown p99/p99.9, at the same
  *      load as the counters (or, in a sweep without latency cells, at each policy's max load);
- *      a percentile with too few samples above it reads `n/a (k samples)`;
+ *      a percentile with too few samples above it reads `n/a (k samples)` (over replications,
+ *      `n/a in j of n runs (k samples)`: never a mean of the runs that have it), and a type some
+ *      replication did not measure reads `absent from j of n runs`;
  *   4. counters — one column per policy at one common load (the highest swept load that every
  *      policy ran), one row per quantity: utilisation (total, application, network/kernel), drops,
  *      every counter per 100 completed requests (so `steals` reads as the % of requests stolen),
@@ -25,9 +27,11 @@ import Table from 'cli-table3'
 import {ConfigError} from '../errors.js'
 import {describeTarget, rowSloTargets, type ResolvedTarget} from '../experiment/slo.js'
 import {rowsToCsv} from '../results/csv.js'
-import {withEfficiency} from '../results/row.js'
-import {PERCENTILE_COLUMNS, type PerTypeField, type PerTypeRow, rowSloValue, type ResultRow} from '../results/schema.js'
-import {meanCi, samplesBeyond} from '../stats/intervals.js'
+import {efficiencyReference, withEfficiency} from '../results/row.js'
+import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow} from '../results/schema.js'
+import {cellInterval, fmtBounds, type Bounds} from './cell-interval.js'
+import {splitColumns} from './table-split.js'
+import {typeTableRows} from './type-table.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -46,11 +50,12 @@ export interface TableModel {
   /** Per row and column: a mark shown next to the value (e.g. `saturated`), or null. */
   marks?: (string | null)[][]
   /**
-   * Per row and column: the half-width of the value's 95 % interval (a t-interval over
-   * replications; with one replication, the larger side of the run's batch-means interval), or
-   * null when there is none.
+   * Per row and column: the bounds of the value's 95 % interval, or null when there is none. Over
+   * replications, the t-interval of their mean clamped to the observed range of the quantity (so
+   * it may be uneven); with one replication, the run's own batch-means interval
+   * (./cell-interval.ts).
    */
-  halves?: (number | null)[][]
+  intervals?: (Bounds | null)[][]
   /** Lines printed under the table (e.g. why an SLO cannot be met). */
   notes?: string[]
 }
@@ -108,18 +113,11 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
 
     const latCells = loads.map((load) => policies.map((p) => lat.filter((r) => seriesLabel(r) === p && r.load === load)))
     const latency: TableModel = {
-      title: `${percentile} latency (µs) vs offered load (± 95% interval: t over replications, or the larger side of the run's batch-means interval, none for a saturated run; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
+      title: `${percentile} latency (µs) vs offered load (value [95% interval]: a t-interval over replications clamped to the runs' [min, max] latency, or the run's batch-means interval, none for a saturated run; n/a: fewer than 10 samples above the percentile; saturated: the run did not keep up)`,
       columns: ['load', ...policies],
-      rows: loads.map((load, i) => [
-        load,
-        ...latCells[i].map((rs) => {
-          const vs = rs.map((r) => r[column] as number | null)
-          return vs.length === 0 || vs.some((v) => v === null) ? null : mean(vs as number[])
-        }),
-      ]),
+      rows: loads.map((load, i) => [load, ...latCells[i].map((rs) => latencyCell(rs, column).value)]),
       marks: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? 'saturated' : null))]),
-      // A saturated run has no steady state to estimate: its value is shown without an interval.
-      halves: latCells.map((row) => [null, ...row.map((rs) => (rs.some((r) => hasWarning(r, 'saturated')) ? null : latencyHalf(rs, column)))]),
+      intervals: latCells.map((row) => [null, ...row.map((rs) => latencyCell(rs, column).bounds)]),
     }
 
     const ml = tr.filter((r) => r.kind === 'max_load')
@@ -130,11 +128,13 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const groups = policies.map((p) => ml.filter((r) => seriesLabel(r) === p).sort((a, b) => a.replication - b.replication)).filter((g) => g.length > 0)
     const k = Math.max(0, ...groups.map((g) => g.length))
     const vary = first.vary_name
+    const refOf = efficiencyReference(rows)
+    const mlCells = groups.map((g) => maxLoadCells(g, refOf))
     const maxLoad: TableModel = {
       title:
         `max load at SLO (${sloText})` +
         (k >= 2
-          ? `, mean ± 95% t-interval over ${k} replications (search resolution ±${tol})`
+          ? `, mean [95% t-interval over ${k} replications, clamped to [0, the search's upper bound]] (search resolution ±${tol})`
           : `${tol !== null ? `, search resolution ±${tol}` : ''}; one replication: no interval (run-to-run spread can exceed the resolution; use --replications)`),
       columns: [
         'policy',
@@ -143,30 +143,29 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
         'throughput (req/s)',
         'efficiency vs mgn-fcfs',
         ...targets.map(targetColumn),
-        'max load ±95%',
-        'efficiency ±95%',
         'max load per replication',
         ...(vary !== '' ? [vary] : []),
       ],
-      rows: groups.map((g) => {
+      rows: groups.map((g, gi) => {
         const r = g[0]
         const loadsR = g.map((x) => x.max_load)
-        const effs = g.map((x) => x.efficiency)
         const status = g.every((x) => x.search_status === r.search_status) ? r.search_status : 'mixed'
         const m = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : mean(xs as number[]))
-        const half = (xs: (number | null)[]) => (g.length < 2 || xs.some((x) => x === null) ? null : meanCi(xs as number[]).half)
         return [
           seriesLabel(r),
-          m(loadsR),
+          mlCells[gi].load.value,
           status,
           m(g.map((x) => x.throughput_rps)),
-          m(effs),
+          mlCells[gi].efficiency.value,
           ...targets.map((t) => m(g.map((x) => rowSloValue(x, t)))),
-          half(loadsR),
-          half(effs),
           g.length >= 2 ? loadsR.map((x) => (x === null ? 'n/a' : x.toFixed(3))).join(' ') : null,
           ...(vary !== '' ? [r.vary_value] : []),
         ]
+      }),
+      // Over replications only: one search's result has no interval.
+      intervals: groups.map((g, gi) => {
+        const c = mlCells[gi]
+        return [null, g.length >= 2 ? c.load.bounds : null, null, null, g.length >= 2 ? c.efficiency.bounds : null, ...targets.map(() => null), null, ...(vary !== '' ? [null] : [])]
       }),
       notes: groups.flatMap((g) => {
         const w = (JSON.parse(g[0].warnings_json || '[]') as {code: string; message: string}[]).find((x) => x.code === 'slo_infeasible')
@@ -227,10 +226,10 @@ export function buildTables(input: readonly ResultRow[], percentile = 'p99'): Ta
     const perType: TableModel = {
       title:
         (at !== undefined ? `latency (µs) and slowdown by request type at load ${fmtNum(at)}` : 'latency (µs) and slowdown by request type at each policy\'s max load') +
-        ' (± 95% interval as in the latency table; slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
+        ' (value [95% interval] as in the latency table, clamped to the range of the type over the runs; slowdown = time in the server / service time; n/a: fewer than 10 samples above the percentile)',
       columns: ['policy', 'type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'],
       rows: typeTables.flatMap((t) => t.rows),
-      halves: typeTables.flatMap((t) => t.halves),
+      intervals: typeTables.flatMap((t) => t.intervals),
     }
     traces.push({
       trace: first.trace,
@@ -254,78 +253,48 @@ function targetColumn(t: ResolvedTarget): string {
 }
 
 /**
- * Rows of the by-type table for one policy's rows (replications averaged): all requests, then each
- * type. A percentile that some replication could not report reads `n/a (k samples)`, k the
- * fewest samples above it.
+ * A latency cell (one policy at one load, its replications): the mean of the runs' statistic and
+ * its interval (./cell-interval.ts), clamped over replications to the runs' [min, max] latency.
+ * A saturated run has no steady state to estimate: its cell has no interval. The latency chart
+ * draws the same bounds.
  */
-function typeTableRows(policy: string, rs: readonly ResultRow[]): {rows: Cell[][]; halves: (number | null)[][]} {
-  if (rs.length === 0) return {rows: [], halves: []}
-  /** A statistic with its run's 95 % interval (nulls: n/a). */
-  type V = {v: number | null; lo: number | null; hi: number | null}
-  type Stat = {count: number | null; p50: V; p99: V; p999: V; sd99: V; sd999: V}
-  const none: V = {v: null, lo: null, hi: null}
-  // A run row and a per-type row name these statistics alike (PER_TYPE_FIELDS).
-  type StatFields = Pick<PerTypeRow, Exclude<PerTypeField, 'count'>>
-  const stat = (x: StatFields, count: number | null): Stat => ({
-    count,
-    p50: {v: x.p50_us, lo: x.p50_ci_low_us, hi: x.p50_ci_high_us},
-    p99: {v: x.p99_us, lo: x.p99_ci_low_us, hi: x.p99_ci_high_us},
-    p999: {v: x.p999_us, lo: x.p999_ci_low_us, hi: x.p999_ci_high_us},
-    sd99: {v: x.slowdown_p99, lo: x.slowdown_p99_ci_low, hi: x.slowdown_p99_ci_high},
-    sd999: {v: x.slowdown_p999, lo: x.slowdown_p999_ci_low, hi: x.slowdown_p999_ci_high},
-  })
-  const groups: [string, Stat[]][] = [['all', rs.map((r) => stat(r, r.measured))]]
-  const types = [...new Set(rs.flatMap((r) => r.per_type.map((t) => t.type)))]
-  for (const type of types) {
-    groups.push([
-      type,
-      rs.map((r) => {
-        const t = r.per_type.find((x) => x.type === type)
-        return t === undefined ? {count: 0, p50: none, p99: none, p999: none, sd99: none, sd999: none} : stat(t, t.count)
-      }),
-    ])
-  }
-  const rows: Cell[][] = []
-  const halves: (number | null)[][] = []
-  for (const [type, stats] of groups) {
-    const counts = stats.map((x) => x.count ?? 0)
-    const cell = (key: Exclude<keyof Stat, 'count'>, p: number): [Cell, number | null] => {
-      const xs = stats.map((x) => x[key])
-      if (xs.every((x) => x.v !== null)) return [mean(xs.map((x) => x.v as number)), intervalHalf(xs)]
-      const k = Math.min(...counts.map((n) => samplesBeyond(n, p)))
-      return [`n/a (${k} sample${k === 1 ? '' : 's'})`, null]
-    }
-    const cells = [cell('p50', 50), cell('p99', 99), cell('p999', 99.9), cell('sd99', 99), cell('sd999', 99.9)]
-    rows.push([policy, type, mean(counts), ...cells.map((c) => c[0])])
-    halves.push([null, null, null, ...cells.map((c) => c[1])])
-  }
-  return {rows, halves}
-}
-
-/**
- * Half-width of a cell's 95 % interval: the t-interval of the replications' values, or, for one
- * run, the larger side of its own interval; null when there is none.
- */
-function intervalHalf(xs: readonly {v: number | null; lo: number | null; hi: number | null}[]): number | null {
-  if (xs.length === 0 || xs.some((x) => x.v === null)) return null
-  if (xs.length >= 2) {
-    const h = meanCi(xs.map((x) => x.v as number)).half
-    return Number.isFinite(h) ? h : null
-  }
-  const {v, lo, hi} = xs[0]
-  if (typeof lo !== 'number' || typeof hi !== 'number' || !Number.isFinite(lo) || !Number.isFinite(hi)) return null
-  return Math.max((v as number) - lo, hi - (v as number))
-}
-
-/** Half-width of a latency cell's 95 % interval (see intervalHalf), from the rows' `*_ci_low_us`/`*_ci_high_us`. */
-function latencyHalf(rs: readonly ResultRow[], column: keyof ResultRow): number | null {
+export function latencyCell(rs: readonly ResultRow[], column: keyof ResultRow): {value: number | null; bounds: Bounds | null} {
   const name = String(column)
   const ci = (side: 'low' | 'high') => (name.endsWith('_us') ? name.replace(/_us$/, `_ci_${side}_us`) : undefined)
   const num = (r: ResultRow, key: string | undefined) => {
     const x = key === undefined ? undefined : (r[key as keyof ResultRow] as unknown)
-    return typeof x === 'number' ? x : null
+    return typeof x === 'number' && Number.isFinite(x) ? x : null
   }
-  return intervalHalf(rs.map((r) => ({v: r[column] as number | null, lo: num(r, ci('low')), hi: num(r, ci('high'))})))
+  const c = cellInterval(
+    rs.map((r) => ({
+      v: r[column] as number | null,
+      lo: num(r, ci('low')),
+      hi: num(r, ci('high')),
+      // Files of schema 1 lack min_us: a latency is never negative.
+      min: num(r, 'min_us') ?? 0,
+      max: num(r, 'max_us') ?? Infinity,
+    })),
+  )
+  return rs.some((r) => hasWarning(r, 'saturated')) ? {value: c.value, bounds: null} : c
+}
+
+/**
+ * A max-load row group's (one policy, its replications) max load and efficiency with their
+ * intervals over replications. A max load lies in [0, the search's upper bound] (0: the SLO was
+ * unmet at the lowest load), so its interval is clamped there; the efficiency (max load / the
+ * mgn-fcfs max load of the same replication) to [0, upper bound / that reference].
+ */
+function maxLoadCells(g: readonly ResultRow[], refOf: (r: ResultRow) => number | undefined): {load: ReturnType<typeof cellInterval>; efficiency: ReturnType<typeof cellInterval>} {
+  const top = (r: ResultRow) => (r.search_hi !== null && Number.isFinite(r.search_hi) ? r.search_hi : Infinity)
+  return {
+    load: cellInterval(g.map((r) => ({v: r.max_load, lo: null, hi: null, min: 0, max: top(r)}))),
+    efficiency: cellInterval(
+      g.map((r) => {
+        const ref = refOf(r)
+        return {v: r.efficiency, lo: null, hi: null, min: 0, max: ref === undefined ? Infinity : top(r) / ref}
+      }),
+    ),
+  }
 }
 
 /** The column a row belongs to: its policy, with the --vary value when there is one. */
@@ -337,11 +306,7 @@ export function hasWarning(r: ResultRow, code: string): boolean {
   return r.warnings !== '' && r.warnings.split(',').includes(code)
 }
 
-/** Decimals that show an interval of half-width `half` to two significant digits (at most 4). */
-export function decimalsFor(half: number): number {
-  if (!(half > 0)) return 1
-  return Math.min(4, Math.max(1, 1 - Math.floor(Math.log10(half))))
-}
+export {decimalsFor} from './cell-interval.js'
 
 /** Numbers for humans: 4 significant digits, no exponent for ordinary magnitudes. */
 export function fmtNum(v: number): string {
@@ -353,20 +318,18 @@ export function fmtNum(v: number): string {
   return Number(v.toPrecision(4)).toString()
 }
 
-function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[]): string {
+/** A cell as text; `b`: its 95 % interval, shown as `value [low, high]`. */
+export function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null = null): string {
   if (v === null) return model.columns[0] === 'load' && col > 0 ? 'n/a' : '—'
   if (typeof v === 'string') return v
   const name = model.columns[col]
   if (name === 'max load') {
     const status = row[model.columns.indexOf('status')]
-    const half = row[model.columns.indexOf('max load ±95%')]
-    const x = typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : v.toFixed(3)
+    const x = b !== null ? fmtBounds(v, b) : v.toFixed(3)
     return status === 'at_upper_bound' ? `>= ${x}` : status === 'unmet' ? `< lowest` : x
   }
-  if (name === 'efficiency vs mgn-fcfs') {
-    const half = row[model.columns.indexOf('efficiency ±95%')]
-    return typeof half === 'number' ? `${(v * 100).toFixed(decimalsFor(half * 100))}% ± ${(half * 100).toFixed(decimalsFor(half * 100))}` : `${(v * 100).toFixed(1)}%`
-  }
+  if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
+  if (b !== null) return fmtBounds(v, b)
   if (name === 'throughput (req/s)' || name === 'requests') return Math.round(v).toString()
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
@@ -378,8 +341,8 @@ function header(t: TraceTables): string {
 }
 
 function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
-  // Human formats: the interval columns are folded into "max load" and "efficiency".
-  const hidden = new Set(['max load ±95%', 'efficiency ±95%'].map((c) => model.columns.indexOf(c)).filter((i) => i >= 0))
+  // Human formats: without replications the per-replication column is left out.
+  const hidden = new Set<number>()
   if (model.rows.every((r) => r[model.columns.indexOf('max load per replication')] === null)) hidden.add(model.columns.indexOf('max load per replication'))
   hidden.delete(-1)
   const keep = (_: unknown, i: number) => !hidden.has(i)
@@ -387,8 +350,7 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
     r
       .map((v, i) => {
         const mark = model.marks?.[ri]?.[i]
-        const half = model.halves?.[ri]?.[i]
-        const text = typeof v === 'number' && typeof half === 'number' ? `${v.toFixed(decimalsFor(half))} ± ${half.toFixed(decimalsFor(half))}` : fmtCell(model, i, v, r)
+        const text = fmtCell(model, i, v, r, model.intervals?.[ri]?.[i] ?? null)
         return mark ? `${text} (${mark})` : text
       })
       .filter(keep),
@@ -401,14 +363,20 @@ function renderOne(model: TableModel, format: 'table' | 'markdown'): string {
     if (model.notes?.length) lines.push('', ...model.notes.map((n) => `Note: ${n}`))
     return lines.join('\n')
   }
-  const table = new Table({
-    head: model.columns,
-    style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true},
-    colAligns: model.columns.map((_, i) => (i === 0 ? 'left' : 'right')),
+  // A table wider than the terminal's 120 columns is cut into several, each repeating the key
+  // columns (the load, or the policy and the type).
+  const keys = model.columns[1] === 'type' ? 2 : 1
+  const parts = splitColumns([model.columns, ...cells], keys, 120).map((cols, i) => {
+    const table = new Table({
+      head: cols.map((c) => model.columns[c]),
+      style: {head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: true},
+      colAligns: cols.map((c) => (c === 0 ? 'left' : 'right')),
+    })
+    for (const r of cells) table.push(cols.map((c) => r[c]))
+    return (i > 0 ? '(continued)\n' : '') + table.toString()
   })
-  for (const r of cells) table.push(r)
   const notes = (model.notes ?? []).map((n) => `note: ${n}`)
-  return [`${model.title}`, table.toString(), ...notes].join('\n')
+  return [`${model.title}`, ...parts, ...notes].join('\n')
 }
 
 /** Render the tables of `rows` as one string (ends with a newline). */

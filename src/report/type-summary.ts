@@ -2,8 +2,10 @@
  * The slowdown and per-type part of `replay`'s readable summary: slowdown over all measured
  * requests, then one line per request type (latency p50/p99/p99.9 and slowdown p99/p99.9, each
  * with its 95% interval). A percentile with fewer than 10 samples above it reads
- * `n/a (k samples)`, never a number; an interval that is not supported reads `[n/a]`.
+ * `n/a (k samples)`, never a number; an interval that is not supported reads `[n/a]`. With
+ * replications, the same over the runs (replicationTypeLines).
  */
+import type {ReplicaStat, ReplicationSummary} from '../experiment/replications.js'
 import type {LatencyUs, RunResult, SlowdownStats} from '../sim/simulate.js'
 import {samplesBeyond} from '../stats/intervals.js'
 
@@ -52,5 +54,53 @@ export function slowdownAndTypeLines(r: Pick<RunResult, 'slowdown' | 'per_type' 
       ),
     )
   }
+  return lines
+}
+
+/** `mean [low, high]` of a statistic over replications; `n/a in j of k runs`; no bounds for one run. */
+export function overRuns(x: ReplicaStat, k: number, digits: number): string {
+  if (x.na_runs > 0) return `n/a in ${x.na_runs} of ${k} run${k === 1 ? '' : 's'}`
+  return `${num(x.mean, digits)}${Number.isFinite(x.low) ? ` [${num(x.low, digits)}, ${num(x.high, digits)}]` : ''}`
+}
+
+/**
+ * Lines for slowdown and each request type over the replications (what `replay --replications k`
+ * adds under its overall line): the mean over the runs and its 95% t-interval of the slowdown's
+ * mean and p50, a latency table by type and a slowdown table (all requests, then each type; two
+ * narrow tables rather than one wide one), and one line per type that some run did not have. One
+ * run: the values, and a line saying there is no interval.
+ */
+export function replicationTypeLines(s: Pick<ReplicationSummary, 'seeds' | 'slowdown' | 'per_type'>): string[] {
+  const k = s.seeds.length
+  if (k === 0) return []
+  const runs = `${k} replication${k === 1 ? '' : 's'}`
+  const sd = s.slowdown
+  const lines = [`slowdown over ${runs}: mean ${overRuns(sd.mean, k, 2)}, p50 ${overRuns(sd.p50, k, 2)}`]
+  const types = Object.entries(s.per_type)
+  const whole = types.filter(([, t]) => t.absent_runs === 0)
+  if (types.length > 0) {
+    const what = k === 1 ? "the run's values, no interval" : 'mean over the runs [95% t-interval]'
+    lines.push(`by type over ${runs} (${what}; n/a in j of k runs: too few samples):`)
+    if (whole.length > 0) {
+      lines.push(
+        ...table(
+          ['latency µs', 'requests', 'p50', 'p99', 'p99.9'],
+          whole.map(([name, t]) => [name, num(t.count.mean, 0), overRuns(t.p50_us, k, 1), overRuns(t.p99_us, k, 1), overRuns(t.p999_us, k, 1)]),
+          '  ',
+        ),
+      )
+    }
+  }
+  lines.push(
+    ...table(
+      ['slowdown', 'p99', 'p99.9'],
+      [['all', overRuns(sd.p99, k, 2), overRuns(sd.p999, k, 2)], ...whole.map(([name, t]) => [name, overRuns(t.slowdown_p99, k, 2), overRuns(t.slowdown_p999, k, 2)])],
+      '  ',
+    ),
+  )
+  for (const [name, t] of types) {
+    if (t.absent_runs > 0) lines.push(`  type ${name}: absent from ${t.absent_runs} of ${k} runs (no measured request of it there): no statistics over the replications`)
+  }
+  if (k === 1) lines.push('  (one replication: no interval over replications, which needs two or more)')
   return lines
 }

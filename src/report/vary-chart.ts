@@ -13,8 +13,9 @@ export interface VaryPoint {
   /** The varied parameter's value, as a number (a multiple `xF` as F). */
   value: number
   maxLoad: number
-  /** Half-width of the 95% interval over replications, when known. */
-  half?: number
+  /** Bounds of the 95% interval over replications (the table's, clamped), when known. */
+  lo?: number
+  hi?: number
 }
 
 export interface VaryChartInput {
@@ -38,7 +39,7 @@ export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
   const pts = input.points.filter((p) => Number.isFinite(p.value) && Number.isFinite(p.maxLoad))
   const policies = (input.policies ?? [...new Set(pts.map((p) => p.policy))]).filter((p) => pts.some((q) => q.policy === p))
   const values = pts
-    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: Math.max(0, p.maxLoad - (p.half ?? 0)), hi: Math.min(1, p.maxLoad + (p.half ?? 0))}))
+    .map((p) => ({policy: p.policy, value: p.value, max: p.maxLoad, lo: p.lo ?? p.maxLoad, hi: p.hi ?? p.maxLoad}))
     .sort((a, b) => policies.indexOf(a.policy) - policies.indexOf(b.policy) || a.value - b.value)
   const x = {
     field: 'value',
@@ -57,7 +58,7 @@ export function varyChartSpec(input: VaryChartInput): TopLevelSpec {
     },
     {name: 'points', data: {values}, mark: {type: 'point', filled: true, size: 50}, encoding: {x, y, color, shape}},
   ]
-  if (pts.some((p) => p.half !== undefined && p.half > 0)) {
+  if (pts.some((p) => p.lo !== undefined && p.hi !== undefined && p.hi > p.lo)) {
     layers.push({name: 'errorbar', data: {values}, mark: {type: 'rule', strokeWidth: 1.5}, encoding: {x, y: {field: 'lo', type: 'quantitative'}, y2: {field: 'hi'}, color}})
   }
   return {

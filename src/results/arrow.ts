@@ -57,7 +57,8 @@ export function tableToRows(t: Table, file: string, version = SCHEMA_VERSION): R
     if (c.from === undefined) continue
     const vec = t.getChild(c.name)
     if (vec === null) {
-      if (c.since !== undefined && c.since > version) continue
+      // Added after the file's version, or within it (a version-4 file may predate a since-4 column).
+      if (c.since !== undefined && c.since >= version) continue
       throw new ResultsError(`${file}: Expected a tailsim results file with a column \`${c.name}\`, got none (is this a trace, not results?)`, {file, column: c.name})
     }
     vecs.push({name: c.name, vec})

@@ -27,6 +27,11 @@ export const PER_TYPE_FIELDS = [
   'slowdown_p999',
   'slowdown_p999_ci_low',
   'slowdown_p999_ci_high',
+  // Added within schema version 4 (the bounds of the type's intervals over replications); files
+  // written before lack them and read them as null.
+  'min_us',
+  'slowdown_min',
+  'slowdown_max',
 ] as const
 
 export type PerTypeField = (typeof PER_TYPE_FIELDS)[number]
@@ -56,6 +61,9 @@ export function perTypeRows(perType: RunResult['per_type']): PerTypeRow[] {
     slowdown_p999: finite(t.slowdown.p999),
     slowdown_p999_ci_low: finite(t.slowdown.p999_ci_low),
     slowdown_p999_ci_high: finite(t.slowdown.p999_ci_high),
+    min_us: finite(t.min_us),
+    slowdown_min: finite(t.slowdown.min),
+    slowdown_max: finite(t.slowdown.max),
   }))
 }
 

@@ -120,6 +120,7 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
     slowdown_p999_ci_high: sd ? finite(sd.p999_ci_high) : null,
     slowdown_p9999: sd ? finite(sd.p9999) : null,
     slowdown_max: sd ? finite(sd.max) : null,
+    slowdown_min: sd ? finite(sd.min) : null,
     per_type: r ? perTypeRows(r.per_type) : [],
     warnings: [...new Set([...(r?.warnings ?? []), ...(cell.warnings ?? [])].map((w) => w.code))].join(','),
     warnings_json: JSON.stringify([...(r?.warnings ?? []), ...(cell.warnings ?? [])]),
@@ -161,17 +162,26 @@ export function toRow(result: RunResult | null, cell: CellInfo): ResultRow {
  * (by SHA-256), SLO, cores, replication and --vary value. Rows without a usable reference keep null. Returns new rows.
  */
 export function withEfficiency(rows: readonly ResultRow[]): ResultRow[] {
+  const refOf = efficiencyReference(rows)
+  return rows.map((r) => {
+    if (r.kind !== 'max_load' || r.max_load === null) return r
+    const m = refOf(r)
+    return {...r, efficiency: m === undefined ? null : r.max_load / m}
+  })
+}
+
+/**
+ * The reference of a max_load row's efficiency: the `mgn-fcfs` max load of the same trace, SLO,
+ * cores, replication and --vary value among `rows` (undefined when absent or 0).
+ */
+export function efficiencyReference(rows: readonly ResultRow[]): (r: ResultRow) => number | undefined {
   // Paired by replication (the same trace draw and seed) and --vary value.
   const key = (r: ResultRow) => `${r.trace_sha256}|${r.slo_percentile}|${r.slo_us}|${r.slo}|${r.cores}|${r.replication}|${r.vary_name}=${r.vary_value}`
   const ref = new Map<string, number>()
   for (const r of rows) {
     if (r.kind === 'max_load' && r.policy === 'mgn-fcfs' && r.max_load !== null && r.max_load > 0) ref.set(key(r), r.max_load)
   }
-  return rows.map((r) => {
-    if (r.kind !== 'max_load' || r.max_load === null) return r
-    const m = ref.get(key(r))
-    return {...r, efficiency: m === undefined ? null : r.max_load / m}
-  })
+  return (r) => ref.get(key(r))
 }
 
 /** Parse a JSON column of a row (counters_json etc.), tolerating an empty string. */

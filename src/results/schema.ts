@@ -40,7 +40,9 @@ export {PER_TYPE_FIELDS, perTypeRows, rowSloValue, type PerTypeField, type PerTy
  * Bump when a column changes meaning or is removed; readers refuse newer versions. Version 3 added
  * slowdown, the typed `per_type` column and `slo`; version 4 is the typed file layout of
  * ./file-columns.ts (integer columns, lists and structs instead of JSON text, unit-suffixed
- * names); files of versions 1–3 are still read (see ./arrow.ts).
+ * names); files of versions 1–3 are still read (see ./arrow.ts). A column added within version 4
+ * (`since: 4`, e.g. `slowdown_min`) may be missing from version-4 files written before it: it reads
+ * as null.
  */
 export const SCHEMA_VERSION = 4
 
@@ -119,6 +121,8 @@ export interface ResultRow {
   slowdown_p999_ci_high: number | null
   slowdown_p9999: number | null
   slowdown_max: number | null
+  /** Added within schema 4 (older files read null): the smallest measured slowdown, the lower bound of slowdown intervals over replications. */
+  slowdown_min: number | null
   /** Since schema 3: per request type (empty without a type column). */
   per_type: PerTypeRow[]
   /** Since schema 2: the run's validity warning codes, comma-separated ('' when none); see stats/validity. */
@@ -259,6 +263,7 @@ export const COLUMNS: readonly ColumnDef[] = [
       'slowdown_max',
     ] as const
   ).map((n) => ({...f(n), since: 3})),
+  {...f('slowdown_min'), since: 4},
   {name: 'per_type', type: 'per_type', nullable: false, since: 3},
   {...s('warnings'), since: 2},
   {...s('warnings_json'), since: 2},

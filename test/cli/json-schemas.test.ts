@@ -62,7 +62,7 @@ describe('--json documents follow docs/schemas', () => {
 
   it('the replay document has the replication intervals and the records file, with units in the keys', () => {
     const d = out.get('replay')!.doc as Record<string, Record<string, unknown>>
-    expect(Object.keys(d.replications)).toEqual(expect.arrayContaining(['p99_us', 'mean_us', 'throughput_rps', 'latency_us', 'per_replication']))
+    expect(Object.keys(d.replications)).toEqual(expect.arrayContaining(['p99_us', 'mean_us', 'throughput_rps', 'latency_us', 'per_replication', 'slowdown', 'per_type']))
     expect(d.records.rows).toBe(1500)
     expect(d.config.nic_ring_descriptors).toBeNull()
   })

@@ -23,7 +23,7 @@ const sim = {...DEFAULT_CONFIG, cores: 4, costs: resolveCosts('paper'), costPres
 const base = {traces: ['synthetic:exp:10us'], loads: [0.5], sim, synthetic: {requests: 8000, connections: 64}, search: {tol: 0.02}}
 
 describe('sweeps: replications, --vary, infeasible SLOs', () => {
-  it('--replications 3: one search per replication, the table shows their mean ± t-interval and each value', async () => {
+  it('--replications 3: one search per replication, the table shows their mean with its t-interval clamped to the range, and each value', async () => {
     const prepared = await prepareSweep({...base, policies: ['n-mg1-fcfs'], replications: 3})
     const out = await runSweep(prepared, {jobs: 0})
     const ml = out.rows.filter((r) => r.kind === 'max_load' && r.policy === 'n-mg1-fcfs')
@@ -33,27 +33,35 @@ describe('sweeps: replications, --vary, infeasible SLOs', () => {
     const values = ml.map((r) => r.max_load!)
     const {mean, half} = meanCi(values)
     expect(row[t.columns.indexOf('max load')]).toBeCloseTo(mean, 12)
-    expect(row[t.columns.indexOf('max load ±95%')]).toBeCloseTo(half, 12)
+    // Clamped to [0, the search's upper bound]: a max load lies there.
+    const top = Math.max(...ml.map((r) => r.search_hi!))
+    const b = t.intervals![t.rows.indexOf(row)][t.columns.indexOf('max load')]!
+    expect(b.low).toBeCloseTo(Math.max(0, mean - half), 12)
+    expect(b.high).toBeCloseTo(Math.min(top, mean + half), 12)
     expect(row[t.columns.indexOf('max load per replication')]).toBe(values.map((v) => v.toFixed(3)).join(' '))
-    expect(t.title).toMatch(/mean ± 95% t-interval over 3 replications/)
+    expect(t.title).toMatch(/mean \[95% t-interval over 3 replications, clamped to \[0, the search's upper bound\]\]/)
     // The latency table: the replications' mean with its t-interval.
     const lat = buildTables(out.rows).traces[0].latency
     const col = lat.columns.indexOf('n-mg1-fcfs')
     const p99s = out.rows.filter((r) => r.kind === 'latency' && r.policy === 'n-mg1-fcfs').map((r) => r.p99_us!)
     expect(p99s).toHaveLength(3)
     expect(lat.rows[0][col]).toBeCloseTo(meanCi(p99s).mean, 9)
-    expect(lat.halves![0][col]).toBeCloseTo(meanCi(p99s).half, 9)
-    expect(renderTables(out.rows, {format: 'table'})).toMatch(/ ± /)
-    // One replication: the larger side of the run's batch-means interval.
+    // Clamped to the runs' [min, max] latency.
+    const latRows = out.rows.filter((r) => r.kind === 'latency' && r.policy === 'n-mg1-fcfs')
+    const lb = lat.intervals![0][col]!
+    expect(lb.low).toBeCloseTo(Math.max(Math.min(...latRows.map((r) => r.min_us!)), meanCi(p99s).mean - meanCi(p99s).half), 9)
+    expect(lb.high).toBeCloseTo(Math.min(Math.max(...latRows.map((r) => r.max_us!)), meanCi(p99s).mean + meanCi(p99s).half), 9)
+    expect(renderTables(out.rows, {format: 'table'})).toMatch(/\d \[\d+\.\d+, \d+\.\d+\]/)
+    // One replication: the run's batch-means interval, as it is.
     const one = out.rows.filter((r) => r.replication === 0)
     const r0 = one.find((r) => r.kind === 'latency' && r.policy === 'n-mg1-fcfs')!
     const lat1 = buildTables(one).traces[0].latency
-    const got = lat1.halves![0][lat1.columns.indexOf('n-mg1-fcfs')]
+    const got = lat1.intervals![0][lat1.columns.indexOf('n-mg1-fcfs')]
     if (r0.p99_ci_low_us === null || r0.p99_ci_high_us === null) expect(got).toBeNull() // no interval: none shown
-    else expect(got).toBeCloseTo(Math.max(r0.p99_us! - r0.p99_ci_low_us, r0.p99_ci_high_us - r0.p99_us!), 9)
+    else expect(got).toEqual({low: r0.p99_ci_low_us, high: r0.p99_ci_high_us})
     const mean1 = one.find((r) => r.kind === 'latency' && r.policy === 'mgn-fcfs')!
     const m = buildTables(one, 'mean').traces[0].latency
-    expect(m.halves![0][m.columns.indexOf('mgn-fcfs')]).toBeCloseTo(Math.max(mean1.mean_us! - mean1.mean_ci_low_us!, mean1.mean_ci_high_us! - mean1.mean_us!), 9)
+    expect(m.intervals![0][m.columns.indexOf('mgn-fcfs')]).toEqual({low: mean1.mean_ci_low_us, high: mean1.mean_ci_high_us})
   }, 120_000)
 
   it('--vary cores=2,4: every cell once per value, the value in the rows and the tables; sweeps differing only in values merge', async () => {

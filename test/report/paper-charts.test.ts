@@ -122,13 +122,13 @@ describe('interval bands', () => {
     const bands = (svg: string) => byClass(parseXml(svg), 'band_marks').flatMap((g) => g.children.filter((c) => c.name === 'path'))
     expect(bands(await latencyChartSvg({points: points(['zygos', 'ix'], true)}))).toHaveLength(2)
     expect(bands(await latencyChartSvg({points: points(['zygos', 'ix'])}))).toHaveLength(0)
-    const bars = await maxLoadChartSvg({bars: [{policy: 'zygos', maxLoad: 0.6, half: 0.02}, {policy: 'ix', maxLoad: 0.4}]})
+    const bars = await maxLoadChartSvg({bars: [{policy: 'zygos', maxLoad: 0.6, lo: 0.58, hi: 0.61}, {policy: 'ix', maxLoad: 0.4}]})
     expect(byClass(parseXml(bars), 'errorbar_marks').flatMap((g) => g.children.filter((c) => c.name === 'line'))).toHaveLength(2)
-    expect(bars).toContain('0.600 ± 0.020')
-    // A load lies in [0, 1]: the --vary chart's error bars are cut there.
-    const vary = varyChartSpec({points: [{policy: 'a', value: 1, maxLoad: 0.98, half: 0.1}, {policy: 'a', value: 2, maxLoad: 0.05, half: 0.1}], name: 'ghz', multiples: false})
+    expect(bars).toContain('0.600 [0.580, 0.610]')
+    // The --vary chart's error bars are the table's (clamped) bounds, as given.
+    const vary = varyChartSpec({points: [{policy: 'a', value: 1, maxLoad: 0.98, lo: 0.88, hi: 0.99}, {policy: 'a', value: 2, maxLoad: 0.05}], name: 'ghz', multiples: false})
     const data = (vary as {layer: {name?: string; data: {values: {lo: number; hi: number}[]}}[]}).layer.find((l) => l.name === 'errorbar')!.data.values
-    expect(data.map((v) => [v.lo, v.hi])).toEqual([[0.88, 1], [0, 0.15000000000000002]])
+    expect(data.map((v) => [v.lo, v.hi])).toEqual([[0.88, 0.99], [0.05, 0.05]])
   })
 })
 
@@ -154,16 +154,17 @@ describe('chart data', () => {
     expect(latencyPoints(rows, 'max').every((p) => p.lo === undefined)).toBe(true)
   })
 
-  it('replications: the mean and the 95% t-interval over them', () => {
+  it('replications: the mean and the 95% t-interval over them, clamped to the runs\' [min, max] latency', () => {
     const lat = rows.filter((r) => r.kind === 'latency')
     const reps = [0, 1, 2].flatMap((k) => lat.map((r) => ({...r, replication: k, p99_us: (r.p99_us as number) * (1 + 0.1 * k)})))
     for (const p of latencyPoints(reps, 'p99')) {
-      const xs = reps.filter((r) => r.policy === p.policy && r.load === p.load).map((r) => r.p99_us as number)
+      const g = reps.filter((r) => r.policy === p.policy && r.load === p.load)
+      const xs = g.map((r) => r.p99_us as number)
       const {mean, half} = meanCi(xs)
       expect(xs).toHaveLength(3)
       expect(p.latencyUs).toBeCloseTo(mean, 9)
-      expect(p.lo).toBeCloseTo(mean - half, 9)
-      expect(p.hi).toBeCloseTo(mean + half, 9)
+      expect(p.lo).toBeCloseTo(Math.max(Math.min(...g.map((r) => r.min_us!)), mean - half), 9)
+      expect(p.hi).toBeCloseTo(Math.min(Math.max(...g.map((r) => r.max_us!)), mean + half), 9)
     }
   })
 

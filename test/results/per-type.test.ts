@@ -17,6 +17,7 @@ import {readResults} from '../../src/results/read.js'
 import {toRow} from '../../src/results/row.js'
 import {PER_TYPE_FIELDS, type ResultRow} from '../../src/results/schema.js'
 import {writeResults} from '../../src/results/write.js'
+import {meanCi, samplesBeyond} from '../../src/stats/intervals.js'
 import {slowdownAndTypeLines} from '../../src/report/type-summary.js'
 import type {RunResult} from '../../src/sim/simulate.js'
 import {run} from '../helpers.js'
@@ -120,6 +121,36 @@ describe('the by-type table and replay lines', () => {
     const md = renderTables(rows, {format: 'markdown'})
     expect(md).toContain('latency (µs) and slowdown by request type')
     expect(md).not.toContain('max load at SLO') // no max-load rows here: that table is left out
+  })
+
+  it('over replications: the mean with its t-interval clamped to the type\'s range; n/a in some run stays n/a and says in how many; an absent type has no numbers', () => {
+    const [r0] = rows
+    const short0 = r0.per_type.find((t) => t.type === 'short')!
+    const long0 = r0.per_type.find((t) => t.type === 'long')!
+    const rep = (i: number, perType: ResultRow['per_type']): ResultRow => ({...r0, replication: i, cell_index: i, cell_id: `L|r${i}`, per_type: perType})
+    const reps = [
+      r0,
+      rep(1, [{...short0, p99_us: short0.p99_us! + 6, slowdown_p99: short0.slowdown_p99! * 1.1}]), // long absent
+      rep(2, [{...short0, p99_us: null}, long0]), // short p99 n/a
+    ]
+    const t = buildTables(reps).traces[0].per_type
+    expect(t.rows.map((r) => r[1])).toEqual(['all', 'short', 'long'])
+    const [, short, long] = t.rows
+    const [, hShort] = t.intervals!
+    const k = samplesBeyond(short0.count!, 99)
+    expect(short[4]).toBe(`n/a in 1 of 3 runs (${k} sample${k === 1 ? '' : 's'})`)
+    expect(hShort[4]).toBeNull()
+    const sd = [short0.slowdown_p99!, short0.slowdown_p99! * 1.1, short0.slowdown_p99!]
+    expect(short[6]).toBeCloseTo((sd[0] + sd[1] + sd[2]) / 3, 9)
+    // Clamped to the type's slowdown range over the runs (its own min and max).
+    expect(hShort[6]!.low).toBeCloseTo(Math.max(short0.slowdown_min!, meanCi(sd).mean - meanCi(sd).half), 9)
+    expect(hShort[6]!.high).toBeCloseTo(Math.min(short0.slowdown_max!, meanCi(sd).mean + meanCi(sd).half), 9)
+    expect(short[3]).toBe(short0.p50_us) // equal in all three runs
+    expect(hShort[3]).toEqual({low: short0.p50_us, high: short0.p50_us})
+    expect(long.slice(2)).toEqual(['absent from 1 of 3 runs', null, null, null, null, null])
+    expect(t.intervals![2].every((h) => h === null)).toBe(true)
+    const text = renderTables(reps, {format: 'table'})
+    expect(text).toMatch(/long │ +absent from 1 of 3 runs │ +— │/)
   })
 
   it('replay prints slowdown and a line per type, with intervals and n/a', () => {

@@ -10,7 +10,8 @@ import {join} from 'node:path'
 import {parquetMetadata, parquetReadObjects, parquetSchema} from 'hyparquet'
 import {beforeAll, describe, expect, it} from 'vitest'
 
-import {Float64, Int32, Table, Utf8, tableToIPC, vectorFromArray, type Vector} from '../../src/arrow-lib.js'
+import {Field, Float64, Int32, List, Struct, Table, Utf8, tableToIPC, vectorFromArray, type Vector} from '../../src/arrow-lib.js'
+import {rowsToTable} from '../../src/results/arrow.js'
 import {ResultsError} from '../../src/errors.js'
 import {perTypeArrowType} from '../../src/results/arrow-types.js'
 import {FILE_COLUMNS, SCALAR_COLUMNS, toRecord} from '../../src/results/file-columns.js'
@@ -150,6 +151,37 @@ describe('result files written before schema 4', () => {
     // report's efficiency still works on them (filled on reading).
     expect(withEfficiency(await readResults([join(dir, 'old.arrow')])).filter((r) => r.kind === 'max_load').map((r) => r.efficiency)).toEqual([1, 0.6 / 0.8])
     expect(SCHEMA_VERSION).toBe(4)
+  })
+
+  it('version-4 files written before slowdown_min and the per-type min/max read them as null (Arrow, Parquet, JSON)', async () => {
+    const added = ['min_us', 'slowdown_min', 'slowdown_max']
+    expect(rows.every((r) => r.slowdown_min !== null)).toBe(true) // the current writer records it
+    const full = rowsToTable(rows)
+    // The earlier layout: no slowdown_min column, per-type structs without the three fields.
+    const keep = full.schema.fields.map((f) => f.name).filter((n) => n !== 'slowdown_min')
+    const cols: Record<string, Vector> = {}
+    for (const n of keep) cols[n] = full.getChild(n)!
+    const oldType = new List(new Field('item', new Struct(((perTypeArrowType().children[0].type as Struct).children).filter((f) => !added.includes(f.name))), false))
+    const perType = rows.map((r) => r.per_type.map((t) => Object.fromEntries(Object.entries({...t, count: t.count === null ? null : BigInt(t.count)}).filter(([k]) => !added.includes(k)))))
+    cols.per_type = vectorFromArray(perType as never[], oldType as never) as Vector
+    const old = new Table(cols)
+    const dir = mkdtempSync(join(tmpdir(), 'tailsim-v4-'))
+    writeFileSync(join(dir, 'old.arrow'), tableToIPC(old, 'file'))
+    const pq = await import('parquet-wasm')
+    writeFileSync(join(dir, 'old.parquet'), pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(old, 'stream'))))
+    const records = rows.map((r) => {
+      const rec = toRecord(r) as Record<string, unknown>
+      delete rec.slowdown_min
+      rec.per_type = (rec.per_type as Record<string, unknown>[]).map((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !added.includes(k))))
+      return rec
+    })
+    writeFileSync(join(dir, 'old.json'), JSON.stringify({tailsim_results: {schema_version: 4}, rows: records}))
+    for (const name of ['old.arrow', 'old.parquet', 'old.json']) {
+      const back = await readResultsFile(join(dir, name))
+      expect(back.map((r) => r.p99_us)).toEqual(rows.map((r) => r.p99_us))
+      expect(back.every((r) => r.slowdown_min === null)).toBe(true)
+      for (const r of back) for (const t of r.per_type) expect([t.min_us, t.slowdown_min, t.slowdown_max]).toEqual([null, null, null])
+    }
   })
 })
 
