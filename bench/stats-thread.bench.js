@@ -52,9 +52,11 @@ async function child(policy, workload, mode) {
   const cols = workload === 'bimodal' ? {arrival, conn, service, type, typeNames: ['short', 'long']} : {arrival, conn, service}
   const preset = THEORY.has(policy.split(':')[0]) ? 'zero' : 'paper'
   const config = {...DEFAULT_CONFIG, policy, cores: 16, load: 0.7, costPreset: preset, costs: resolveCosts(preset)}
+  const stats = memory.memoryStats(cols)
+  await stats.sha256
   const m0 = mainThreadCpu()
   const u0 = process.cpuUsage()
-  const r = await simulate(memory.memoryTrace('bench', cols), memory.memoryStats(cols), config, {statsThread: mode})
+  const r = await simulate(memory.memoryTrace('bench', cols), stats, config, {statsThread: mode})
   const u = process.cpuUsage(u0)
   const main = mainThreadCpu() - m0
   process.stdout.write(JSON.stringify({wall: r.sim_rate_rps, main: r.requests / main, cpu: r.requests / ((u.user + u.system) / 1e6)}) + '\n')
