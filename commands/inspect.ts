@@ -7,6 +7,7 @@ import {openTrace} from '../src/trace/open.js'
 import {offeredLoad, scanTrace} from '../src/trace/scan.js'
 import {showInstant} from '../src/trace/clock.js'
 import type {ConnSource, TraceClock, TraceStats} from '../src/trace/types.js'
+import {grouped} from '../src/grouped.js'
 
 export interface InspectResult extends TraceStats {
   /** Cores the offered load refers to. */
@@ -84,7 +85,7 @@ Percentiles come from a log histogram (within 0.4%; exact when a bucket holds on
 
 function num(v: number, digits = 4): string {
   if (!Number.isFinite(v)) return String(v)
-  return Number(v.toPrecision(digits)).toLocaleString('en-US', {maximumFractionDigits: 6})
+  return grouped(Number(v.toPrecision(digits)), 6)
 }
 
 function time(us: number): string {
@@ -97,14 +98,14 @@ function time(us: number): string {
 function connNote(c: ConnSource | undefined): string {
   if (c === undefined || c.mode === 'column') return ''
   if (c.mode === 'per-request') return '; one per request (--conn-per-request)'
-  return `; drawn uniformly from ${c.connections.toLocaleString('en-US')} ids per request (--connections, --conn-seed ${c.seed})`
+  return `; drawn uniformly from ${grouped(c.connections)} ids per request (--connections, --conn-seed ${c.seed})`
 }
 
 function render(r: InspectResult): string {
   const rows: [string, string][] = [
     ['trace', r.name ?? ''],
     ['sha256', r.sha256],
-    ['rows', r.requests.toLocaleString('en-US')],
+    ['rows', grouped(r.requests)],
     ['span', `${time(r.spanUs)} (first arrival ${time(r.firstArrival / (r.ghz ?? 2.4) / 1000)}${r.clock?.rebased ? ' after the base second' : ''})`],
     ['rate', `${num(r.ratePerSecond / 1e6)} M requests/s`],
     [
@@ -112,7 +113,7 @@ function render(r: InspectResult): string {
       `mean ${time(r.serviceMeanUs)}, p50 ${time(r.serviceP50Us)}, p99 ${time(r.serviceP99Us)}, max ${time(r.serviceMaxUs)}, min ${time(r.serviceMinUs)}`,
     ],
     ['service CV', num(r.serviceCv, 3)],
-    ['connections', `${r.connections.toLocaleString('en-US')} (busiest has ${num(r.busiestConnShare * 100, 3)}% of requests)${connNote(r.connectionSource)}`],
+    ['connections', `${grouped(r.connections)} (busiest has ${num(r.busiestConnShare * 100, 3)}% of requests)${connNote(r.connectionSource)}`],
     ['offered load', `${num(r.offeredLoad, 3)} on ${r.cores} cores (rate × mean service / cores)`],
   ]
   if (r.clock !== undefined && (r.clock.rebased || r.clock.kind !== 'number')) {
@@ -121,7 +122,7 @@ function render(r: InspectResult): string {
   }
   const types = Object.entries(r.typeCounts).sort((a, b) => b[1] - a[1])
   if (types.length > 0) {
-    rows.push(['types', types.map(([k, v]) => `${k} ${v.toLocaleString('en-US')} (${num((v / r.requests) * 100, 3)}%)`).join(', ')])
+    rows.push(['types', types.map(([k, v]) => `${k} ${grouped(v)} (${num((v / r.requests) * 100, 3)}%)`).join(', ')])
   }
   const w = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')

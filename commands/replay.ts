@@ -18,6 +18,7 @@ import {loadPolicyModules} from '../src/sim/plugin.js'
 import {rescaleFactor, type RunResult, type SimConfig} from '../src/sim/simulate.js'
 import {overRuns, replicationTypeLines, slowdownAndTypeLines} from '../src/report/type-summary.js'
 import {TOOL} from '../src/version.js'
+import {grouped} from '../src/grouped.js'
 
 /** `replay --json`: the full result row of replication 0, plus the replication summary and records file. */
 export type ReplayResult = RunResult & {
@@ -40,7 +41,7 @@ export interface ShowConfigResult {
 
 const us = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-')
 const pct = (v: number) => (Number.isFinite(v) ? (v * 100).toFixed(1) + '%' : '-')
-const count = (v: number) => Math.round(v).toLocaleString('en-US')
+const count = (v: number) => grouped(v)
 const rate = (rps: number) => (rps >= 1e6 ? `${(rps / 1e6).toFixed(3)} M` : rps >= 1e3 ? `${(rps / 1e3).toFixed(2)} k` : rps.toFixed(1) + ' ')
 
 export default class Replay extends BaseCommand {

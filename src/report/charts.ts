@@ -21,6 +21,7 @@ import {parse as vegaParse, View} from 'vega'
 import {compile, type TopLevelSpec} from 'vega-lite'
 
 import {BAND_OPACITY, baseConfig, CHART_FONT, chartTitle, colourScale, logTicks, RULE_COLOUR, RULE_DASH, SERIES_COLOURS, seriesEncoding} from './chart-style.js'
+import {grouped} from '../grouped.js'
 
 /** One point of the latency-vs-load chart. */
 export interface LatencyPoint {
@@ -115,7 +116,7 @@ function order(names: string[], given?: string[]): string[] {
 /** Compact number for labels: 3 significant digits, no trailing zeros. */
 export function fmtUs(v: number): string {
   if (!Number.isFinite(v)) return String(v)
-  if (v >= 1000) return Math.round(v).toLocaleString('en-US')
+  if (v >= 1000) return grouped(v)
   return String(Number(v.toPrecision(3)))
 }
 

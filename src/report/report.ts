@@ -25,6 +25,7 @@ import {type VaryPoint, varyChartSvg, varyNumber} from './vary-chart.js'
 import {type GroupedBar, groupedBarChartSvg} from './type-chart.js'
 import {describeTarget, rowSloTargets} from '../experiment/slo.js'
 import {type HtmlTable, renderHtml} from './html.js'
+import {grouped} from '../grouped.js'
 
 export interface ReportOptions {
   /** Format of the rendered tables (`tables` in the result) [table]. */
@@ -289,7 +290,7 @@ function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | 
   }
   if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
   if (b !== null) return fmtBounds(v, b)
-  if (name === 'throughput (req/s)') return Math.round(v).toLocaleString('en-US')
+  if (name === 'throughput (req/s)') return grouped(v)
   if (name === 'load') return Number(v.toFixed(3)).toString()
   // Percent columns, or percent rows of the transposed counters table (`quantity` first).
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)

@@ -3,12 +3,15 @@
  * simulation goes on, so that the simulation's hot loop pays four stores per completion instead
  * of the statistics (histogram counts, slowdown, batch-means slices, MSER series, per-type).
  *
- * Hand-over: CHUNKS buffers of CHUNK completions each, (arrival, end, service, type) as doubles,
- * in one SharedArrayBuffer. The simulation fills a buffer, marks it full (Atomics) and goes on with
- * the next one; the thread measures a full buffer and marks it free. The simulation waits only
- * when every buffer is full (the thread is behind). A buffer's length −1 tells the thread that no
- * completion follows: it sends back StatsCore.results() and ends. The statistics are those of
- * the same completions measured in order in one thread: StatsCore depends only on the tuples.
+ * Hand-over: `chunks` shared buffers of `chunk` completions each, (arrival, end, service, type)
+ * as doubles, in one SharedArrayBuffer. The simulation fills a buffer, marks it full (Atomics) and
+ * goes on with the next one; the thread measures the full buffers in order and marks each free.
+ * When no shared buffer is free (the thread is starting: loading its modules takes tens of
+ * milliseconds, in which the simulation fills them all; or it is behind), the simulation goes on
+ * in private buffers, at most `maxPending`, copied into the shared ones in order as they free up;
+ * beyond that it waits. A buffer of length −1 tells the thread that no completion follows: it
+ * sends back StatsCore.results() and ends. The statistics are those of the same completions
+ * measured in order in one thread: StatsCore depends only on the tuples.
  *
  * Used for large runs only (`STATS_THREAD_MIN_REQUESTS`; simulate's `statsThread`): starting a
  * thread and loading its modules costs ~50 ms of CPU. A failure in the thread (an exception) is
@@ -21,13 +24,26 @@ import type {StatsOptions, StatsResults} from './recorder-types.js'
 
 /** Runs of at least this many requests use a statistics thread when `statsThread` is 'auto'. */
 export const STATS_THREAD_MIN_REQUESTS = 1 << 20
-export const CHUNK = 16384
-export const CHUNKS = 4
-/** Control words: CHUNKS states (0 free, 1 full), CHUNKS lengths, the error flag, the buffers measured. */
-export const ERROR_WORD = 2 * CHUNKS
-export const MEASURED_WORD = ERROR_WORD + 1
-export const CONTROL_WORDS = MEASURED_WORD + 1
-const CONTROL_BYTES = 8 * Math.ceil(CONTROL_WORDS / 2)
+
+/** The buffers' sizes: completions per buffer, shared buffers, private buffers at most. */
+export interface StatsLayout {
+  chunk: number
+  chunks: number
+  maxPending: number
+}
+
+/** 4 shared buffers of 512 KiB, up to 32 private ones (16 MiB) while the thread is behind. */
+export const DEFAULT_LAYOUT: StatsLayout = {chunk: 16384, chunks: 4, maxPending: 32}
+
+/**
+ * The control words before the buffers: `chunks` states (0 free, 1 full), `chunks` lengths, the
+ * error flag, the number of buffers measured.
+ */
+export function controlWords(l: StatsLayout): {error: number; measured: number; words: number; bytes: number} {
+  const words = 2 * l.chunks + 2
+  return {error: 2 * l.chunks, measured: 2 * l.chunks + 1, words, bytes: 8 * Math.ceil(words / 2)}
+}
+
 /**
  * A simulation waiting for a free buffer gives up when the thread has measured none for this long:
  * the thread is gone (a crash it could not report). A starved thread measures a buffer in
@@ -44,30 +60,56 @@ export function statsThreadAvailable(): boolean {
 
 export interface StatsWorkerData {
   opts: StatsOptions
+  layout: StatsLayout
   buffer: SharedArrayBuffer
 }
 
 type Reply = {ok: true; results: StatsResults} | {ok: false; message: string}
 
 export class StatsLink {
-  /** Completions in the buffers handed over so far. */
-  private handed = 0
+  /** Completions in full buffers (handed over or waiting in `pending`). */
+  private filled = 0
+  private readonly chunk: number
+  private readonly chunks: number
+  private readonly maxPending: number
+  private readonly errorWord: number
+  private readonly measuredWord: number
   private readonly control: Int32Array
-  private readonly data: Float64Array
+  /** The shared buffers. */
+  private readonly ring: Float64Array
   private readonly worker: Worker
   private readonly reply: Promise<Reply>
-  /** Current buffer and the next free position in `data`. */
-  private chunk = 0
+  /** Where completions are written now: a shared buffer (`inRing`, index `current`) or a private one. */
+  private data: Float64Array
+  private inRing = true
+  private current = 0
+  /** Start, next free position and end of the current buffer in `data`. */
+  private base = 0
   private pos = 0
-  private end = CHUNK * 4
+  private end: number
+  /** The next shared buffer to hand over (they are measured in this order). */
+  private ringNext = 0
+  /** Full private buffers not yet copied into the shared ones, oldest first, and their lengths. */
+  private readonly pending: Float64Array[] = []
+  private readonly pendingLength: number[] = []
+  /** Private buffers to reuse. */
+  private readonly spare: Float64Array[] = []
   private closed = false
 
-  constructor(opts: StatsOptions) {
+  constructor(opts: StatsOptions, layout: StatsLayout = DEFAULT_LAYOUT) {
     if (!statsThreadAvailable()) throw new Error(`internal: no statistics thread at ${fileURLToPath(WORKER_URL)} (run from the compiled library)`)
-    const buffer = new SharedArrayBuffer(CONTROL_BYTES + CHUNKS * CHUNK * 4 * 8)
-    this.control = new Int32Array(buffer, 0, CONTROL_WORDS)
-    this.data = new Float64Array(buffer, CONTROL_BYTES)
-    const data: StatsWorkerData = {opts, buffer}
+    this.chunk = layout.chunk
+    this.chunks = layout.chunks
+    this.maxPending = layout.maxPending
+    const cw = controlWords(layout)
+    this.errorWord = cw.error
+    this.measuredWord = cw.measured
+    const buffer = new SharedArrayBuffer(cw.bytes + layout.chunks * layout.chunk * 4 * 8)
+    this.control = new Int32Array(buffer, 0, cw.words)
+    this.ring = new Float64Array(buffer, cw.bytes)
+    this.data = this.ring
+    this.end = 4 * this.chunk
+    const data: StatsWorkerData = {opts, layout, buffer}
     this.worker = new Worker(WORKER_URL, {workerData: data, stdout: false, stderr: false})
     this.reply = new Promise((resolve) => {
       this.worker.once('message', (m: Reply) => resolve(m))
@@ -87,29 +129,85 @@ export class StatsLink {
     d[p + 2] = service
     d[p + 3] = type
     this.pos = p + 4
-    if (this.pos === this.end) this.handOver(CHUNK)
+    if (this.pos === this.end) this.full(this.chunk)
   }
 
   /** Completions pushed so far. */
   get pushed(): number {
-    return this.handed + (this.pos - this.chunk * CHUNK * 4) / 4
+    return this.filled + (this.pos - this.base) / 4
   }
 
-  /** Mark the current buffer full with `length` completions, and take the next free one. */
-  private handOver(length: number): void {
+  /** The current buffer holds `length` completions: hand it over, then take the next buffer. */
+  private full(length: number): void {
+    this.close1(length)
+    if (this.pending.length === 0 && Atomics.load(this.control, this.ringNext) === 0) return this.target(this.ringNext)
+    // The thread is behind (starting, or a burst): a private buffer, up to maxPending of them.
+    if (this.pending.length < this.maxPending) {
+      this.data = this.spare.pop() ?? new Float64Array(4 * this.chunk)
+      this.inRing = false
+      this.base = this.pos = 0
+      this.end = 4 * this.chunk
+      return
+    }
+    this.drain(true)
+    this.waitFree(this.ringNext)
+    this.target(this.ringNext)
+  }
+
+  /** Close the current buffer with `length` completions: hand a shared one over, queue a private one. */
+  private close1(length: number): void {
+    this.filled += length
+    if (this.inRing) this.publish(this.current, length)
+    else {
+      this.pending.push(this.data)
+      this.pendingLength.push(length)
+    }
+    this.drain(false)
+  }
+
+  /** Copy private buffers into free shared ones, in order; with `wait`, until none is left. */
+  private drain(wait: boolean): void {
+    while (this.pending.length > 0) {
+      const i = this.ringNext
+      if (Atomics.load(this.control, i) !== 0) {
+        if (!wait) return
+        this.waitFree(i)
+      }
+      const b = this.pending.shift()!
+      const n = this.pendingLength.shift()!
+      this.ring.set(n === this.chunk ? b : b.subarray(0, 4 * n), 4 * i * this.chunk)
+      this.publish(i, n)
+      this.spare.push(b)
+    }
+  }
+
+  /** Write into shared buffer i next (it is free). */
+  private target(i: number): void {
+    this.data = this.ring
+    this.inRing = true
+    this.current = i
+    this.base = this.pos = 4 * i * this.chunk
+    this.end = this.base + 4 * this.chunk
+  }
+
+  /** Mark shared buffer i full with `length` completions (−1: the end mark). */
+  private publish(i: number, length: number): void {
     const c = this.control
-    const i = this.chunk
-    c[CHUNKS + i] = length
-    this.handed += length
+    c[this.chunks + i] = length
     Atomics.store(c, i, 1)
     Atomics.notify(c, i)
-    const next = (i + 1) % CHUNKS
-    let measured = Atomics.load(c, MEASURED_WORD)
+    this.ringNext = (i + 1) % this.chunks
+  }
+
+  /** Wait until the thread has freed shared buffer i. */
+  private waitFree(i: number): void {
+    const c = this.control
+    let measured = Atomics.load(c, this.measuredWord)
     let since = Date.now()
-    while (Atomics.load(c, next) !== 0) {
-      if (Atomics.load(c, ERROR_WORD) !== 0) throw new Error('internal: the statistics thread failed')
-      Atomics.wait(c, next, 1, 1000)
-      const m = Atomics.load(c, MEASURED_WORD)
+    while (Atomics.load(c, i) !== 0) {
+      if (Atomics.load(c, this.errorWord) !== 0) throw new Error('internal: the statistics thread failed')
+      Atomics.wait(c, i, 1, 1000)
+      const m = Atomics.load(c, this.measuredWord)
       if (m !== measured) {
         measured = m
         since = Date.now()
@@ -117,20 +215,16 @@ export class StatsLink {
         throw new Error(`internal: the statistics thread measured nothing for ${NO_PROGRESS_MS / 1000} s`)
       }
     }
-    this.chunk = next
-    this.pos = next * CHUNK * 4
-    this.end = this.pos + CHUNK * 4
   }
 
   /** After the last completion: the statistics of every completion pushed. */
   async finish(): Promise<StatsResults> {
-    const n = (this.pos - this.chunk * CHUNK * 4) / 4
-    if (n > 0) this.handOver(n)
+    const n = (this.pos - this.base) / 4
+    if (n > 0) this.close1(n)
+    this.drain(true)
     // The end mark: a buffer of length -1.
-    const c = this.control
-    c[CHUNKS + this.chunk] = -1
-    Atomics.store(c, this.chunk, 1)
-    Atomics.notify(c, this.chunk)
+    this.waitFree(this.ringNext)
+    this.publish(this.ringNext, -1)
     this.worker.ref()
     const r = await this.reply
     this.closed = true

@@ -5,22 +5,24 @@
  * where a simulation waiting for a free buffer sees it.
  */
 import {parentPort, workerData} from 'node:worker_threads'
-import {CHUNK, CHUNKS, CONTROL_WORDS, ERROR_WORD, MEASURED_WORD, type StatsWorkerData} from './stats-thread.js'
+import {controlWords, type StatsWorkerData} from './stats-thread.js'
 import type {StatsCore} from './stats-core.js'
 
-const {opts, buffer} = workerData as StatsWorkerData
-const control = new Int32Array(buffer, 0, CONTROL_WORDS)
-const data = new Float64Array(buffer, 8 * Math.ceil(CONTROL_WORDS / 2))
+const {opts, layout, buffer} = workerData as StatsWorkerData
+const {chunk, chunks} = layout
+const cw = controlWords(layout)
+const control = new Int32Array(buffer, 0, cw.words)
+const data = new Float64Array(buffer, cw.bytes)
 
 async function run(): Promise<void> {
   const {StatsCore} = await import('./stats-core.js')
   const core = new StatsCore(opts)
-  for (let i = 0; ; i = (i + 1) % CHUNKS) {
+  for (let i = 0; ; i = (i + 1) % chunks) {
     while (Atomics.load(control, i) === 0) Atomics.wait(control, i, 0)
-    const length = control[CHUNKS + i]
+    const length = control[chunks + i]
     if (length < 0) break
-    measureChunk(core, i * CHUNK * 4, length)
-    Atomics.add(control, MEASURED_WORD, 1)
+    measureChunk(core, 4 * i * chunk, length)
+    Atomics.add(control, cw.measured, 1)
     Atomics.store(control, i, 0)
     Atomics.notify(control, i)
   }
@@ -35,7 +37,7 @@ function measureChunk(core: StatsCore, from: number, length: number): void {
 }
 
 run().catch((e: unknown) => {
-  Atomics.store(control, ERROR_WORD, 1)
-  for (let i = 0; i < CHUNKS; i++) Atomics.notify(control, i)
+  Atomics.store(control, cw.error, 1)
+  for (let i = 0; i < chunks; i++) Atomics.notify(control, i)
   parentPort!.postMessage({ok: false, message: e instanceof Error ? e.message : String(e)})
 })

@@ -13,9 +13,12 @@ const mem = (await import(new URL('../../dist/src/trace/memory.js', import.meta.
 const costs = (await import(new URL('../../dist/src/sim/machine/costs.js', import.meta.url).href)) as typeof import('../../src/sim/machine/costs.js')
 const thread = (await import(new URL('../../dist/src/stats/stats-thread.js', import.meta.url).href)) as typeof import('../../src/stats/stats-thread.js')
 
-// More completions than the thread's buffers hold together, and not a multiple of one buffer: the
-// buffers are reused and the last one is partly full.
-const N = thread.CHUNK * (thread.CHUNKS + 1) + 1234
+const core = (await import(new URL('../../dist/src/stats/stats-core.js', import.meta.url).href)) as typeof import('../../src/stats/stats-core.js')
+
+// More completions than the thread's shared buffers hold together, and not a multiple of one
+// buffer: the buffers are reused and the last one is partly full.
+const {chunk, chunks} = thread.DEFAULT_LAYOUT
+const N = chunk * (chunks + 1) + 1234
 
 async function both(cols: TraceColumns, policy: string, preset = 'zero', records = false) {
   const out = []
@@ -31,8 +34,8 @@ async function both(cols: TraceColumns, policy: string, preset = 'zero', records
 
 describe('statistics thread', () => {
   test('the buffers cover several hand-overs', () => {
-    expect(N).toBeGreaterThan(thread.CHUNK * thread.CHUNKS)
-    expect(N % thread.CHUNK).not.toBe(0)
+    expect(N).toBeGreaterThan(chunk * chunks)
+    expect(N % chunk).not.toBe(0)
     expect(thread.statsThreadAvailable()).toBe(true)
   })
 
@@ -56,5 +59,34 @@ describe('statistics thread', () => {
     const [off, on] = await both(typed, 'd-fcfs', 'paper')
     expect(Object.keys(on.result.per_type).sort()).toEqual(['long', 'short'])
     expect(on.result).toEqual(off.result)
+  })
+
+  test.each([
+    // Two shared buffers of 64 and no private one: the simulation waits for the thread at every
+    // other buffer. One private buffer: it waits once the thread is a buffer behind. Many: the
+    // private buffers are copied in as the thread frees shared ones.
+    {chunk: 64, chunks: 2, maxPending: 0},
+    {chunk: 64, chunks: 2, maxPending: 1},
+    {chunk: 100, chunks: 3, maxPending: 50},
+  ])('the hand-over with small buffers (%j): the same statistics as measuring in this thread', async (layout) => {
+    const n = 20_011
+    const opts = {warmupUntil: 1000, lastArrival: 4 * n, networkRtt: 3, batches: 10, firstArrival: 0, expectedRequests: n}
+    const link = new thread.StatsLink(opts, layout)
+    const here = new core.StatsCore(opts)
+    let x = 7
+    const rand = () => (x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32
+    for (let i = 0; i < n; i++) {
+      const arrival = 4 * i
+      const service = 1 + Math.floor(rand() * 5000)
+      const end = arrival + service + Math.floor(rand() * 20_000)
+      const type = Math.floor(rand() * 3)
+      link.push(arrival, end, type, service)
+      here.measure(arrival, end, type, service)
+    }
+    expect(link.pushed).toBe(n)
+    const got = await link.finish()
+    expect(got.completed).toBe(n)
+    expect(got).toEqual(here.results())
+    link.close()
   })
 })
