@@ -11,22 +11,17 @@
  * must be within ±3 points of the paper. Both directions are run (fit 10 µs → predict 25 µs, and
  * the reverse). Numbers measured by this test are in the README ("Calibration").
  *
- * Each max load is found to ±0.005 on the whole 120k-request trace, as before; only the bracket
- * the final bisection starts from is narrower (4 runs of the whole trace instead of 8): around a
- * coarse search on the first quarter of the trace (±0.02), or around the expected value when
- * there is one (a regula falsi step aims at target × reference; the prediction, at the paper's
- * figure). A bisection that ends `ok` in a narrower bracket has seen the same thing a full-range
- * one would: a load meeting the SLO and a load at most 0.005 above it failing; when the crossing
- * is not inside the bracket (status not `ok`), the search is run again over the full range. So
- * the result has the same precision and sample size whatever the guess, and a wrong guess costs
- * only time.
+ * Each max load is found to ±0.005 on the whole 120k-request trace; the final bisection starts
+ * from a narrow bracket (./search.ts) around a coarse search on the first 30k requests, or around
+ * the expected value when there is one: a regula falsi step aims at target × reference, the
+ * prediction at the paper's figure (a wrong guess only costs a search over the full range).
  */
 import {describe, expect, it} from 'vitest'
 
-import {maxLoadAtSlo} from '../../src/experiment/search.js'
 import {resolveCosts} from '../../src/sim/machine/costs.js'
 import type {TraceColumns} from '../../src/trace/memory.js'
 import {expService, poissonColumns, run} from '../helpers.js'
+import {narrowedMaxLoad} from './search.js'
 
 const CORES = 16
 const GHZ = 2.4
@@ -40,37 +35,15 @@ function trace(meanUs: number): TraceColumns {
 
 const meanUs = (c: TraceColumns) => c.service.reduce((a, b) => a + b, 0) / c.service.length / (1000 * GHZ)
 
-const head = (c: TraceColumns, n: number): TraceColumns => ({
-  arrival: c.arrival.subarray(0, n),
-  conn: c.conn.subarray(0, n),
-  service: c.service.subarray(0, n),
-})
-
-/** Width of the final bisection's bracket: 4 halvings reach the ±0.005 tolerance. */
-const FINE = 0.078
-
-/** Max load at p99 ≤ 10·S̄ (S̄ of the whole trace), ±0.005; `guess`: where to look first. */
+/** Max load at p99 ≤ 10·S̄ (S̄ of the whole trace), ±0.005 (./search.ts); `guess`: where to look first. */
 async function maxLoad(c: TraceColumns, policy: string, shuffle?: number, guess?: number): Promise<number> {
   const slo = 10 * meanUs(c)
   const costs = resolveCosts('paper', shuffle === undefined ? {} : {shuffle_packet: Math.round(shuffle)})
-  const search = (cols: TraceColumns, lo: number, hi: number, tol: number) =>
-    maxLoadAtSlo(
-      async (load) => {
-        const x = await run(cols, {policy, cores: CORES, load, costPreset: 'paper', costs})
-        return {meets: x.latency.p99_us <= slo && !x.warnings.some((w) => w.code === 'saturated')}
-      },
-      {lo, hi, tol},
-    )
-  if (guess === undefined) {
-    const coarse = await search(head(c, N / 4), 0.3, 0.99, 0.02)
-    if (coarse.status === 'ok') guess = coarse.maxLoad + 0.01
+  const meets = async (cols: TraceColumns, load: number) => {
+    const x = await run(cols, {policy, cores: CORES, load, costPreset: 'paper', costs})
+    return x.latency.p99_us <= slo && !x.warnings.some((w) => w.code === 'saturated')
   }
-  if (guess !== undefined) {
-    const lo = Math.max(0.3, guess - FINE / 2)
-    const r = await search(c, lo, Math.min(0.99, lo + FINE), 0.005)
-    if (r.status === 'ok') return r.maxLoad
-  }
-  const r = await search(c, 0.3, 0.99, 0.005)
+  const r = await narrowedMaxLoad(meets, c, {lo: 0.3, hi: 0.99, coarseRows: N / 4, guess})
   expect(r.status).toBe('ok')
   return r.maxLoad
 }
