@@ -17,12 +17,8 @@ describe('ix', () => {
     expect(ra.completed).toBe(20_000)
     const x = byseq(a.rows)
     const y = byseq(b.rows)
-    expect(x.length).toBe(y.length)
-    for (let i = 0; i < x.length; i++) {
-      expect(x[i].start).toBe(y[i].start)
-      expect(x[i].end).toBe(y[i].end)
-      expect(x[i].core).toBe(y[i].core)
-    }
+    const pick = (r: (typeof x)[number]) => ({start: r.start, end: r.end, core: r.core})
+    expectSameRecords(x.map(pick), y.map(pick))
     expect(ra.latency.p99_us).toBe(rb.latency.p99_us)
     expect(ra.metrics.batch_1).toBe(1)
   })
