@@ -70,6 +70,11 @@ describe('compare on the paper model workloads (16 cores, 10 µs, 2720 connectio
       '0.5',
       '--format',
       'json',
+      // In this thread: the numbers do not depend on the worker count (experiment/pool.test.ts),
+      // and worker threads would each load the simulator again (the suite already runs two files
+      // side by side on two cores).
+      '--jobs',
+      '0',
     ])
     expect(r.status, r.stderr).toBe(0)
     const model = JSON.parse(r.stdout) as TablesModel

@@ -141,7 +141,7 @@ describe('work conservation and no loss', () => {
         const {result, rows} = await runRows(cols, {policy, cores: 8, costPreset: preset, costs: resolveCosts(preset), load: 0.6})
         expect(rows.length).toBe(cols.arrival.length)
         for (let i = 0; i < rows.length; i++) {
-          expect(rows[i].seq).toBe(i)
+          if (rows[i].seq !== i) expect(rows[i].seq).toBe(i) // (expect only on a mismatch: 20k rows × 16 tests)
           if (!(rows[i].latency >= cols.service[i] && rows[i].start >= rows[i].arrival)) {
             expect({seq: i, latency: rows[i].latency, start: rows[i].start, arrival: rows[i].arrival}).toEqual({seq: i, latency: `>= ${cols.service[i]}`})
           }

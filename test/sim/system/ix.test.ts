@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {CollectSink, expService, fixedService, gapColumns, poissonColumns, run} from '../../helpers.js'
+import {CollectSink, expectSameRecords, expService, fixedService, gapColumns, poissonColumns, run} from '../../helpers.js'
 import {resolveCosts} from '../../../src/sim/machine/costs.js'
 import type {TraceColumns} from '../../../src/trace/memory.js'
 
@@ -17,12 +17,8 @@ describe('ix', () => {
     expect(ra.completed).toBe(20_000)
     const x = byseq(a.rows)
     const y = byseq(b.rows)
-    expect(x.length).toBe(y.length)
-    for (let i = 0; i < x.length; i++) {
-      expect(x[i].start).toBe(y[i].start)
-      expect(x[i].end).toBe(y[i].end)
-      expect(x[i].core).toBe(y[i].core)
-    }
+    const pick = (r: (typeof x)[number]) => ({start: r.start, end: r.end, core: r.core})
+    expectSameRecords(x.map(pick), y.map(pick))
     expect(ra.latency.p99_us).toBe(rb.latency.p99_us)
     expect(ra.metrics.batch_1).toBe(1)
   })
@@ -35,7 +31,10 @@ describe('ix', () => {
     await run(cols, {policy: 'n-mg1-fcfs', cores: 16, warmup: 0}, b)
     const x = byseq(a.rows)
     const y = byseq(b.rows)
-    for (let i = 0; i < x.length; i++) expect([x[i].core, x[i].end]).toEqual([y[i].core, y[i].end])
+    expectSameRecords(
+      x.map((r) => ({core: r.core, end: r.end})),
+      y.map((r) => ({core: r.core, end: r.end})),
+    )
   })
 
   it('holds replies until the whole batch is done and charges the dataplane costs', async () => {
@@ -150,7 +149,7 @@ describe('ix', () => {
           }
           const lazy = await go('lazy')
           const eager = await go('eager')
-          expect(lazy.rows).toEqual(eager.rows)
+          expectSameRecords(lazy.rows, eager.rows)
           expect(lazy.r.latency).toEqual(eager.r.latency)
           expect(lazy.r.util_per_core).toEqual(eager.r.util_per_core)
           expect(lazy.r.counters).toEqual(eager.r.counters)
