@@ -1,7 +1,7 @@
 /**
- * The slowdown and per-type part of `replay`'s readable summary: slowdown over all measured
- * requests, then one line per request type (latency p50/p99/p99.9 and slowdown p99/p99.9, each
- * with its 95% interval). A percentile with fewer than 10 samples above it reads
+ * The slowdown and per-type part of `replay`'s readable summary: the slowdown's mean and max,
+ * latency p50/p99/p99.9 by request type, and slowdown p50/p99/p99.9 of all requests and of each
+ * type, each value with its 95% interval. A percentile with fewer than 10 samples above it reads
  * `n/a (k samples)`, never a number; an interval that is not supported reads `[n/a]`. With
  * replications, the same over the runs (replicationTypeLines).
  */
@@ -35,24 +35,23 @@ const latCells = (l: LatencyUs): string[] => [
   withCi(l.p999_us, l.p999_ci_low_us, l.p999_ci_high_us, l.count, 99.9, 1),
 ]
 
-/** Lines for the summary (empty when nothing was measured). */
+/**
+ * Lines for the summary (empty when nothing was measured): the slowdown's mean and max, then, as
+ * two narrow tables rather than one wide one (readable in 100 columns), slowdown (all requests,
+ * then each type) and latency by type.
+ */
 export function slowdownAndTypeLines(r: Pick<RunResult, 'slowdown' | 'per_type' | 'latency'>): string[] {
   const s = r.slowdown
   if (s.count === 0) return []
-  const lines = [
-    `slowdown (time in the server / service time): mean ${num(s.mean, 2)}, p50 ${withCi(s.p50, s.p50_ci_low, s.p50_ci_high, s.count, 50, 2)}, ` +
-      `p99 ${sdCells(s)[0]}, p99.9 ${sdCells(s)[1]}, max ${num(s.max, 1)}`,
-  ]
   const types = Object.entries(r.per_type)
+  const sdRow = (name: string, x: SlowdownStats) => [name, withCi(x.p50, x.p50_ci_low, x.p50_ci_high, x.count, 50, 2), ...sdCells(x)]
+  const lines = [
+    `slowdown (time in the server / service time): mean ${num(s.mean, 2)}, max ${num(s.max, 1)}; value [95% interval]:`,
+    ...table(['slowdown', 'p50', 'p99', 'p99.9'], [sdRow('all', s), ...types.map(([name, t]) => sdRow(name, t.slowdown))], '  '),
+  ]
   if (types.length > 0) {
-    lines.push('by type (latency µs, slowdown; value [95% interval]):')
-    lines.push(
-      ...table(
-        ['type', 'requests', 'p50', 'p99', 'p99.9', 'slowdown p99', 'slowdown p99.9'],
-        types.map(([name, t]) => [name, String(t.count), ...latCells(t), ...sdCells(t.slowdown)]),
-        '  ',
-      ),
-    )
+    lines.push('by type (value [95% interval]):')
+    lines.push(...table(['latency µs', 'requests', 'p50', 'p99', 'p99.9'], types.map(([name, t]) => [name, String(t.count), ...latCells(t)]), '  '))
   }
   return lines
 }

@@ -157,6 +157,11 @@ describe('the by-type table and replay lines', () => {
     const lines = slowdownAndTypeLines(result).join('\n')
     expect(lines).toMatch(/^slowdown \(time in the server \/ service time\): mean \d/)
     expect(lines).toMatch(/\n {2}short +\d+ /)
+    // Two narrow tables: slowdown of all requests and of each type, then latency by type.
+    expect(lines).toMatch(/\n {2}latency µs +requests +p50 +p99 +p99\.9\n/)
+    expect(lines).toMatch(/\n {2}slowdown +p50 +p99 +p99\.9\n {2}all +\d/)
+    expect(lines.split('\n').filter((l) => /^ {2}short /.test(l))).toHaveLength(2)
+    for (const l of lines.split('\n')) expect(l.length).toBeLessThanOrEqual(100)
     expect(lines).toContain('n/a (')
     expect(lines).toMatch(/\d\.\d \[\d+\.\d, \d+\.\d\]/)
   })
