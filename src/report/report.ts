@@ -92,7 +92,7 @@ function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | 
   }
   if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
   if (b !== null) return fmtBounds(v, b)
-  if (name === 'throughput (req/s)') return grouped(v)
+  if (name === 'throughput (req/s)' || name === 'requests') return grouped(v)
   if (name === 'load') return Number(v.toFixed(3)).toString()
   // Percent columns, or percent rows of the transposed counters table (`quantity` first).
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)

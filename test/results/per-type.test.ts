@@ -19,6 +19,7 @@ import {PER_TYPE_FIELDS, type ResultRow} from '../../src/results/schema.js'
 import {writeResults} from '../../src/results/write.js'
 import {meanCi, samplesBeyond} from '../../src/stats/intervals.js'
 import {slowdownAndTypeLines} from '../../src/report/type-summary.js'
+import {grouped} from '../../src/grouped.js'
 import type {RunResult} from '../../src/sim/simulate.js'
 import {run} from '../helpers.js'
 import {darcBimodal} from '../sim/sched/lib.js'
@@ -151,6 +152,19 @@ describe('the by-type table and replay lines', () => {
     expect(t.intervals![2].every((h) => h === null)).toBe(true)
     const text = renderTables(reps, {format: 'table'})
     expect(text).toMatch(/long │ +absent from 1 of 3 runs │ +— │/)
+  })
+
+  it('the page prints a type\'s mean request count over replications as a whole number, as the text table does', async () => {
+    const [r0] = rows
+    const more = r0.per_type.map((t) => (t.type === 'short' ? {...t, count: t.count! + 1} : t))
+    const reps = [r0, {...r0, replication: 1, cell_index: 1, cell_id: 'L|r1', per_type: more}]
+    const short = buildTables(reps).traces[0].per_type.rows.find((r) => r[1] === 'short')!
+    const mean = short[2] as number
+    expect(mean % 1).toBe(0.5)
+    const {buildReport} = await import('../../src/report/report.js')
+    const html = (await buildReport(reps, {html: true, charts: false})).html!
+    expect(html).toContain(`<td>short</td><td class="num">${grouped(mean)}</td>`)
+    expect(grouped(mean)).toMatch(/^\d{1,3}(,\d{3})*$/)
   })
 
   it('replay prints slowdown and a line per type, with intervals and n/a', () => {
