@@ -10,7 +10,7 @@
 // list), BENCH_PRESET (default paper).
 import {dirname, resolve} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
-import {poissonColumns} from './lib/poisson.js'
+import {bimodalColumns, poissonColumns} from './lib/poisson.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const load = (p) => import(pathToFileURL(resolve(here, '../dist', p)).href)
@@ -25,30 +25,9 @@ const preset = process.env.BENCH_PRESET ?? 'paper'
 const policies = (process.env.BENCH_POLICIES ?? 'shinjuku,concord,darc,c-fcfs,d-fcfs,jbsq:k=2,shenango,caladan,shenango:alloc=static').split(',')
 const cores = 16
 
-/** The bimodal: same arrivals process, service 0.5 us (type short) or 500 us (type long). */
-function bimodalColumns(n) {
-  const rng = new Rng(43)
-  const mean = 0.995 * 1200 + 0.005 * 1_200_000
-  const rate = (0.7 * cores) / mean
-  const arrival = new Float64Array(n)
-  const conn = new Uint32Array(n)
-  const service = new Float64Array(n)
-  const type = new Uint16Array(n)
-  let t = 0
-  for (let i = 0; i < n; i++) {
-    t += -Math.log(1 - rng.float()) / rate
-    arrival[i] = Math.round(t)
-    conn[i] = rng.int(2720)
-    const long = rng.float() < 0.005
-    service[i] = long ? 1_200_000 : 1200
-    type[i] = long ? 1 : 0
-  }
-  return {arrival, conn, service, type, typeNames: ['short', 'long']}
-}
-
 const traces = [
   ['exp 10us', poissonColumns({Rng, seed: 42, n: N, load: 0.7, cores, mean: 24_000})],
-  ['bimodal 99.5/0.5', bimodalColumns(N)],
+  ['bimodal 99.5/0.5', bimodalColumns({Rng, seed: 43, n: N, load: 0.7, cores})],
 ]
 console.log(`requests ${N}, ${cores} cores, load 0.7, preset ${preset}, in-memory traces, best of ${REPS}`)
 console.log('trace'.padEnd(18), 'policy'.padEnd(22), 'Mreq/s CPU'.padStart(11), 'Mreq/s wall'.padStart(12), 'events/req'.padStart(11), 'p99 us'.padStart(9))

@@ -10,8 +10,11 @@
 // Env: BENCH_N (default 3000000), BENCH_REPS (rounds, default 3), BENCH_POLICIES (comma list of
 // policy[/exp|/bimodal], default mgn-fcfs,n-mg1-fcfs,ix,d-fcfs/bimodal,c-fcfs/bimodal).
 import {spawnSync} from 'node:child_process'
-import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
+import {bimodalColumns, poissonColumns} from './lib/poisson.js'
+
+const {threadCpuSeconds} = createRequire(import.meta.url)('./lib/proc-cpu.cjs')
 
 const self = fileURLToPath(import.meta.url)
 const N = Number(process.env.BENCH_N ?? 3_000_000)
@@ -19,46 +22,24 @@ const REPS = Number(process.env.BENCH_REPS ?? 3)
 const CASES = (process.env.BENCH_POLICIES ?? 'mgn-fcfs,n-mg1-fcfs,ix,d-fcfs/bimodal,c-fcfs/bimodal').split(',')
 const THEORY = new Set(['mgn-fcfs', 'n-mg1-fcfs', 'mgn-ps', 'n-mg1-ps'])
 
-function mainThreadCpu() {
-  const st = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) / 100
-}
-
 async function child(policy, workload, mode) {
   const memory = await import('../dist/src/trace/memory.js')
   const {Rng} = await import('../dist/src/rng.js')
   const {resolveCosts} = await import('../dist/src/sim/machine/costs.js')
   const {DEFAULT_CONFIG, simulate} = await import('../dist/src/sim/simulate.js')
-  const rng = new Rng(42)
-  const mean = 24_000
-  const arrival = new Float64Array(N)
-  const conn = new Uint32Array(N)
-  const service = new Float64Array(N)
-  const type = new Uint32Array(N)
-  let t = 0
-  for (let i = 0; i < N; i++) {
-    t += -Math.log(1 - rng.float()) / ((0.7 * 16) / mean)
-    arrival[i] = Math.round(t)
-    conn[i] = rng.int(2720)
-    if (workload === 'bimodal') {
-      const long = rng.float() < 0.005
-      service[i] = long ? 1_200_000 : 1_200
-      type[i] = long ? 1 : 0
-    } else {
-      service[i] = Math.max(1, Math.round(-Math.log(1 - rng.float()) * mean))
-    }
-  }
-  const cols = workload === 'bimodal' ? {arrival, conn, service, type, typeNames: ['short', 'long']} : {arrival, conn, service}
+  const cols =
+    workload === 'bimodal'
+      ? bimodalColumns({Rng, seed: 43, n: N, load: 0.7, cores: 16})
+      : poissonColumns({Rng, seed: 42, n: N, load: 0.7, cores: 16, mean: 24_000})
   const preset = THEORY.has(policy.split(':')[0]) ? 'zero' : 'paper'
   const config = {...DEFAULT_CONFIG, policy, cores: 16, load: 0.7, costPreset: preset, costs: resolveCosts(preset)}
   const stats = memory.memoryStats(cols)
   await stats.sha256
-  const m0 = mainThreadCpu()
+  const m0 = threadCpuSeconds(process.pid)
   const u0 = process.cpuUsage()
   const r = await simulate(memory.memoryTrace('bench', cols), stats, config, {statsThread: mode})
   const u = process.cpuUsage(u0)
-  const main = mainThreadCpu() - m0
+  const main = threadCpuSeconds(process.pid) - m0
   process.stdout.write(JSON.stringify({wall: r.sim_rate_rps, main: r.requests / main, cpu: r.requests / ((u.user + u.system) / 1e6)}) + '\n')
 }
 

@@ -3,18 +3,14 @@
 // /proc/self/task/*/stat) of the main thread and of every other thread still alive (the idle
 // reader worker, V8 and libuv helpers; a hashing thread that has finished is no longer listed).
 // Linux only; prints nothing elsewhere. Only the main process reports (not its worker threads).
-const {readdirSync, readFileSync} = require('node:fs')
+const {readdirSync} = require('node:fs')
+const {threadCpuSeconds} = require('./proc-cpu.cjs')
 const {isMainThread} = require('node:worker_threads')
 
 if (isMainThread) {
   process.on('exit', () => {
     try {
-      const ticks = 100 // USER_HZ
-      const cpu = (tid) => {
-        const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
-        const f = st.slice(st.lastIndexOf(')') + 2).split(' ')
-        return (Number(f[11]) + Number(f[12])) / ticks
-      }
+      const cpu = threadCpuSeconds
       const others = []
       for (const t of readdirSync('/proc/self/task')) if (Number(t) !== process.pid) others.push(cpu(t))
       process.stderr.write(`THREAD-CPU ${JSON.stringify({main: cpu(process.pid), others})}\n`)
