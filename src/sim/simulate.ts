@@ -147,30 +147,32 @@ export async function simulate(
     expectedRequests: stats.requests,
   }
   const recorder = new Recorder(requests, {...statsOpts, records: opts.records}, useStatsThread(opts.statsThread ?? 'auto', stats.requests) ? new StatsLink(statsOpts) : undefined)
-  const engine = new Engine()
-  const counters = new Counters()
-  const usage = {app: new Float64Array(config.cores), net: new Float64Array(config.cores)}
-  const ctx: SimContext = {engine, machine, requests, rng: rng.derive(2), recorder, counters, usage}
-  const policy = spec.def.create(ctx, spec.options)
-  engine.bind(policy)
-  // Simulated time stays an exact integer: a run stops before its clock passes 2^53 cycles.
-  const maxCycles = Math.min(config.maxSimTimeS * config.ghz * 1e9, MAX_SIM_CYCLES)
-  const limitError = () =>
-    new LimitError(
-      maxCycles === MAX_SIM_CYCLES
-        ? `Simulated time passed 2^53 cycles (${(MAX_SIM_CYCLES / config.ghz / 1e9).toFixed(0)} s at ${config.ghz} GHz), the most the integer clock represents exactly; lower the costs, the trace span or --max-sim-time`
-        : `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(Math.max(engine.now, recorder.lastEnd) / config.ghz / 1e9).toFixed(3)} s`,
-      {flag: 'max-sim-time'},
-    )
-
-  let seq = 0
-  // Connections seen, counted on this pass (the statistics taken before it need not have them).
-  let connSeen: Uint8Array = new Uint8Array(4096)
-  let connections = 0
-  // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
-  const direct = policy.arriveDirect !== undefined
-  let partial = false
+  // From here on, `recorder.destroy()` (finally) releases the statistics, a statistics thread included,
+  // whatever throws (a policy refusing its options, a limit, an interrupt).
   try {
+    const engine = new Engine()
+    const counters = new Counters()
+    const usage = {app: new Float64Array(config.cores), net: new Float64Array(config.cores)}
+    const ctx: SimContext = {engine, machine, requests, rng: rng.derive(2), recorder, counters, usage}
+    const policy = spec.def.create(ctx, spec.options)
+    engine.bind(policy)
+    // Simulated time stays an exact integer: a run stops before its clock passes 2^53 cycles.
+    const maxCycles = Math.min(config.maxSimTimeS * config.ghz * 1e9, MAX_SIM_CYCLES)
+    const limitError = () =>
+      new LimitError(
+        maxCycles === MAX_SIM_CYCLES
+          ? `Simulated time passed 2^53 cycles (${(MAX_SIM_CYCLES / config.ghz / 1e9).toFixed(0)} s at ${config.ghz} GHz), the most the integer clock represents exactly; lower the costs, the trace span or --max-sim-time`
+          : `Simulated time passed the limit of ${config.maxSimTimeS} s (--max-sim-time) at ${(Math.max(engine.now, recorder.lastEnd) / config.ghz / 1e9).toFixed(3)} s`,
+        {flag: 'max-sim-time'},
+      )
+
+    let seq = 0
+    // Connections seen, counted on this pass (the statistics taken before it need not have them).
+    let connSeen: Uint8Array = new Uint8Array(4096)
+    let connections = 0
+    // Policies that settle a request at its arrival take its fields directly (see Policy.arriveDirect).
+    const direct = policy.arriveDirect !== undefined
+    let partial = false
     for await (const b of source.batches()) {
       if (opts.signal?.aborted) {
         if (!opts.partialOnAbort) throw new InterruptedError('Interrupted')
