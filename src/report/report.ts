@@ -17,12 +17,11 @@ import {join, resolve} from 'node:path'
 import {ConfigError, OutputError} from '../errors.js'
 import type {ResultRow} from '../results/schema.js'
 import {writeAtomic} from '../results/write.js'
-import {fmtBounds, type Bounds} from './cell-interval.js'
-import {buildTables, fmtNum, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel} from './tables.js'
+import type {Bounds} from './cell-interval.js'
+import {buildTables, fmtCell, PAGE, renderTables, type Cell, type TableFormat, type TableModel, type TablesModel} from './tables.js'
 import {svgToPng} from './charts.js'
 import {provenance} from './chart-data.js'
 import {type HtmlTable, renderHtml} from './html.js'
-import {grouped} from '../grouped.js'
 import {chartsOf, sloOf, traceTitle} from './trace-charts.js'
 
 export interface ReportOptions {
@@ -78,25 +77,9 @@ export interface Report {
   warnings: string[]
 }
 
-/**
- * A table cell for the page, formatted like the terminal table (`fmtCell` of tables.ts; thousands
- * get separators here, as a page has room for them), with its 95 % interval as `value [low, high]`.
- */
+/** A table cell for the page: as in the terminal table (`fmtCell`), in the page's style; an empty cell stays null. */
 function htmlCell(t: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null): string | number | null {
-  if (v === null || typeof v === 'string') return v
-  const name = t.columns[col]
-  if (name === 'max load') {
-    const status = row[t.columns.indexOf('status')]
-    const x = b !== null ? fmtBounds(v, b) : v.toFixed(3)
-    return status === 'at_upper_bound' ? `≥ ${x}` : status === 'unmet' ? 'below the lowest load' : x
-  }
-  if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
-  if (b !== null) return fmtBounds(v, b)
-  if (name === 'throughput (req/s)' || name === 'requests') return grouped(v)
-  if (name === 'load') return Number(v.toFixed(3)).toString()
-  // Percent columns, or percent rows of the transposed counters table (`quantity` first).
-  if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
-  return fmtNum(v)
+  return v === null || typeof v === 'string' ? v : fmtCell(t, col, v, row, b, PAGE)
 }
 
 function htmlTable(t: TableModel): HtmlTable {

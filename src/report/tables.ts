@@ -32,6 +32,7 @@ import {PERCENTILE_COLUMNS, rowSloValue, type ResultRow} from '../results/schema
 import {cellInterval, fmtBounds, type Bounds} from './cell-interval.js'
 import {splitColumns} from './table-split.js'
 import {typeTableRows} from './type-table.js'
+import {grouped} from '../grouped.js'
 
 export type TableFormat = 'table' | 'markdown' | 'csv' | 'json'
 
@@ -319,18 +320,32 @@ export function fmtNum(v: number): string {
 }
 
 /** A cell as text; `b`: its 95 % interval, shown as `value [low, high]`. */
-export function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null = null): string {
+/** How some cells read: in a terminal table, or on the page of `report --html` (more room, typographic). */
+export interface CellStyle {
+  /** Before a max load that is the search's upper bound. */
+  atLeast: string
+  /** A max load that is below the lowest load searched. */
+  unmet: string
+  /** Whole counts (throughput, requests). */
+  count: (v: number) => string
+}
+
+const TERMINAL: CellStyle = {atLeast: '>=', unmet: '< lowest', count: (v) => Math.round(v).toString()}
+/** The page's style: thousands get separators. */
+export const PAGE: CellStyle = {atLeast: '≥', unmet: 'below the lowest load', count: grouped}
+
+export function fmtCell(model: TableModel, col: number, v: Cell, row: Cell[], b: Bounds | null = null, style: CellStyle = TERMINAL): string {
   if (v === null) return model.columns[0] === 'load' && col > 0 ? 'n/a' : '—'
   if (typeof v === 'string') return v
   const name = model.columns[col]
   if (name === 'max load') {
     const status = row[model.columns.indexOf('status')]
     const x = b !== null ? fmtBounds(v, b) : v.toFixed(3)
-    return status === 'at_upper_bound' ? `>= ${x}` : status === 'unmet' ? `< lowest` : x
+    return status === 'at_upper_bound' ? `${style.atLeast} ${x}` : status === 'unmet' ? style.unmet : x
   }
   if (name === 'efficiency vs mgn-fcfs') return b !== null ? fmtBounds(v, b, 100, '%') : `${(v * 100).toFixed(1)}%`
   if (b !== null) return fmtBounds(v, b)
-  if (name === 'throughput (req/s)' || name === 'requests') return Math.round(v).toString()
+  if (name === 'throughput (req/s)' || name === 'requests') return style.count(v)
   if (name === 'load') return v.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
   if (name.endsWith('%') || (col > 0 && String(row[0]).endsWith('%'))) return v.toFixed(1)
   return fmtNum(v)
